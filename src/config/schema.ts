@@ -1,0 +1,199 @@
+// The config contract: one zod schema is the single source of truth.
+// Types are inferred from it, zoo.schema.json is generated from it, the README reference follows it.
+import ms from "ms";
+import { z } from "zod";
+
+const DURATION_HINT = 'a duration such as "500ms", "5s", "2m" or a number of milliseconds';
+
+export const Duration = z
+  .union([z.number().int().nonnegative(), z.string()])
+  .transform((value, ctx) => {
+    if (typeof value === "number") return value;
+    const parsed = /^\s*\d+(\.\d+)?\s*[a-z]*\s*$/i.test(value) ? ms(value as ms.StringValue) : undefined;
+    if (typeof parsed !== "number" || !Number.isFinite(parsed) || parsed < 0) {
+      ctx.addIssue({ code: "custom", message: `expected ${DURATION_HINT}, found ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return Math.round(parsed);
+  })
+  .meta({ description: DURATION_HINT });
+
+/** A TCP port; a numeric string is accepted so that "${PORT}" interpolation works. */
+export const Port = z
+  .union([z.number().int(), z.string().regex(/^\d+$/, "expected a port number")])
+  .transform(Number)
+  .pipe(z.number().int().min(1, "expected a port from 1 to 65535").max(65535, "expected a port from 1 to 65535"));
+
+const Signal = z.enum(["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGKILL"]);
+
+const Health = z
+  .strictObject({
+    tcp: z.literal(true).optional().meta({ description: "Probe: connect to the app's port (the default)." }),
+    http: z.string().optional().meta({ description: 'Probe: GET this path on the app\'s port, e.g. "/health".' }),
+    exec: z
+      .union([z.string(), z.array(z.string()).min(1)])
+      .optional()
+      .meta({ description: "Probe: run this command in the app's cwd; exit code 0 passes." }),
+    status: z
+      .number()
+      .int()
+      .min(100)
+      .max(599)
+      .optional()
+      .meta({ description: "Expected HTTP status for an http probe. Default: any 2xx or 3xx." }),
+    timeout: Duration.default(1000).meta({ description: "One probe's time limit. Default 1s." }),
+    interval: Duration.default(5000).meta({ description: "Time between liveness probes once ready. Default 5s." }),
+    startTimeout: Duration.default(60_000).meta({
+      description: "How long the app may take to pass its first probe before it is restarted. Default 60s.",
+    }),
+    failures: z.number().int().min(1).default(3).meta({
+      description: "Consecutive failed liveness probes that make zoo restart the app. Default 3.",
+    }),
+  })
+  .refine((h) => [h.tcp, h.http, h.exec].filter((x) => x !== undefined).length <= 1, {
+    message: "expected at most one of tcp, http, exec",
+  });
+
+const Backoff = z.strictObject({
+  initial: Duration.default(100).meta({ description: "First restart delay. Default 100ms." }),
+  max: Duration.default(10_000).meta({ description: "Longest restart delay. Default 10s." }),
+  resetAfter: Duration.default(30_000).meta({
+    description: "An app ready for this long has its backoff and crash count reset. Default 30s.",
+  }),
+});
+
+const CrashLoop = z.strictObject({
+  restarts: z.number().int().min(1).default(10).meta({ description: "Restarts within `window` that mean a crash loop. Default 10." }),
+  window: Duration.default(60_000).meta({ description: "Default 60s." }),
+});
+
+const DependencyCondition = z.enum(["started", "ready", "completed"]);
+
+export const AppSchema = z.strictObject({
+  command: z
+    .union([z.string().min(1), z.array(z.string()).min(1)])
+    .meta({ description: "A string split into words (no shell), or an array of words." }),
+  shell: z.boolean().default(false).meta({ description: "Run `command` with /bin/sh -c. Default false." }),
+  cwd: z.string().optional().meta({ description: "Working directory, relative to the config file. Default: the config file's directory." }),
+  env: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .default({})
+    .meta({ description: "Environment variables merged over zoo's own." }),
+  port: Port.optional().meta({ description: "The port the app listens on, passed as PORT. Default: a free port zoo picks." }),
+  health: z
+    .union([z.literal(false), Health])
+    .optional()
+    .meta({ description: "Readiness and liveness probe. Default: tcp on the app's port. false: ready once spawned." }),
+  restart: z.enum(["always", "on-failure", "never"]).default("always").meta({ description: "Default always." }),
+  backoff: Backoff.prefault({}),
+  crashLoop: CrashLoop.prefault({}),
+  essential: z.boolean().default(false).meta({ description: "When this app fails for good, zoo stops everything and exits non-zero." }),
+  dependsOn: z
+    .union([z.array(z.string()), z.record(z.string(), DependencyCondition)])
+    .default([])
+    .meta({ description: "Apps to wait for: a list (condition ready) or a map of app → started | ready | completed." }),
+  stopSignal: Signal.default("SIGTERM").meta({ description: "Signal sent to the app's process group on stop. Default SIGTERM." }),
+  stopTimeout: Duration.default(5000).meta({ description: "Time between stopSignal and SIGKILL. Default 5s." }),
+  lazy: z.boolean().default(false).meta({ description: "Start on the first request instead of at boot." }),
+  idleTimeout: Duration.optional().meta({ description: "Stop the app after no request for this long; the next request wakes it." }),
+});
+
+const AppRoute = z.strictObject({
+  app: z.string(),
+  stripPrefix: z.boolean().default(false).meta({ description: "Remove the prefix before forwarding. Default false." }),
+});
+const RedirectRoute = z.strictObject({
+  redirect: z.string().meta({ description: "Absolute http(s) URL; the rest of the path and the query are appended." }),
+  status: z.union([z.literal(301), z.literal(302), z.literal(307), z.literal(308)]).default(302),
+});
+const ProxyRoute = z.strictObject({
+  proxy: z.string().meta({ description: "Absolute http(s) URL of an outside origin to reverse-proxy to." }),
+  stripPrefix: z.boolean().default(true).meta({ description: "Remove the prefix before forwarding. Default true." }),
+});
+const StaticRoute = z.strictObject({
+  static: z.string().meta({ description: "Directory of files, relative to the config file." }),
+});
+
+export const RouteSchema = z.union([z.string().meta({ description: "An app name." }), AppRoute, RedirectRoute, ProxyRoute, StaticRoute]);
+
+export const ConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  listen: z
+    .union([z.number().int().min(0).max(65535), z.string()])
+    .optional()
+    .meta({ description: 'A port or "host:port". Default: $PORT when set, else 8000; host 0.0.0.0.' }),
+  apps: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected an app name of letters, digits, _ . -"), AppSchema).default({}),
+  routes: z.record(z.string(), RouteSchema).default({}),
+  logFormat: z.enum(["text", "json"]).default("text").meta({ description: "Default text." }),
+  accessLog: z.boolean().default(true).meta({ description: "One log line per request. Default true." }),
+  trustProxy: z.boolean().default(false).meta({
+    description: "Keep client-sent X-Forwarded-* headers (zoo sits behind another proxy). Default false.",
+  }),
+  upstreamTimeout: Duration.default(60_000).meta({ description: "Time to wait for an app's response headers before 504. Default 60s." }),
+  readyWait: Duration.default(10_000).meta({
+    description: "How long a request to a starting app is held before 503. Default 10s.",
+  }),
+  drainTimeout: Duration.default(3000).meta({ description: "On stop, how long in-flight requests may finish. Default 3s." }),
+  control: z.string().optional().meta({
+    description: "Unix socket for `zoo status` and `zoo health`. Default: <tmpdir>/zoo-<listen port>.sock.",
+  }),
+});
+
+export type RawConfig = z.input<typeof ConfigSchema>;
+export type ParsedConfig = z.output<typeof ConfigSchema>;
+export type ParsedApp = z.output<typeof AppSchema>;
+export type DependencyConditionName = z.output<typeof DependencyCondition>;
+export type SignalName = z.output<typeof Signal>;
+
+// ---- The normalized config every other part reads (built by load.ts) ----
+
+export type Probe =
+  | { kind: "none" }
+  | { kind: "tcp"; timeout: number; interval: number; startTimeout: number; failures: number }
+  | { kind: "http"; path: string; status?: number; timeout: number; interval: number; startTimeout: number; failures: number }
+  | { kind: "exec"; command: string[]; timeout: number; interval: number; startTimeout: number; failures: number };
+
+export interface AppConfig {
+  name: string;
+  /** argv; with shell: true, ["/bin/sh", "-c", command]. */
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** The app's port; undefined until main assigns a free one. */
+  port: number | undefined;
+  health: Probe;
+  restart: "always" | "on-failure" | "never";
+  backoff: { initial: number; max: number; resetAfter: number };
+  crashLoop: { restarts: number; window: number };
+  essential: boolean;
+  dependsOn: Record<string, DependencyConditionName>;
+  stopSignal: SignalName;
+  stopTimeout: number;
+  lazy: boolean;
+  idleTimeout: number | undefined;
+}
+
+export type RouteTarget =
+  | { kind: "app"; app: string; stripPrefix: boolean }
+  | { kind: "redirect"; to: string; status: 301 | 302 | 307 | 308 }
+  | { kind: "proxy"; target: string; stripPrefix: boolean }
+  | { kind: "static"; dir: string };
+
+/** prefix is normalized: starts with "/", no trailing "/" except the root "/". */
+export type Route = { prefix: string } & RouteTarget;
+
+export interface Config {
+  /** Absolute path of the config file, or "<inline>". */
+  file: string;
+  dir: string;
+  listen: { host: string; port: number };
+  apps: AppConfig[];
+  routes: Route[];
+  logFormat: "text" | "json";
+  accessLog: boolean;
+  trustProxy: boolean;
+  upstreamTimeout: number;
+  readyWait: number;
+  drainTimeout: number;
+  control: string;
+}
