@@ -1,0 +1,77 @@
+// zoo's one output path: its own lines, every app's lines, and the access log, as text or JSON.
+import { styleText } from "node:util";
+import type { Writable } from "node:stream";
+
+export type Level = "info" | "warn" | "error";
+export type Stream = "stdout" | "stderr";
+
+export interface AccessEntry {
+  method: string;
+  path: string;
+  route: string;
+  status: number;
+  bytes: number;
+  durationMs: number;
+}
+
+export interface Logger {
+  /** zoo's own line: `zoo    | message`. `app` names the app the line is about, if any. */
+  zoo(level: Level, message: string, fields?: Record<string, unknown>): void;
+  /** One complete line an app wrote (without its newline). */
+  app(name: string, stream: Stream, line: string): void;
+  access(entry: AccessEntry): void;
+}
+
+export interface LoggerOptions {
+  format?: "text" | "json";
+  /** App names, so that prefixes line up. */
+  names?: string[];
+  /** Colour prefixes; default: stdout is a TTY and NO_COLOR is unset. */
+  color?: boolean;
+  stdout?: Writable;
+  stderr?: Writable;
+}
+
+const COLORS = ["cyan", "magenta", "green", "yellow", "blue", "red"] as const;
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const {
+    format = "text",
+    names = [],
+    stdout = process.stdout,
+    stderr = process.stderr,
+    color = Boolean((stdout as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR,
+  } = options;
+  const width = Math.max(3, ...names.map((n) => n.length));
+  const colorOf = new Map(names.map((n, i) => [n, COLORS[i % COLORS.length]]));
+
+  const prefix = (name: string) => {
+    const padded = name.padEnd(width);
+    if (!color) return `${padded} | `;
+    return styleText(name === "zoo" ? "bold" : (colorOf.get(name) ?? "white"), padded, { validateStream: false }) + " | ";
+  };
+  const json = (out: Writable, record: Record<string, unknown>) => {
+    out.write(JSON.stringify({ time: new Date().toISOString(), ...record }) + "\n");
+  };
+
+  return {
+    zoo(level, message, fields) {
+      const out = level === "info" ? stdout : stderr;
+      if (format === "json") return json(out, { app: "zoo", level, msg: message, ...fields });
+      out.write(prefix("zoo") + message + "\n");
+    },
+    app(name, stream, line) {
+      const out = stream === "stdout" ? stdout : stderr;
+      if (format === "json") return json(out, { app: name, stream, line });
+      out.write(prefix(name) + line + "\n");
+    },
+    access(entry) {
+      if (format === "json") return json(stdout, { app: "zoo", type: "access", ...entry });
+      const { method, path, route, status, bytes, durationMs } = entry;
+      stdout.write(prefix("zoo") + `${method} ${path} → ${route} ${status} ${bytes}B ${durationMs.toFixed(1)}ms\n`);
+    },
+  };
+}
+
+/** A logger that drops everything: for tests that do not look at output. */
+export const silentLogger: Logger = { zoo() {}, app() {}, access() {} };
