@@ -1,0 +1,92 @@
+// `zoo status` and `zoo health`: ask a running zoo over its control socket.
+import { request } from "node:http";
+import { loadConfig } from "../config/load.ts";
+import { ConfigError } from "../errors.ts";
+import { controlSocketPath } from "./server.ts";
+import type { ControlStatus } from "./status.ts";
+
+export interface ClientOptions {
+  configPath?: string;
+  listen?: string;
+  /** Where to print; defaults to process.stdout / process.stderr. */
+  out?: NodeJS.WritableStream;
+  err?: NodeJS.WritableStream;
+}
+
+export async function status(options: ClientOptions = {}): Promise<number> {
+  const { out = process.stdout } = options;
+  const reply = await ask(options, "/status");
+  if (typeof reply === "number") return reply;
+  out.write(formatStatus(JSON.parse(reply.body) as ControlStatus, Date.now()));
+  return 0;
+}
+
+export async function health(options: ClientOptions = {}): Promise<number> {
+  const { out = process.stdout } = options;
+  const reply = await ask(options, "/health");
+  if (typeof reply === "number") return reply;
+  const verdict = JSON.parse(reply.body) as { healthy: boolean; reasons: string[] };
+  out.write(verdict.healthy ? "healthy\n" : `unhealthy: ${verdict.reasons.join("; ")}\n`);
+  return verdict.healthy ? 0 : 1;
+}
+
+/** The reply body, or an exit code after printing why there is none. */
+async function ask(options: ClientOptions, path: string): Promise<{ body: string } | number> {
+  const { err = process.stderr } = options;
+  let socketPath: string;
+  try {
+    const config = await loadConfig({ configPath: options.configPath, listen: options.listen });
+    socketPath = controlSocketPath(config.control, config.listen.port);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    err.write(error.message.endsWith("\n") ? error.message : error.message + "\n");
+    return 2;
+  }
+  try {
+    return { body: await get(socketPath, path) };
+  } catch (error) {
+    err.write(`zoo is not running here: no answer on its control socket ${socketPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
+    return 1;
+  }
+}
+
+function get(socketPath: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, timeout: 3000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => resolve(body));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+export function formatStatus(status: ControlStatus, now: number): string {
+  const header = ["APP", "STATE", "PID", "PORT", "RESTARTS", "UPTIME", "LAST EXIT", "HEALTH"];
+  const rows = status.apps.map((app) => [
+    app.name + (app.essential ? "*" : ""),
+    app.state + (app.reason && app.state !== "ready" ? ` (${app.reason})` : ""),
+    app.pid?.toString() ?? "-",
+    app.port?.toString() ?? "-",
+    String(app.restarts),
+    app.startedAt && app.pid ? formatDuration(now - app.startedAt) : "-",
+    app.lastExit ? (app.lastExit.signal ?? `code ${app.lastExit.code}`) : "-",
+    app.health ?? "-",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd() + "\n";
+  const where = `${status.listen.host}:${status.listen.port}`;
+  return `proxy: ${status.listening ? `listening on ${where}` : `not listening (${where})`}\n` +
+    line(header) + rows.map(line).join("") + (status.apps.some((a) => a.essential) ? "* essential\n" : "");
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}

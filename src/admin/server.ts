@@ -1,0 +1,77 @@
+// The control endpoint behind `zoo status` and `zoo health`: a unix socket, never the public port.
+import { createServer, type Server } from "node:http";
+import { connect } from "node:net";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ControlStatus } from "./status.ts";
+
+/** The configured socket path, or the default one derived from zoo's listen port. */
+export function controlSocketPath(configured: string | undefined, listenPort: number): string {
+  const fallback = join(tmpdir(), `zoo-${listenPort}.sock`);
+  // A config written for port 0 would share one path among every zoo on the machine: use the bound port instead.
+  if (configured === undefined || configured === join(tmpdir(), "zoo-0.sock")) return fallback;
+  return configured;
+}
+
+export class ControlServer {
+  #server: Server;
+  #path: string | undefined;
+
+  constructor(readStatus: () => ControlStatus) {
+    this.#server = createServer((req, res) => {
+      const status = readStatus();
+      if (req.url === "/status") {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(status));
+      } else if (req.url === "/health") {
+        const verdict = healthOf(status);
+        res.writeHead(verdict.healthy ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(verdict));
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+  }
+
+  async listen(path: string): Promise<void> {
+    if (await isLive(path)) throw new Error("another zoo is already using this control socket");
+    await rm(path, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen(path, () => {
+        this.#server.off("error", reject);
+        resolve();
+      });
+    });
+    this.#path = path;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#path) return;
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#path = undefined;
+  }
+}
+
+/** Healthy: the proxy listens and every essential app is ready (every non-lazy app, when none is marked essential). */
+export function healthOf(status: ControlStatus): { healthy: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  if (!status.listening) reasons.push("the proxy is not listening");
+  const essential = status.apps.filter((app) => app.essential);
+  const watched = essential.length > 0 ? essential : status.apps.filter((app) => !app.lazy);
+  for (const app of watched) {
+    if (app.state !== "ready") reasons.push(`${app.name} is ${app.state}${app.reason ? ` (${app.reason})` : ""}`);
+  }
+  return { healthy: reasons.length === 0, reasons };
+}
+
+function isLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}

@@ -1,0 +1,164 @@
+// The composition root: config → Supervisor + ProxyServer + control socket, signals, exit code.
+import { loadConfig } from "./config/load.ts";
+import type { AppConfig, Config } from "./config/schema.ts";
+import { ConfigError } from "./errors.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { Supervisor } from "./supervisor/index.ts";
+import { freePort } from "./supervisor/ports.ts";
+import { ProxyServer, type AppGate } from "./proxy/server.ts";
+import { ControlServer, controlSocketPath } from "./admin/server.ts";
+
+export interface StartOptions {
+  configPath?: string;
+  listen?: string;
+  logFormat?: "text" | "json";
+}
+
+/** Docker's default `docker stop` grace before SIGKILL. */
+const DOCKER_STOP_GRACE_MS = 10_000;
+
+/** Runs zoo until it is asked to stop or an essential app fails; resolves to the process exit code. */
+export async function start(options: StartOptions = {}): Promise<number> {
+  let config: Config;
+  try {
+    config = await loadConfig({ configPath: options.configPath, listen: options.listen });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(error.message.endsWith("\n") ? error.message : error.message + "\n");
+    return 2;
+  }
+  const log = createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...config.apps.map((a) => a.name)] });
+  warnAboutEnvironment(config, log);
+  await assignFreePorts(config.apps);
+  return run(config, log);
+}
+
+async function run(config: Config, log: Logger): Promise<number> {
+  let resolveExit!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  let stopping: Promise<void> | undefined;
+
+  const supervisor = new Supervisor(config.apps, {
+    log,
+    onFatal(app, exitCode) {
+      log.zoo("error", `${app}: essential app failed for good, stopping everything`, { app, exitCode });
+      void shutdown(exitCode || 1);
+    },
+  });
+  const ports = new Map(config.apps.map((app) => [app.name, app.port]));
+  const gate: AppGate = {
+    upstream: (app) => {
+      const port = ports.get(app);
+      return port === undefined ? undefined : { host: "127.0.0.1", port };
+    },
+    isReady: (app) => supervisor.isReady(app),
+    waitReady: (app, timeoutMs, signal) => supervisor.waitReady(app, timeoutMs, signal),
+  };
+  const proxy = new ProxyServer({
+    routes: config.routes,
+    gate,
+    log,
+    upstreamTimeout: config.upstreamTimeout,
+    readyWait: config.readyWait,
+    trustProxy: config.trustProxy,
+    accessLog: config.accessLog,
+  });
+  let listening = false;
+  const lazy = new Set(config.apps.filter((app) => app.lazy).map((app) => app.name));
+  const control = new ControlServer(() => ({
+    listening,
+    listen: config.listen,
+    apps: supervisor.snapshot().map((app) => ({ ...app, lazy: lazy.has(app.name) })),
+  }));
+
+  function shutdown(code: number): Promise<void> {
+    stopping ??= (async () => {
+      log.zoo("info", "stopping: draining requests, then stopping apps");
+      await proxy.close(config.drainTimeout).catch((error) => log.zoo("warn", `proxy close: ${error.message}`));
+      listening = false;
+      await supervisor.stop();
+      await control.close();
+      log.zoo("info", `stopped, exit code ${code}`);
+      resolveExit(code);
+    })();
+    return stopping;
+  }
+
+  const onStopSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.zoo("warn", `${signal} again: killing everything now`);
+      void supervisor.killAll().then(() => resolveExit(signal === "SIGINT" ? 130 : 143));
+      return;
+    }
+    log.zoo("info", `${signal} received`);
+    void shutdown(0);
+  };
+  const onForwardSignal = (signal: NodeJS.Signals) => {
+    log.zoo("info", `${signal} received: forwarding to the apps`);
+    supervisor.signal(signal);
+  };
+  const onHangup = () => log.zoo("info", "SIGHUP received: ignored (reserved for config reload)");
+  const handlers: [NodeJS.Signals, (s: NodeJS.Signals) => void][] = [
+    ["SIGTERM", onStopSignal],
+    ["SIGINT", onStopSignal],
+    ["SIGUSR1", onForwardSignal],
+    ["SIGUSR2", onForwardSignal],
+    ["SIGHUP", onHangup],
+  ];
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+
+  try {
+    const { host } = config.listen;
+    const port = await proxy.listen(host, config.listen.port);
+    listening = true;
+    log.zoo("info", `listening on http://${host.includes(":") ? `[${host}]` : host}:${port}`);
+    const socketPath = controlSocketPath(config.control, config.listen.port === 0 ? port : config.listen.port);
+    await control.listen(socketPath).catch((error) => log.zoo("warn", `control socket ${socketPath}: ${error.message}; zoo status will not work`));
+    await supervisor.start();
+  } catch (error) {
+    const message = (error as NodeJS.ErrnoException).code === "EADDRINUSE"
+      ? `cannot listen on ${config.listen.host}:${config.listen.port}: the address is already in use`
+      : `cannot start: ${(error as Error).message}`;
+    log.zoo("error", message);
+    void shutdown(1);
+  }
+
+  const code = await exited;
+  for (const [signal, handler] of handlers) process.off(signal, handler);
+  return code;
+}
+
+async function assignFreePorts(apps: AppConfig[]): Promise<void> {
+  for (const app of apps) {
+    app.port ??= await freePort();
+  }
+}
+
+function warnAboutEnvironment(config: Config, log: Logger): void {
+  if (process.pid === 1) {
+    log.zoo("warn", 'zoo is PID 1 without an init: orphaned zombies will not be reaped. Run it under tini (ENTRYPOINT ["tini", "--"]) or `docker run --init`.');
+  }
+  const worstStop = config.drainTimeout + longestStopChain(config.apps);
+  if (worstStop > DOCKER_STOP_GRACE_MS) {
+    log.zoo(
+      "warn",
+      `stopping may take up to ${worstStop}ms (drainTimeout + stopTimeouts in dependency order), more than Docker's ${DOCKER_STOP_GRACE_MS}ms stop grace: lower them or run docker stop -t ${Math.ceil(worstStop / 1000) + 1}`,
+    );
+  }
+}
+
+/** Apps stop in reverse dependency order, so the worst case is the longest chain of stopTimeouts. */
+export function longestStopChain(apps: AppConfig[]): number {
+  const byName = new Map(apps.map((app) => [app.name, app]));
+  const memo = new Map<string, number>();
+  const chain = (app: AppConfig): number => {
+    const known = memo.get(app.name);
+    if (known !== undefined) return known;
+    memo.set(app.name, app.stopTimeout); // guards against cycles, which the config rejects anyway
+    const deps = Object.keys(app.dependsOn).map((name) => byName.get(name)).filter((dep) => dep !== undefined);
+    const total = app.stopTimeout + Math.max(0, ...deps.map(chain));
+    memo.set(app.name, total);
+    return total;
+  };
+  return Math.max(0, ...apps.map(chain));
+}
