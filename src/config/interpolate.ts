@@ -1,0 +1,60 @@
+// `${VAR}` and `${VAR:-default}` in every string value of the raw config, before validation.
+// `$${` is a literal `${`. `:-` uses the default when the variable is unset or empty, as a shell does.
+import type { ConfigPath, ConfigProblem } from "../errors.ts";
+
+const REFERENCE = /\$\$\{|\$\{([^}]*)\}|\$\{/g;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface Interpolated {
+  value: unknown;
+  problems: ConfigProblem[];
+}
+
+export function interpolate(raw: unknown, env: Record<string, string | undefined>): Interpolated {
+  const problems: ConfigProblem[] = [];
+
+  const inString = (text: string, path: ConfigPath): string =>
+    text.replace(REFERENCE, (match: string, inner: string | undefined) => {
+      if (match === "$${") return "${";
+      if (inner === undefined) {
+        problems.push({ code: "ZOO_ERR_CONFIG_INVALID", path, message: `unclosed "\${" in ${quote(text)} (write "$\${" for a literal "\${")` });
+        return match;
+      }
+      const dash = inner.indexOf(":-");
+      const name = dash === -1 ? inner : inner.slice(0, dash);
+      if (!NAME.test(name)) {
+        problems.push({
+          code: "ZOO_ERR_CONFIG_INVALID",
+          path,
+          message: `expected a variable name in "\${${inner}}" (letters, digits and _, then an optional :-default)`,
+        });
+        return match;
+      }
+      const value = env[name];
+      if (dash !== -1) return value === undefined || value === "" ? inner.slice(dash + 2) : value;
+      if (value === undefined) {
+        problems.push({
+          code: "ZOO_ERR_CONFIG_UNSET_VARIABLE",
+          path,
+          message: `variable \${${name}} is not set and has no default (set it, or write \${${name}:-default})`,
+        });
+        return match;
+      }
+      return value;
+    });
+
+  const walk = (value: unknown, path: ConfigPath): unknown => {
+    if (typeof value === "string") return inString(value, path);
+    if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i]));
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item, [...path, key])]));
+    }
+    return value;
+  };
+
+  return { value: walk(raw, []), problems };
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text);
+}

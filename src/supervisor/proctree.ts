@@ -1,0 +1,134 @@
+// Finding every process an app started, including those that left its process group (setsid) or were
+// orphaned when their parent exited. On Linux we read /proc; a tracker refreshes each app's set while it
+// runs, so a grandchild is still known after its parent is gone. Elsewhere we fall back to tree-kill
+// (which needs `ps`/`pgrep`; without them it would throw an uncaught ENOENT, so we check first).
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import treeKill from "tree-kill";
+
+export const hasProc = existsSync("/proc/self/stat");
+
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  /** Start time in clock ticks since boot: with the pid, it identifies a process (pids are reused). */
+  start: string;
+  state: string;
+}
+
+function parseStat(text: string): ProcInfo | undefined {
+  // "pid (comm) state ppid pgrp session … starttime …"; comm may contain spaces and parentheses.
+  const close = text.lastIndexOf(")");
+  if (close === -1) return undefined;
+  const fields = text.slice(close + 2).split(" ");
+  return {
+    pid: Number.parseInt(text, 10),
+    state: fields[0],
+    ppid: Number(fields[1]),
+    pgid: Number(fields[2]),
+    start: fields[19],
+  };
+}
+
+function readStat(pid: number): ProcInfo | undefined {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every process on the machine (as far as /proc shows). */
+export function readProcessTable(): ProcInfo[] {
+  if (!hasProc) return [];
+  const table: ProcInfo[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const info = readStat(Number(entry));
+    if (info) table.push(info);
+  }
+  return table;
+}
+
+const isDead = (info: ProcInfo | undefined) => !info || info.state === "Z" || info.state === "X";
+
+/**
+ * The processes of one app: its root process, everything in the root's process group, and every
+ * descendant of any process already known (found again on each refresh).
+ */
+export class ProcessTree {
+  readonly root: number;
+  /** pid → start time */
+  readonly #members = new Map<number, string>();
+
+  constructor(root: number) {
+    this.root = root;
+    const info = readStat(root);
+    if (info) this.#members.set(root, info.start);
+  }
+
+  /** Adds new descendants and group members, and forgets processes that are gone. */
+  refresh(table: ProcInfo[] = readProcessTable()): void {
+    const byPid = new Map(table.map((p) => [p.pid, p]));
+    for (const [pid, start] of this.#members) {
+      const info = byPid.get(pid);
+      if (isDead(info) || info!.start !== start) this.#members.delete(pid);
+    }
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const p of table) {
+        if (isDead(p) || this.#members.has(p.pid)) continue;
+        if (p.pgid === this.root || this.#members.has(p.ppid)) {
+          this.#members.set(p.pid, p.start);
+          grew = true;
+        }
+      }
+    }
+  }
+
+  /** Live processes of the tree (after a fresh look at /proc). */
+  alive(): number[] {
+    this.refresh();
+    return [...this.#members.keys()];
+  }
+
+  /** Sends `signal` to the root's process group and to every known process of the tree. */
+  signal(signal: NodeJS.Signals): void {
+    try {
+      process.kill(-this.root, signal);
+    } catch {
+      // The group is gone (or empty): the members below may still be alive elsewhere.
+    }
+    if (!hasProc) {
+      if (canTreeKill()) treeKill(this.root, signal, () => {});
+      return;
+    }
+    for (const pid of this.alive()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Exited meanwhile.
+      }
+    }
+  }
+
+  /** Whether any process of the tree is still alive. Without /proc: whether the group still exists. */
+  isAlive(): boolean {
+    if (hasProc) return this.alive().length > 0;
+    try {
+      process.kill(-this.root, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+let treeKillUsable: boolean | undefined;
+function canTreeKill(): boolean {
+  const tool = process.platform === "darwin" ? "pgrep" : "ps";
+  treeKillUsable ??= (process.env.PATH ?? "").split(delimiter).some((dir) => dir && existsSync(join(dir, tool)));
+  return treeKillUsable;
+}

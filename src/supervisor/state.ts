@@ -1,0 +1,67 @@
+// The states one supervised app moves through, and which moves are allowed.
+//
+//   idle ──► starting ──► ready ⇄ unhealthy
+//     │         │           │        │
+//     │         └───────────┴────────┴──► stopping ──► backoff ──► starting …
+//     │                     (exit)   │                 stopped
+//     │                              └──────────────►  failed
+//   sleeping (lazy: not running until the first request)
+//
+// - idle:      not launched yet (waiting for start() or for its dependencies)
+// - sleeping:  a lazy app that is not running; the first waitReady() starts it
+// - starting:  spawned; its probe has not passed yet
+// - ready:     its probe passed; the proxy routes to it
+// - unhealthy: a liveness probe failed (not routed); enough failures restart it
+// - stopping:  zoo sent the stop signal and waits for the process tree to end
+// - backoff:   it ended and will be started again after a delay
+// - stopped:   it ended and will not be restarted (by request, or restart policy)
+// - failed:    it ended for good because something is wrong (the reason says what)
+
+export const APP_STATES = [
+  "idle",
+  "sleeping",
+  "starting",
+  "ready",
+  "unhealthy",
+  "stopping",
+  "backoff",
+  "stopped",
+  "failed",
+] as const;
+
+export type AppState = (typeof APP_STATES)[number];
+
+const ENDINGS = ["backoff", "stopped", "failed"] as const;
+
+const ALLOWED: Record<AppState, readonly AppState[]> = {
+  idle: ["starting", "sleeping", "stopped", "failed"],
+  sleeping: ["starting", "stopped", "failed"],
+  starting: ["ready", "stopping", ...ENDINGS],
+  ready: ["unhealthy", "stopping", ...ENDINGS],
+  unhealthy: ["ready", "stopping", ...ENDINGS],
+  stopping: [...ENDINGS, "sleeping"],
+  backoff: ["starting", "stopped", "failed"],
+  stopped: ["starting", "sleeping"],
+  failed: [],
+};
+
+/** Whether an app may move from one state to another. */
+export function canTransition(from: AppState, to: AppState): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+/** The state `to`, or a thrown Error when the move is not allowed (a bug in zoo, not in the app). */
+export function transition(from: AppState, to: AppState): AppState {
+  if (!canTransition(from, to)) throw new Error(`illegal app state transition: ${from} → ${to}`);
+  return to;
+}
+
+/** States in which the app has a live process. */
+export function isRunning(state: AppState): boolean {
+  return state === "starting" || state === "ready" || state === "unhealthy" || state === "stopping";
+}
+
+/** States the app will not leave on its own. */
+export function isSettled(state: AppState): boolean {
+  return state === "stopped" || state === "failed" || state === "sleeping" || state === "idle";
+}

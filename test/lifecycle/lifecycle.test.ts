@@ -1,0 +1,134 @@
+// zoo as a whole process: signals, exit codes, and no process left behind — also as PID 1 in its own namespace.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { descendantsOf, freePort, isAlive, startZoo, tempConfig } from "../helpers/zoo-process.ts";
+
+const TREE_APP = join(import.meta.dirname, "tree-app.js");
+
+function treeConfig(app: Record<string, unknown> = {}) {
+  return tempConfig({
+    apps: { tree: { command: [process.execPath, TREE_APP], stopTimeout: "1s", ...app } },
+    routes: { "/": "tree" },
+  });
+}
+
+async function get(port: number, path = "/"): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: res.status, body: await res.text() };
+}
+
+const canUnshare = (() => {
+  try {
+    execFileSync("unshare", ["--pid", "--fork", "--mount-proc", "true"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+test("SIGTERM stops every process of the app's tree, grandchildren in other sessions included, and exits 0", async (t) => {
+  const { file } = treeConfig();
+  const port = await freePort();
+  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
+  t.after(() => zoo.child.kill("SIGKILL"));
+  await zoo.waitFor(/tree: ready/);
+  assert.deepEqual(await get(port, "/x"), { status: 200, body: "tree /x\n" });
+
+  const tree = descendantsOf(zoo.child.pid!);
+  assert.ok(tree.length >= 3, `expected the app, its child and its setsid grandchild, found ${tree}`);
+  zoo.child.kill("SIGTERM");
+  const { code } = await zoo.exited;
+  assert.equal(code, 0, zoo.output());
+  assert.deepEqual(tree.filter(isAlive), [], "processes left after zoo exited");
+});
+
+test("an app that ignores SIGTERM is killed after stopTimeout", async (t) => {
+  const { file } = treeConfig({ env: { IGNORE_TERM: "1" } });
+  const port = await freePort();
+  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
+  t.after(() => zoo.child.kill("SIGKILL"));
+  await zoo.waitFor(/tree: ready/);
+  const tree = descendantsOf(zoo.child.pid!);
+  zoo.child.kill("SIGTERM");
+  await zoo.waitFor(/ignoring SIGTERM/);
+  const { code } = await zoo.exited;
+  assert.equal(code, 0, zoo.output());
+  assert.deepEqual(tree.filter(isAlive), []);
+});
+
+test("a second SIGTERM kills everything at once", async (t) => {
+  const { file } = treeConfig({ env: { IGNORE_TERM: "1" }, stopTimeout: "60s" });
+  const port = await freePort();
+  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
+  t.after(() => zoo.child.kill("SIGKILL"));
+  await zoo.waitFor(/tree: ready/);
+  const tree = descendantsOf(zoo.child.pid!);
+  zoo.child.kill("SIGTERM");
+  await zoo.waitFor(/ignoring SIGTERM/);
+  zoo.child.kill("SIGTERM");
+  const { code } = await zoo.exited;
+  assert.notEqual(code, 0);
+  assert.match(zoo.output(), /killing everything now/);
+  assert.deepEqual(tree.filter(isAlive), []);
+});
+
+test("SIGUSR1 and SIGUSR2 are forwarded to the apps; SIGHUP is logged and zoo keeps running", async (t) => {
+  const { file } = treeConfig();
+  const port = await freePort();
+  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
+  t.after(() => zoo.child.kill("SIGKILL"));
+  await zoo.waitFor(/tree: ready/);
+  zoo.child.kill("SIGUSR1");
+  await zoo.waitFor(/tree\s*\| got SIGUSR1/);
+  zoo.child.kill("SIGUSR2");
+  await zoo.waitFor(/tree\s*\| got SIGUSR2/);
+  zoo.child.kill("SIGHUP");
+  await zoo.waitFor(/SIGHUP/);
+  assert.equal((await get(port)).status, 200);
+  zoo.child.kill("SIGTERM");
+  assert.equal((await zoo.exited).code, 0);
+});
+
+test("an essential app that fails for good stops zoo with the app's exit code", async (t) => {
+  const { file } = treeConfig({ essential: true, restart: "never", env: { EXIT_CODE: "7" } });
+  const port = await freePort();
+  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
+  t.after(() => zoo.child.kill("SIGKILL"));
+  const { code } = await zoo.exited;
+  assert.equal(code, 7, zoo.output());
+  assert.match(zoo.output(), /essential/);
+});
+
+test("as PID 1 in a new PID namespace: warns about the missing init, handles SIGTERM, exits 0", { skip: !canUnshare && "unshare --pid needs root" }, async (t) => {
+  const { file } = treeConfig({ env: { IGNORE_TERM: "1" } });
+  const port = await freePort();
+  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`], {
+    prefix: ["unshare", "--pid", "--fork", "--mount-proc"],
+  });
+  t.after(() => zoo.child.kill("SIGKILL"));
+  await zoo.waitFor(/PID 1 without an init/);
+  await zoo.waitFor(/tree: ready/);
+  assert.equal((await get(port)).status, 200);
+  // unshare does not forward signals: signal zoo itself, the namespace's PID 1, by its pid out here.
+  const [zooPid] = descendantsOf(zoo.child.pid!);
+  const tree = descendantsOf(zooPid);
+  assert.ok(tree.length >= 3, `expected the app tree below zoo, found ${tree}`);
+  process.kill(zooPid, "SIGTERM");
+  // Once PID 1 exits the kernel kills the whole namespace, so look while zoo is still saying goodbye.
+  await zoo.waitFor(/stopped, exit code 0/);
+  assert.deepEqual(tree.filter(isAlive), [], "processes left when zoo said it had stopped");
+  const { code } = await zoo.exited;
+  assert.equal(code, 0, zoo.output());
+});
+
+test("as PID 1: an essential app's failure becomes zoo's exit code", { skip: !canUnshare && "unshare --pid needs root" }, async (t) => {
+  const { file } = treeConfig({ essential: true, restart: "never", env: { EXIT_CODE: "5" } });
+  const port = await freePort();
+  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`], {
+    prefix: ["unshare", "--pid", "--fork", "--mount-proc"],
+  });
+  t.after(() => zoo.child.kill("SIGKILL"));
+  assert.equal((await zoo.exited).code, 5, zoo.output());
+});
