@@ -1,0 +1,3 @@
+module zoo.bench/goproxy
+
+go 1.19

@@ -1,0 +1,152 @@
+// Starting processes: the only place that uses execa. Each app runs in its own process group
+// (detached), with no shell unless asked, stdin ignored, and output streamed (never buffered).
+import { stat } from "node:fs/promises";
+import { execa, type ResultPromise } from "execa";
+
+export interface SpawnOptions {
+  command: string[];
+  cwd: string;
+  /** Merged over zoo's own environment. */
+  env: Record<string, string>;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface RunningProcess {
+  pid: number;
+  stdout: NodeJS.ReadableStream;
+  stderr: NodeJS.ReadableStream;
+  /** Resolves when the process itself exits (its descendants may live on and keep its output open). */
+  exited: Promise<Exit>;
+}
+
+/** Why a process could not be started, as one line a person can act on. */
+export class SpawnError extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code?: string) {
+    super(message);
+    this.name = "SpawnError";
+    this.code = code;
+  }
+}
+
+/** How to install commands people often forget in their image. */
+const INSTALL_HINTS: Record<string, string> = {
+  uvicorn: "apt-get install python3-uvicorn python3-fastapi",
+  gunicorn: "apt-get install gunicorn",
+  python: "apt-get install python3",
+  python3: "apt-get install python3",
+  pip: "apt-get install python3-pip",
+  go: "apt-get install golang-go",
+  node: "apt-get install nodejs",
+  npm: "apt-get install npm",
+  npx: "apt-get install npm",
+  ruby: "apt-get install ruby",
+  php: "apt-get install php-cli",
+  java: "apt-get install default-jre-headless",
+  nginx: "apt-get install nginx-light",
+  curl: "apt-get install curl",
+};
+
+export function installHint(command: string): string | undefined {
+  return INSTALL_HINTS[command.split("/").pop() ?? command];
+}
+
+export function describeSpawnError(error: NodeJS.ErrnoException, file: string, cwd: string): string {
+  const where = file.includes("/") ? `(looked in ${cwd})` : "(looked in PATH)";
+  switch (error.code) {
+    case "ENOENT": {
+      const hint = installHint(file);
+      return `command not found: ${file} ${where}${hint ? `; install it with: ${hint}` : ""}`;
+    }
+    case "EACCES":
+      return `permission denied: ${file} is not executable`;
+    default:
+      return `cannot start ${file}: ${error.code ?? error.message}`;
+  }
+}
+
+async function checkCwd(cwd: string): Promise<void> {
+  const info = await stat(cwd).catch(() => undefined);
+  if (!info) throw new SpawnError(`working directory does not exist: ${cwd}`, "ENOENT");
+  if (!info.isDirectory()) throw new SpawnError(`working directory is not a directory: ${cwd}`, "ENOTDIR");
+}
+
+function launch(options: SpawnOptions, stdout: "pipe" | "ignore"): ResultPromise {
+  const [file, ...args] = options.command;
+  return execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: true,
+    stdin: "ignore",
+    stdout,
+    stderr: stdout,
+    buffer: false,
+    detached: true, // a new process group, so signals reach the app's children too
+    cleanup: false, // zoo stops its apps itself (and execa's exit hook would fight main's signal handlers)
+    reject: false,
+    forceKillAfterDelay: false,
+    stripFinalNewline: false,
+  });
+}
+
+/** Starts an app's process; rejects with a SpawnError when it cannot run at all. */
+export async function spawnProcess(options: SpawnOptions): Promise<RunningProcess> {
+  await checkCwd(options.cwd);
+  const subprocess = launch(options, "pipe");
+  // The result promise waits for output streams too; exits are read from the child itself.
+  void subprocess.catch(() => {});
+  const child = subprocess.nodeChildProcess;
+  const exited = new Promise<Exit>((resolve) => {
+    child.once("exit", (code, signal) => resolve({ code, signal }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve);
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      reject(new SpawnError(describeSpawnError(error, options.command[0], options.cwd), error.code));
+    });
+  });
+  return { pid: child.pid!, stdout: child.stdout!, stderr: child.stderr!, exited };
+}
+
+/**
+ * Runs a short command (an exec probe) to completion and reports whether it exited 0. On timeout
+ * its whole process group is killed.
+ */
+export async function runCommand(options: SpawnOptions & { timeoutMs: number }): Promise<{ ok: boolean; detail: string }> {
+  try {
+    await checkCwd(options.cwd);
+  } catch (error) {
+    return { ok: false, detail: (error as Error).message };
+  }
+  const subprocess = launch(options, "ignore");
+  const child = subprocess.nodeChildProcess;
+  const timer = setTimeout(() => {
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {}
+  }, options.timeoutMs);
+  try {
+    const result = await new Promise<{ ok: boolean; detail: string }>((resolve) => {
+      child.once("error", (error: NodeJS.ErrnoException) =>
+        resolve({ ok: false, detail: describeSpawnError(error, options.command[0], options.cwd) }),
+      );
+      child.once("exit", (code, signal) => {
+        if (code === 0) resolve({ ok: true, detail: "exit code 0" });
+        else if (signal === "SIGKILL") resolve({ ok: false, detail: `timed out after ${options.timeoutMs}ms` });
+        else resolve({ ok: false, detail: signal ? `killed by ${signal}` : `exit code ${code}` });
+      });
+    });
+    return result;
+  } finally {
+    clearTimeout(timer);
+    void subprocess.catch(() => {});
+    // Leftovers of the probe's group, if any.
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {}
+  }
+}
