@@ -1,7 +1,7 @@
 // Process, port and HTTP helpers shared by the benchmark's parts.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
+import { openSync, closeSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -54,10 +54,42 @@ export function startProcess(
   return proc;
 }
 
-/** Kills every process this module started that is still running (used on errors and Ctrl-C). */
+/** Kills every process this module started that is still running, and their descendants (errors, Ctrl-C). */
 export function killAllStarted(): void {
-  for (const proc of running) proc.child.kill("SIGKILL");
+  for (const proc of running) {
+    for (const pid of descendantsOf(proc.pid)) killQuietly(pid);
+    proc.child.kill("SIGKILL");
+  }
   running.clear();
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+/** Every live descendant of pid (children, grandchildren, …), from the ppid field of /proc/PID/stat. */
+export function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // exited while we looked
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length) for (const child of children.get(queue.shift()!) ?? []) found.push(child), queue.push(child);
+  return found;
 }
 
 export async function freePort(): Promise<number> {
@@ -134,10 +166,11 @@ export function resetPeakRss(pid: number): boolean {
   }
 }
 
+/** True while pid exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;
   }

@@ -2,6 +2,7 @@
 // Types are inferred from it, zoo.schema.json is generated from it, the README reference follows it.
 import ms from "ms";
 import { z } from "zod";
+import { LISTEN_HINT, parseListen } from "./listen.ts";
 
 const DURATION_HINT = 'a duration such as "500ms", "5s", "2m" or a number of milliseconds';
 
@@ -19,10 +20,11 @@ export const Duration = z
   .meta({ description: DURATION_HINT });
 
 /** A TCP port; a numeric string is accepted so that "${PORT}" interpolation works. */
+const PORT_RANGE = "expected a port from 1 to 65535";
 export const Port = z
-  .union([z.number().int(), z.string().regex(/^\d+$/, "expected a port number")])
+  .union([z.number().int().min(1, PORT_RANGE).max(65535, PORT_RANGE), z.string().regex(/^\d+$/, "expected a port number")])
   .transform(Number)
-  .pipe(z.number().int().min(1, "expected a port from 1 to 65535").max(65535, "expected a port from 1 to 65535"));
+  .pipe(z.number().int().min(1, PORT_RANGE).max(65535, PORT_RANGE));
 
 const Signal = z.enum(["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGKILL"]);
 
@@ -119,7 +121,10 @@ export const RouteSchema = z.union([z.string().meta({ description: "An app name.
 export const ConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   listen: z
-    .union([z.number().int().min(0).max(65535), z.string()])
+    .union([
+      z.number().int().min(0, `expected ${LISTEN_HINT}`).max(65535, `expected ${LISTEN_HINT}`),
+      z.string().refine((text) => parseListen(text).ok, `expected ${LISTEN_HINT}`),
+    ])
     .optional()
     .meta({ description: 'A port or "host:port". Default: $PORT when set, else 8000; host 0.0.0.0.' }),
   apps: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected an app name of letters, digits, _ . -"), AppSchema).default({}),
@@ -142,6 +147,7 @@ export const ConfigSchema = z.strictObject({
 export type RawConfig = z.input<typeof ConfigSchema>;
 export type ParsedConfig = z.output<typeof ConfigSchema>;
 export type ParsedApp = z.output<typeof AppSchema>;
+export type ParsedRoute = z.output<typeof RouteSchema>;
 export type DependencyConditionName = z.output<typeof DependencyCondition>;
 export type SignalName = z.output<typeof Signal>;
 

@@ -2,35 +2,33 @@
 // `/node` matches `/node`, `/node/` and `/node/x`, never `/nodejs`; `/` matches everything.
 import type { Route } from "../config/schema.ts";
 
-export interface RouteMatch {
-  route: Route;
+/** Anything with a normalized prefix: "/" or "/a/b" (no trailing slash). */
+export interface Prefixed {
+  prefix: string;
+}
+
+export interface RouteMatch<R extends Prefixed = Route> {
+  route: R;
   /** The path after the prefix, always starting with "/" (what a stripping route forwards). */
   rest: string;
 }
 
-export interface RouteTable {
+export interface RouteTable<R extends Prefixed = Route> {
   /** `path` is a normalized path without its query string. */
-  match(path: string): RouteMatch | undefined;
+  match(path: string): RouteMatch<R> | undefined;
 }
 
-interface Entry {
-  route: Route;
-  prefix: string;
-  /** `prefix + "/"`, computed once: the test for "a deeper path under this prefix". */
-  prefixSlash: string;
-}
-
-/** Builds the table once; `match` does no allocation beyond its result. */
-export function compileRoutes(routes: readonly Route[]): RouteTable {
-  const entries: Entry[] = routes
-    .map((route) => ({ route, prefix: route.prefix, prefixSlash: route.prefix === "/" ? "/" : route.prefix + "/" }))
+/** Builds the table once; `match` allocates nothing but its result. */
+export function compileRoutes<R extends Prefixed>(routes: readonly R[]): RouteTable<R> {
+  const entries = routes
+    .map((route) => ({ route, prefix: route.prefix, deeper: route.prefix === "/" ? "/" : route.prefix + "/" }))
     .sort((a, b) => b.prefix.length - a.prefix.length);
 
   return {
     match(path) {
-      for (const { route, prefix, prefixSlash } of entries) {
+      for (const { route, prefix, deeper } of entries) {
         if (path === prefix) return { route, rest: "/" };
-        if (path.startsWith(prefixSlash)) return { route, rest: prefix === "/" ? path : path.slice(prefix.length) };
+        if (path.startsWith(deeper)) return { route, rest: prefix === "/" ? path : path.slice(prefix.length) };
       }
       return undefined;
     },

@@ -27,7 +27,12 @@ export function tcpProbe(host: string, port: number, timeoutMs: number): Promise
       resolve(result);
     };
     const timer = setTimeout(() => done({ ok: false, detail: `tcp ${port}: no answer within ${timeoutMs}ms` }), timeoutMs);
-    socket.once("connect", () => done({ ok: true, detail: `tcp ${port}: open` }));
+    socket.once("connect", () => {
+      // Polling a closed port in the ephemeral range can connect the socket to itself (TCP
+      // simultaneous open): that is not a listener, and it holds the port the app wants.
+      const self = socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress;
+      done(self ? { ok: false, detail: `tcp ${port}: connection refused` } : { ok: true, detail: `tcp ${port}: open` });
+    });
     socket.once("error", (error: NodeJS.ErrnoException) =>
       done({ ok: false, detail: `tcp ${port}: ${error.code === "ECONNREFUSED" ? "connection refused" : (error.code ?? error.message)}` }),
     );

@@ -96,21 +96,28 @@ export class ProcessTree {
 
   /** Sends `signal` to the root's process group and to every known process of the tree. */
   signal(signal: NodeJS.Signals): void {
-    try {
-      process.kill(-this.root, signal);
-    } catch {
-      // The group is gone (or empty): the members below may still be alive elsewhere.
-    }
     if (!hasProc) {
       if (canTreeKill()) treeKill(this.root, signal, () => {});
+      this.#signalGroup(signal);
       return;
     }
-    for (const pid of this.alive()) {
+    // Look first: once the root dies, its children's parent link to the tree is gone.
+    const members = this.alive();
+    this.#signalGroup(signal);
+    for (const pid of members) {
       try {
         process.kill(pid, signal);
       } catch {
         // Exited meanwhile.
       }
+    }
+  }
+
+  #signalGroup(signal: NodeJS.Signals): void {
+    try {
+      process.kill(-this.root, signal);
+    } catch {
+      // The group is gone (or empty): members elsewhere are signalled one by one.
     }
   }
 

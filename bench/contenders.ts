@@ -1,0 +1,147 @@
+// The four things the benchmark puts load through: the upstream itself (direct), zoo, nginx and the
+// seed-style Go proxy. Each is started on a free loopback port and answers /node/info once ready.
+import { execa } from "execa";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, httpGet, pollUntil, startProcess, type Running } from "./proc.ts";
+
+export type ContenderName = "direct" | "zoo" | "nginx" | "go-proxy";
+
+export interface Contender {
+  name: ContenderName;
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  /** The process that does the proxying (absent for direct). */
+  process?: Running;
+  stop(): Promise<void>;
+}
+
+export const BENCH_DIR = import.meta.dirname;
+export const REPO_DIR = join(BENCH_DIR, "..");
+
+/** Waits until GET origin/node/info answers 200 and returns its JSON. */
+export async function waitForUpstreamInfo(
+  origin: string,
+  timeoutMs: number,
+  exited?: Promise<unknown>,
+): Promise<{ pid: number; port: number; listeningAt: number }> {
+  return pollUntil(
+    `${origin}/node/info`,
+    async () => {
+      const res = await httpGet(`${origin}/node/info`, 2000);
+      return res.status === 200 ? JSON.parse(res.body) : undefined;
+    },
+    { timeoutMs, intervalMs: 5, exited },
+  );
+}
+
+export function direct(upstreamPort: number): Contender {
+  return { name: "direct", origin: `http://127.0.0.1:${upstreamPort}`, stop: async () => {} };
+}
+
+/** The upstream started by the bench itself (when zoo is not in the run, so it cannot own it). */
+export async function startUpstream(port: number, tmp: string): Promise<Running> {
+  const proc = startProcess("upstream", process.execPath, [join(BENCH_DIR, "upstream.ts"), String(port)], {
+    logFile: join(tmp, "upstream.log"),
+  });
+  await waitForUpstreamInfo(`http://127.0.0.1:${port}`, 10_000, proc.exited);
+  return proc;
+}
+
+/** Debian nginx-light as a non-daemon with a temp prefix: worker_processes auto, upstream keepalive. */
+export async function startNginx(upstreamPort: number, tmp: string): Promise<Contender> {
+  const prefix = join(tmp, "nginx");
+  mkdirSync(join(prefix, "temp"), { recursive: true });
+  // Workers drop to "nobody" when the master runs as root: let them use the temp dirs.
+  chmodSync(tmp, 0o755);
+  chmodSync(prefix, 0o755);
+  chmodSync(join(prefix, "temp"), 0o777);
+  const port = await freePort();
+  const conf = join(prefix, "nginx.conf");
+  writeFileSync(
+    conf,
+    `daemon off;
+worker_processes auto;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/temp/body;
+  proxy_temp_path ${prefix}/temp/proxy;
+  fastcgi_temp_path ${prefix}/temp/fastcgi;
+  uwsgi_temp_path ${prefix}/temp/uwsgi;
+  scgi_temp_path ${prefix}/temp/scgi;
+  map $http_upgrade $connection_upgrade { default upgrade; "" ""; }
+  upstream app {
+    server 127.0.0.1:${upstreamPort};
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    client_max_body_size 0;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Host $host;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_buffering off;
+      proxy_request_buffering off;
+      proxy_read_timeout 120s;
+    }
+  }
+}
+`,
+  );
+  const proc = startProcess("nginx", "nginx", ["-p", prefix, "-c", conf, "-e", join(prefix, "error.log")], {
+    logFile: join(prefix, "stdout.log"),
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  await waitForUpstreamInfo(origin, 10_000, proc.exited);
+  return { name: "nginx", origin, process: proc, stop: async () => void (await proc.stop(5000)) };
+}
+
+/** Builds bench/goproxy with the installed Go into tmp (never a committed binary) and starts it. */
+export async function startGoProxy(upstreamPort: number, tmp: string): Promise<Contender> {
+  const binary = join(tmp, "goproxy");
+  await execa("go", ["build", "-o", binary, "."], { cwd: join(BENCH_DIR, "goproxy") });
+  const port = await freePort();
+  const proc = startProcess("go-proxy", binary, ["-listen", `127.0.0.1:${port}`, "-upstream", `http://127.0.0.1:${upstreamPort}`], {
+    logFile: join(tmp, "goproxy.log"),
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  await waitForUpstreamInfo(origin, 10_000, proc.exited);
+  return { name: "go-proxy", origin, process: proc, stop: async () => void (await proc.stop(5000)) };
+}
+
+export interface ZooOptions {
+  configPath: string;
+  env?: Record<string, string>;
+  tmp: string;
+  logName: string;
+  /** Directory for `node --cpu-prof` output; no profiling when absent. */
+  cpuProfDir?: string;
+}
+
+/** The zoo CLI the bench runs: src/cli.ts, or BENCH_ZOO_CLI to measure another build. */
+export function zooCli(): string {
+  return process.env.BENCH_ZOO_CLI ?? join(REPO_DIR, "src", "cli.ts");
+}
+
+/** `node src/cli.ts start --config CONFIG --listen 127.0.0.1:PORT`; returns before zoo is ready. */
+export async function spawnZoo(options: ZooOptions): Promise<{ proc: Running; origin: string; port: number }> {
+  const port = await freePort();
+  const nodeFlags = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  const proc = startProcess(
+    "zoo",
+    process.execPath,
+    [...nodeFlags, zooCli(), "start", "--config", options.configPath, "--listen", `127.0.0.1:${port}`],
+    {
+      cwd: REPO_DIR,
+      env: { ...process.env, ...options.env, PATH: `${join(REPO_DIR, "node_modules", ".bin")}:${process.env.PATH ?? ""}` },
+      logFile: join(options.tmp, options.logName),
+    },
+  );
+  return { proc, origin: `http://127.0.0.1:${port}`, port };
+}

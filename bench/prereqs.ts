@@ -1,0 +1,51 @@
+// The Debian packages the benchmark needs. Missing ones are installed with --install when running as root,
+// otherwise the apt-get line is printed and the bench exits non-zero.
+import { execa } from "execa";
+
+const NEEDED = [
+  { command: "wrk", pkg: "wrk" },
+  { command: "nginx", pkg: "nginx-light" },
+  { command: "go", pkg: "golang-go" },
+  { command: "curl", pkg: "curl" },
+];
+
+async function has(command: string): Promise<boolean> {
+  const { exitCode } = await execa("sh", ["-c", `command -v ${command}`], { reject: false });
+  return exitCode === 0;
+}
+
+/** True when everything is there (or was just installed: install && root); otherwise prints the apt-get line. */
+export async function ensurePrerequisites(install: boolean): Promise<boolean> {
+  const missing: string[] = [];
+  for (const { command, pkg } of NEEDED) if (!(await has(command))) missing.push(pkg);
+  if (missing.length === 0) return true;
+  const line = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(" ")}`;
+  if (install && process.getuid?.() === 0) {
+    console.log(`installing ${missing.join(", ")}: ${line}`);
+    await execa("sh", ["-c", line], { stdio: "inherit" });
+    return true;
+  }
+  console.error(`The benchmark needs Debian packages that are missing: ${missing.join(", ")}.`);
+  console.error(`Install them with:\n\n  sudo ${line}\n\nor run \`npm run bench -- --install\` as root.`);
+  return false;
+}
+
+/** wrk2 (a fixed-rate wrk) is not packaged in Debian; the bench says whether apt knows it anyway. */
+export async function wrk2Candidate(): Promise<string> {
+  const { stdout } = await execa("apt-cache", ["policy", "wrk2"], { reject: false });
+  const candidate = /Candidate:\s*(\S+)/.exec(stdout)?.[1];
+  return candidate && candidate !== "(none)" ? candidate : "not in apt";
+}
+
+export async function versions(): Promise<Record<string, string>> {
+  const first = async (cmd: string, args: string[]) => {
+    const r = await execa(cmd, args, { reject: false, all: true });
+    return String(r.all ?? "").split("\n")[0].trim();
+  };
+  return {
+    wrk: await first("wrk", ["--version"]),
+    nginx: await first("nginx", ["-v"]),
+    go: await first("go", ["version"]),
+    curl: await first("curl", ["--version"]),
+  };
+}

@@ -1,0 +1,207 @@
+// Turns the measurements into the markdown report: medians, ratios, zoo-only numbers, targets met/missed.
+import type { ContenderName } from "./contenders.ts";
+import type { SupervisionResults } from "./supervision.ts";
+import type { Settings, ThroughputResults } from "./workloads.ts";
+
+export interface ReportInput {
+  date: Date;
+  machine: { cores: number; cpu: string; memoryGiB: number; node: string; kernel: string };
+  versions: Record<string, string>;
+  wrk2: string;
+  quick: boolean;
+  settings: Settings;
+  zoo: { available: boolean; note?: string; idleRss?: number; afterRunRss?: number };
+  throughput: ThroughputResults;
+  supervision?: SupervisionResults;
+}
+
+export interface Target {
+  name: string;
+  status: "met" | "missed" | "not measured";
+  detail: string;
+}
+
+interface Metric {
+  key: string;
+  label: string;
+  higherIsBetter: boolean;
+  digits: number;
+}
+
+const CONTENDERS: ContenderName[] = ["direct", "zoo", "nginx", "go-proxy"];
+
+function metrics(s: Settings): Metric[] {
+  const rate = Math.round((s.fixedConnections * 1000) / s.fixedDelayMs);
+  const mib = s.streamBytes >= 1024 ** 3 ? `${s.streamBytes / 1024 ** 3} GiB` : `${s.streamBytes / 1024 ** 2} MiB`;
+  return [
+    { key: "small.rps", label: "small GET, keep-alive, 50 conn — req/s", higherIsBetter: true, digits: 0 },
+    { key: "small.p50", label: "small GET — p50 ms", higherIsBetter: false, digits: 2 },
+    { key: "small.p99", label: "small GET — p99 ms", higherIsBetter: false, digits: 2 },
+    { key: "fixed.rps", label: `fixed rate (~${rate} req/s offered) — req/s achieved`, higherIsBetter: true, digits: 0 },
+    { key: "fixed.p50", label: "fixed rate — p50 ms", higherIsBetter: false, digits: 3 },
+    { key: "fixed.p99", label: "fixed rate — p99 ms", higherIsBetter: false, digits: 3 },
+    { key: "mib.rps", label: "1 MiB responses, 10 conn — req/s", higherIsBetter: true, digits: 0 },
+    { key: "mib.mbps", label: "1 MiB responses — MB/s", higherIsBetter: true, digits: 0 },
+    { key: "mib.p99", label: "1 MiB responses — p99 ms", higherIsBetter: false, digits: 2 },
+    { key: "stream.down", label: `${mib} download — MB/s`, higherIsBetter: true, digits: 0 },
+    { key: "stream.up", label: `${mib} upload — MB/s`, higherIsBetter: true, digits: 0 },
+    { key: "ws.mps", label: "WebSocket echo, 10 conn — messages/s", higherIsBetter: true, digits: 0 },
+  ];
+}
+
+export function median(values: number[] | undefined): number | undefined {
+  if (!values || values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const fmt = (value: number | undefined, digits: number) =>
+  value === undefined || !Number.isFinite(value)
+    ? "—"
+    : value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined || b === 0 ? "—" : `${(a / b).toFixed(2)}×`;
+const mb = (bytes: number | undefined) => (bytes === undefined || !Number.isFinite(bytes) ? "—" : `${(bytes / 1e6).toFixed(1)} MB`);
+const msList = (values: number[]) => values.map((v) => v.toFixed(0)).join(", ");
+
+export function computeTargets(input: ReportInput): Target[] {
+  const med = (key: string, who: ContenderName) => median(input.throughput.samples[key]?.[who]);
+  const notMeasured = (name: string, why = "zoo was not measured") => ({ name, status: "not measured" as const, detail: why });
+  const check = (name: string, ok: boolean, detail: string): Target => ({ name, status: ok ? "met" : "missed", detail });
+  const targets: Target[] = [];
+  const zooRps = med("small.rps", "zoo");
+
+  const vsGo = "small-GET throughput ≥ 1.5× the Go proxy";
+  const goRps = med("small.rps", "go-proxy");
+  targets.push(zooRps && goRps ? check(vsGo, zooRps >= 1.5 * goRps, `zoo/go-proxy ${ratio(zooRps, goRps)}`) : notMeasured(vsGo));
+
+  const vsNginx = "small-GET throughput ≥ 0.6× nginx";
+  const nginxRps = med("small.rps", "nginx");
+  targets.push(zooRps && nginxRps ? check(vsNginx, zooRps >= 0.6 * nginxRps, `zoo/nginx ${ratio(zooRps, nginxRps)}`) : notMeasured(vsNginx));
+
+  const p99 = "p99 at the fixed rate ≤ direct p99 + 1 ms";
+  const zooP99 = med("fixed.p99", "zoo");
+  const directP99 = med("fixed.p99", "direct");
+  targets.push(
+    zooP99 !== undefined && directP99 !== undefined
+      ? check(p99, zooP99 <= directP99 + 1, `zoo ${zooP99.toFixed(3)} ms vs direct ${directP99.toFixed(3)} ms (+${(zooP99 - directP99).toFixed(3)} ms)`)
+      : notMeasured(p99),
+  );
+
+  const streaming = "streaming ≥ 80% of direct MB/s (download and upload)";
+  const parts: string[] = [];
+  let streamOk = true;
+  let streamMeasured = true;
+  for (const [key, label] of [["stream.down", "download"], ["stream.up", "upload"]] as const) {
+    const z = med(key, "zoo");
+    const d = med(key, "direct");
+    if (z === undefined || d === undefined) streamMeasured = false;
+    else {
+      streamOk &&= z >= 0.8 * d;
+      parts.push(`${label} ${((z / d) * 100).toFixed(0)}%`);
+    }
+  }
+  targets.push(streamMeasured ? check(streaming, streamOk, parts.join(", ")) : notMeasured(streaming));
+
+  const rssGrowth = "zoo's RSS grows < 50 MB while streaming";
+  const growth = input.throughput.zooStreamRss.map((r) => r.peak - r.baseline);
+  targets.push(
+    growth.length ? check(rssGrowth, Math.max(...growth) < 50e6, `worst +${mb(Math.max(...growth))}`) : notMeasured(rssGrowth),
+  );
+
+  const idle = "idle RSS ≤ 70 MB";
+  targets.push(input.zoo.idleRss ? check(idle, input.zoo.idleRss <= 70e6, mb(input.zoo.idleRss)) : notMeasured(idle));
+
+  const sup = input.supervision;
+  const zeroFailed = "zero failed requests while an app restarts";
+  const runs = sup?.restartUnderLoad ?? [];
+  const failed = runs.reduce((n, r) => n + r.failed, 0);
+  const total = runs.reduce((n, r) => n + r.requests, 0);
+  targets.push(runs.length ? check(zeroFailed, failed === 0, `${failed} of ${total} failed over ${runs.length} restart(s)`) : notMeasured(zeroFailed));
+
+  const readiness = "readiness seen within 50 ms of an app's port opening";
+  const lags = sup?.readinessLag ?? [];
+  targets.push(
+    lags.length ? check(readiness, Math.max(...lags) <= 50, `worst ${Math.max(...lags).toFixed(1)} ms over ${lags.length} start(s)`) : notMeasured(readiness),
+  );
+  return targets;
+}
+
+export function renderReport(input: ReportInput, targets: Target[]): string {
+  const { samples } = input.throughput;
+  const lines: string[] = [];
+  const s = input.settings;
+  lines.push(`# zoo benchmark — ${input.date.toISOString().replace(/\.\d+Z$/, "Z")}${input.quick ? " (quick)" : ""}`, "");
+  lines.push(
+    `Machine: ${input.machine.cores} cores (${input.machine.cpu}), ${input.machine.memoryGiB} GiB, Linux ${input.machine.kernel}, ` +
+      `Node ${input.machine.node}. Load generator, proxies and upstream share the cores (nothing pinned).`,
+  );
+  lines.push(`Tools: ${Object.values(input.versions).join("; ")}; wrk2: ${input.wrk2}.`);
+  lines.push(
+    `Medians of ${s.rounds} alternating round(s) (direct, zoo, nginx, go-proxy, repeated). wrk -t1, ` +
+      `${s.smallSeconds} s per small-GET run, ${s.fixedSeconds} s per fixed-rate run, ${s.mibSeconds} s per 1 MiB run, ${s.wsSeconds} s per WebSocket run.`,
+  );
+  if (!input.zoo.available) lines.push("", `**zoo was not measured:** ${input.zoo.note ?? "it did not start"}`);
+  lines.push("");
+
+  lines.push("| workload | direct | zoo | nginx | go-proxy | zoo/direct | zoo/nginx | zoo/go-proxy |");
+  lines.push("|---|--:|--:|--:|--:|--:|--:|--:|");
+  for (const m of metrics(s)) {
+    if (!samples[m.key]) continue;
+    const med = Object.fromEntries(CONTENDERS.map((c) => [c, median(samples[m.key][c])])) as Record<ContenderName, number | undefined>;
+    lines.push(
+      `| ${m.label} | ${CONTENDERS.map((c) => fmt(med[c], m.digits)).join(" | ")} | ` +
+        `${ratio(med.zoo, med.direct)} | ${ratio(med.zoo, med.nginx)} | ${ratio(med.zoo, med["go-proxy"])} |`,
+    );
+  }
+  lines.push("", "Ratios are zoo's value over the other's: above 1× is better for req/s, MB/s and messages/s, worse for latencies.");
+
+  if (input.zoo.available) {
+    const sup = input.supervision;
+    const rss = input.throughput.zooStreamRss;
+    const worst = (dir: string) => {
+      const g = rss.filter((r) => r.direction === dir).map((r) => r.peak - r.baseline);
+      return g.length ? `+${mb(Math.max(...g))} (peak ${mb(Math.max(...rss.filter((r) => r.direction === dir).map((r) => r.peak)))})` : "—";
+    };
+    lines.push("", "| zoo alone | value |", "|---|--:|");
+    lines.push(`| idle RSS after boot | ${mb(input.zoo.idleRss)} |`);
+    lines.push(`| RSS after the load above | ${mb(input.zoo.afterRunRss)} |`);
+    lines.push(`| RSS growth during the download, worst | ${worst("download")} |`);
+    lines.push(`| RSS growth during the upload, worst | ${worst("upload")} |`);
+    if (sup) {
+      const m = (v: number[]) => (v.length ? `${median(v)!.toFixed(0)} ms (${msList(v)})` : "—");
+      lines.push(`| boot-to-ready, bench config (1 app) | ${m(sup.boot)} |`);
+      const root = sup.rootBoot;
+      lines.push(
+        `| boot-to-ready, root zoo.config.json | ${root.length ? `${median(root.map((r) => r.totalMs))!.toFixed(0)} ms (${msList(root.map((r) => r.totalMs))})` : sup.rootNote ?? "—"} |`,
+      );
+      if (root.length) {
+        const prefixes = Object.keys(root[0].routes);
+        lines.push(`| … per route, median | ${prefixes.map((p) => `${p} ${median(root.map((r) => r.routes[p]))!.toFixed(0)} ms`).join(", ")} |`);
+      }
+      lines.push(`| recovery after kill -9 of the app | ${m(sup.recovery)} |`);
+      const lags = sup.readinessLag;
+      lines.push(
+        `| readiness lag after the app's port opens | ${lags.length ? `median ${median(lags)!.toFixed(1)} ms, worst ${Math.max(...lags).toFixed(1)} ms` : "—"} |`,
+      );
+      for (const [i, r] of sup.restartUnderLoad.entries()) {
+        lines.push(
+          `| restart under load #${i + 1} (~${r.offeredRps} req/s offered) | ${r.failed} of ${r.requests} failed, max latency ${r.maxLatencyMs.toFixed(0)} ms |`,
+        );
+      }
+      lines.push(`| stop (SIGTERM → exit) | ${m(sup.stop)} |`);
+    }
+  }
+
+  lines.push("", "| target | result | |", "|---|---|---|");
+  for (const t of targets) lines.push(`| ${t.name} | **${t.status}** | ${t.detail} |`);
+
+  const problems = [...input.throughput.failures, ...(input.supervision?.problems ?? [])];
+  if (input.supervision?.rootNote && input.supervision.rootBoot.length) problems.push(input.supervision.rootNote);
+  if (problems.length) {
+    lines.push("", "Notes and failures:", "");
+    for (const p of problems) lines.push(`- ${p}`);
+  }
+  return lines.join("\n") + "\n";
+}

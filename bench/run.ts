@@ -1,0 +1,197 @@
+// `npm run bench`: zoo against the upstream alone (direct), nginx and a seed-style Go proxy, then zoo's own
+// supervision numbers. Prints a markdown report and writes it to bench/results/. See docs/performance.md.
+//   node bench/run.ts [--quick] [--install] [--profile] [--no-zoo] [--only small,fixed,1m,stream,ws,supervision]
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync, closeSync, openSync } from "node:fs";
+import { cpus, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  BENCH_DIR,
+  direct,
+  spawnZoo,
+  startGoProxy,
+  startNginx,
+  startUpstream,
+  waitForUpstreamInfo,
+  zooCli,
+  type Contender,
+} from "./contenders.ts";
+import { ensurePrerequisites, versions, wrk2Candidate } from "./prereqs.ts";
+import { freePort, killAllStarted, memoryOf, wallMs, type Running } from "./proc.ts";
+import { summarizeProfile } from "./profile.ts";
+import { computeTargets, renderReport, type ReportInput } from "./report.ts";
+import { BENCH_CONFIG, runSupervision, stopZoo, type SupervisionResults } from "./supervision.ts";
+import { DEFAULT_SETTINGS, QUICK_SETTINGS, runThroughput } from "./workloads.ts";
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    install: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+    "no-zoo": { type: "boolean", default: false },
+    only: { type: "string" },
+    rounds: { type: "string" },
+    out: { type: "string", default: join(BENCH_DIR, "results") },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+if (flags.help) {
+  console.log(`Usage: npm run bench -- [options]
+
+  --quick        about 2 minutes: 1 round, shorter runs, 256 MiB streams (default run: about 6-10 minutes)
+  --install      apt-get install missing Debian packages (wrk, nginx-light, golang-go, curl) when root
+  --profile      run the throughput zoo under node --cpu-prof and print its hot spots
+  --no-zoo       measure only the anchors (direct, nginx, go-proxy)
+  --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, supervision
+  --rounds N     alternating rounds per workload (default 3, quick 1)
+  --out DIR      where the report goes (default bench/results)
+
+BENCH_ZOO_CLI=path/to/cli.ts measures another zoo build.`);
+  process.exit(0);
+}
+
+const settings = { ...(flags.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS) };
+if (flags.rounds) settings.rounds = Math.max(1, Number(flags.rounds));
+const only = flags.only ? new Set(flags.only.split(",").map((s) => s.trim())) : undefined;
+const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+
+const tmp = mkdtempSync(join(tmpdir(), "zoo-bench-"));
+let keepTmp = false;
+const cleanup = () => {
+  killAllStarted();
+  if (!keepTmp) rmSync(tmp, { recursive: true, force: true });
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping everything the bench started`);
+    cleanup();
+    process.exit(130);
+  });
+}
+
+/** Starts the throughput zoo from bench/zoo.bench.json; it owns the upstream every contender fronts. */
+async function startThroughputZoo(upstreamPort: number, cpuProfDir?: string) {
+  const started = wallMs();
+  const { proc, origin } = await spawnZoo({
+    configPath: BENCH_CONFIG,
+    env: { BENCH_UPSTREAM_PORT: String(upstreamPort) },
+    tmp,
+    logName: "zoo-throughput.log",
+    cpuProfDir,
+  });
+  try {
+    const info = await waitForUpstreamInfo(origin, 30_000, proc.exited);
+    log(`zoo ready in ${(wallMs() - started).toFixed(0)} ms (pid ${proc.pid}, app pid ${info.pid})`);
+    return { proc, origin, upstreamPid: info.pid };
+  } catch (error) {
+    await proc.stop(3000);
+    throw error;
+  }
+}
+
+async function main(): Promise<number> {
+  if (!(await ensurePrerequisites(flags.install))) return 2;
+  const date = new Date();
+  const machine = {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model.trim() ?? "unknown",
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    kernel: release(),
+  };
+  log(`zoo bench${flags.quick ? " (quick)" : ""}: ${machine.cores} cores, Node ${machine.node}, temp dir ${tmp}`);
+
+  // The 1 GiB upload source: a sparse file, so reading it costs no disk.
+  const streamFile = join(tmp, "upload.bin");
+  closeSync(openSync(streamFile, "w"));
+  truncateSync(streamFile, settings.streamBytes);
+  const warmupFile = join(tmp, "warmup.bin");
+  closeSync(openSync(warmupFile, "w"));
+  truncateSync(warmupFile, 256 * 1024 ** 2);
+
+  const upstreamPort = await freePort();
+  const zoo: ReportInput["zoo"] = { available: false };
+  let zooProc: Running | undefined;
+  let zooOrigin = "";
+  let upstream: Running | undefined;
+  const cpuProfDir = flags.profile ? join(tmp, "profiles") : undefined;
+  if (flags["no-zoo"]) {
+    zoo.note = "--no-zoo";
+  } else {
+    try {
+      const started = await startThroughputZoo(upstreamPort, cpuProfDir);
+      zooProc = started.proc;
+      zooOrigin = started.origin;
+      zoo.available = true;
+      await sleep(1000); // idle RSS: after boot has settled
+      zoo.idleRss = memoryOf(zooProc.pid)?.rss;
+    } catch (error) {
+      zoo.note = `\`node ${zooCli()} start\` did not serve bench/zoo.bench.json: ${(error as Error).message.split("\n")[0]}`;
+      log(`zoo is not measured: ${zoo.note}`);
+      keepTmp = true;
+    }
+  }
+  if (!zoo.available) upstream = await startUpstream(upstreamPort, tmp);
+
+  const contenders: Contender[] = [direct(upstreamPort)];
+  // zoo is stopped after the others: it owns the upstream they front.
+  if (zooProc) contenders.push({ name: "zoo", origin: zooOrigin, process: zooProc, stop: async () => {} });
+  log("building the Go proxy and starting nginx");
+  contenders.push(await startNginx(upstreamPort, tmp));
+  contenders.push(await startGoProxy(upstreamPort, tmp));
+
+  const throughput = await runThroughput(contenders, settings, { streamFile, warmupFile, zooPid: zooProc?.pid, only, log });
+  if (zooProc) zoo.afterRunRss = memoryOf(zooProc.pid)?.rss;
+
+  for (const c of contenders) await c.stop();
+  if (zooProc) await stopZoo(zooProc, "throughput zoo", { stop: [], problems: throughput.failures });
+  await upstream?.stop(3000);
+
+  let supervision: SupervisionResults | undefined;
+  if (zoo.available && (!only || only.has("supervision"))) supervision = await runSupervision(tmp, settings, log);
+
+  const input: ReportInput = {
+    date,
+    machine,
+    versions: await versions(),
+    wrk2: await wrk2Candidate(),
+    quick: flags.quick,
+    settings,
+    zoo,
+    throughput,
+    supervision,
+  };
+  const targets = computeTargets(input);
+  const report = renderReport(input, targets);
+  console.log(`\n${report}`);
+
+  mkdirSync(flags.out, { recursive: true });
+  const stamp = date.toISOString().slice(0, 16).replace(":", "");
+  const base = join(flags.out, `${stamp}Z${flags.quick ? "-quick" : ""}`);
+  writeFileSync(`${base}.md`, report);
+  writeFileSync(`${base}.json`, JSON.stringify({ ...input, targets }, null, 2) + "\n");
+  log(`wrote ${base}.md and ${base}.json`);
+
+  if (cpuProfDir) {
+    keepTmp = true;
+    const profiles = readdirSync(cpuProfDir).filter((f) => f.endsWith(".cpuprofile"));
+    if (profiles.length === 0) log("no CPU profile was written (zoo must exit normally on SIGTERM for --cpu-prof)");
+    for (const file of profiles) console.log(`\n${summarizeProfile(join(cpuProfDir, file))}`);
+  }
+  if (keepTmp) log(`logs kept in ${tmp}`);
+  return 0;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  console.error(`bench failed: ${(error as Error).stack ?? error}`);
+  keepTmp = true;
+  console.error(`logs kept in ${tmp}`);
+} finally {
+  cleanup();
+}
+process.exit(exitCode);

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// The `zoo` command: runs src/cli.ts directly, which needs a Node that strips TypeScript types (22.18+).
+import module from "node:module";
+import { readFileSync } from "node:fs";
+
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  process.stderr.write(
+    `zoo: Node ${process.versions.node} is too old; zoo needs Node 22.18 or newer (it runs its TypeScript source directly).\n`,
+  );
+  process.exit(1);
+}
+
+// Node refuses to strip types from files under node_modules, which is where an installed zoo lives
+// (`npx zoo`, a dependency). For zoo's own .ts files only, strip them here instead.
+const root = new URL("../", import.meta.url).href;
+if (root.includes("/node_modules/")) {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = (warning, ...rest) => {
+    if (!String(warning).includes("stripTypeScriptTypes")) emitWarning.call(process, warning, ...rest);
+  };
+  module.registerHooks({
+    load(url, context, nextLoad) {
+      if (!url.startsWith(root) || !url.endsWith(".ts") || url.slice(root.length).includes("node_modules/")) {
+        return nextLoad(url, context);
+      }
+      const source = module.stripTypeScriptTypes(readFileSync(new URL(url), "utf8"));
+      return { format: "module", source, shortCircuit: true };
+    },
+  });
+}
+
+const { main } = await import("../src/cli.ts");
+await main();

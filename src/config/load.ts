@@ -1,0 +1,219 @@
+// Config loading, one step after another: discovery → parse → interpolate → validate (zod) → normalize →
+// cross-checks → Config. Every problem found on the way is collected and thrown together as one ConfigError.
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { cosmiconfig } from "cosmiconfig";
+import { ConfigError, type ConfigProblem } from "../errors.ts";
+import { crossCheck, type CheckInput } from "./checks.ts";
+import { formatIssues } from "./format.ts";
+import { interpolate } from "./interpolate.ts";
+import { DEFAULT_PORT, parseListen } from "./listen.ts";
+import { normalizeApp, normalizeRoute } from "./normalize.ts";
+import { ConfigSyntaxError, loadJson, loadYaml } from "./parse.ts";
+import { AppSchema, ConfigSchema, RouteSchema, type AppConfig, type Config, type ParsedConfig } from "./schema.ts";
+
+export interface LoadOptions {
+  /** An explicit config file (`--config`); relative to `cwd`. */
+  configPath?: string;
+  /** Where the search starts. Default: process.cwd(). */
+  cwd?: string;
+  /** Variables for `${VAR}`, `$PORT` and `ZOO_CONFIG`. Default: process.env. */
+  env?: Record<string, string | undefined>;
+  /** `--listen`: overrides the file's `listen`. */
+  listen?: string | number;
+}
+
+export const SEARCH_PLACES = ["zoo.config.json", "zoo.config.yaml", "zoo.config.yml", ".zoorc.json", "package.json"];
+
+export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
+  const { cwd = process.cwd(), env = process.env } = options;
+  const { file, raw } = await readConfig(options.configPath, env.ZOO_CONFIG, cwd);
+  return buildConfig(raw, { file, env, listen: options.listen });
+}
+
+// ---- discovery and parsing ----
+
+interface Source {
+  file: string;
+  raw: unknown;
+}
+
+async function readConfig(configPath: string | undefined, envPath: string | undefined, cwd: string): Promise<Source> {
+  const explorer = cosmiconfig("zoo", {
+    searchPlaces: SEARCH_PLACES,
+    searchStrategy: "project",
+    packageProp: "zoo",
+    loaders: { ".json": loadJson, ".yaml": loadYaml, ".yml": loadYaml, noExt: loadYaml, default: loadYaml },
+    ignoreEmptySearchPlaces: false,
+    cache: false,
+  });
+  const explicit = configPath ?? (envPath || undefined);
+
+  let result: Awaited<ReturnType<typeof explorer.search>>;
+  const file = explicit === undefined ? undefined : path.resolve(cwd, explicit);
+  try {
+    result = file === undefined ? await explorer.search(cwd) : await explorer.load(file);
+  } catch (error) {
+    const failedFile = file ?? (error as { filepath?: string }).filepath ?? cwd;
+    if (error instanceof ConfigSyntaxError) {
+      throw new ConfigError(failedFile, [{ code: "ZOO_ERR_CONFIG_SYNTAX", path: [], message: error.message, line: error.line, column: error.column }]);
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (file !== undefined && (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR")) {
+      const origin = configPath === undefined ? " (from ZOO_CONFIG)" : "";
+      const message = code === "EISDIR" ? `config file ${file}${origin} is a directory` : `config file not found: ${file}${origin}`;
+      throw new ConfigError(file, [{ code: "ZOO_ERR_CONFIG_NOT_FOUND", path: [], message }], message);
+    }
+    throw new ConfigError(failedFile, [{ code: "ZOO_ERR_CONFIG_SYNTAX", path: [], message: (error as Error).message }]);
+  }
+
+  if (result === null) throw notFound(cwd);
+  if (result.isEmpty) {
+    throw new ConfigError(result.filepath, [{ code: "ZOO_ERR_CONFIG_INVALID", path: [], message: "the config is empty (expected an object with apps and routes)" }]);
+  }
+  return { file: result.filepath, raw: result.config };
+}
+
+function notFound(cwd: string): ConfigError {
+  const dirs = searchedDirs(cwd);
+  const message = [
+    "no zoo config found.",
+    `Looked for ${SEARCH_PLACES.slice(0, -1).join(", ")} or a "zoo" key in package.json, in:`,
+    ...dirs.map((dir) => `  ${dir}`),
+    "To start, create zoo.config.json next to your apps, for example:",
+    '  { "apps": { "web": { "command": "node server.js", "port": 3000 } }, "routes": { "/": "web" } }',
+    "or name a file with --config PATH or the ZOO_CONFIG variable.",
+  ].join("\n");
+  return new ConfigError(cwd, [{ code: "ZOO_ERR_CONFIG_NOT_FOUND", path: [], message }], message);
+}
+
+/** The directories cosmiconfig's "project" strategy visits: from cwd up to the first one with a package file. */
+function searchedDirs(cwd: string): string[] {
+  const dirs: string[] = [];
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    dirs.push(dir);
+    if (["package.json", "package.yaml"].some((name) => existsSync(path.join(dir, name)))) break;
+    if (path.dirname(dir) === dir) break;
+  }
+  return dirs;
+}
+
+// ---- from the raw value to Config ----
+
+export interface BuildOptions {
+  /** Absolute path of the file the value came from; relative paths in it are resolved from its directory. */
+  file: string;
+  env?: Record<string, string | undefined>;
+  listen?: string | number;
+}
+
+/** Validate and normalize an already parsed config value. Throws ConfigError with every problem. */
+export function buildConfig(raw: unknown, options: BuildOptions): Config {
+  const { file, env = process.env } = options;
+  const dir = path.dirname(file);
+
+  const interpolated = interpolate(raw, env);
+  const problems: ConfigProblem[] = [...interpolated.problems];
+  const value = interpolated.value;
+
+  const parsed = ConfigSchema.safeParse(value);
+  if (!parsed.success) {
+    const unresolved = interpolated.problems.map((p) => p.path);
+    const schemaProblems = formatIssues(parsed.error.issues, ConfigSchema, value);
+    problems.push(...schemaProblems.filter((p) => !unresolved.some((u) => startsWith(p.path, u))));
+  }
+
+  const listen = resolveListen(parsed.success ? parsed.data.listen : validListen(value), options.listen, env);
+  problems.push(...listen.problems);
+
+  const input = parsed.success ? checkInputOf(parsed.data, listen.port) : partialCheckInput(value, listen.port);
+  problems.push(...crossCheck(input));
+
+  const apps: AppConfig[] = [];
+  for (const [name, app] of input.apps) {
+    const normal = normalizeApp(name, app, dir);
+    problems.push(...normal.problems);
+    apps.push(normal.value);
+  }
+
+  if (problems.length > 0 || !parsed.success || listen.port === undefined) throw new ConfigError(file, problems);
+
+  const config = parsed.data;
+  return {
+    file,
+    dir,
+    listen: { host: listen.host, port: listen.port },
+    apps,
+    routes: Object.entries(config.routes).map(([prefix, route]) => normalizeRoute(prefix, route, dir)),
+    logFormat: config.logFormat,
+    accessLog: config.accessLog,
+    trustProxy: config.trustProxy,
+    upstreamTimeout: config.upstreamTimeout,
+    readyWait: config.readyWait,
+    drainTimeout: config.drainTimeout,
+    control: config.control ? path.resolve(dir, config.control) : path.join(os.tmpdir(), `zoo-${listen.port}.sock`),
+  };
+}
+
+interface ResolvedListen {
+  host: string;
+  port: number | undefined;
+  problems: ConfigProblem[];
+}
+
+/** `--listen`, else the file's `listen`, else `$PORT`, else 8000. */
+function resolveListen(fromFile: string | number | undefined, override: string | number | undefined, env: Record<string, string | undefined>): ResolvedListen {
+  const [source, value, label] =
+    override !== undefined
+      ? ["override", override, "--listen: "]
+      : fromFile !== undefined
+        ? ["file", fromFile, ""]
+        : env.PORT !== undefined && env.PORT !== ""
+          ? ["env", env.PORT, "$PORT: "]
+          : ["default", DEFAULT_PORT, ""];
+  const result = parseListen(value);
+  if (result.ok) return { host: result.host, port: result.port, problems: [] };
+  // An invalid `listen` in the file is already reported by the schema.
+  const problems: ConfigProblem[] = source === "file" ? [] : [{ code: "ZOO_ERR_CONFIG_INVALID", path: ["listen"], message: `${label}${result.error}` }];
+  return { host: "", port: undefined, problems };
+}
+
+function checkInputOf(config: ParsedConfig, listenPort: number | undefined): CheckInput {
+  return {
+    listenPort: listenPort === 0 ? undefined : listenPort,
+    appNames: Object.keys(config.apps),
+    apps: Object.entries(config.apps),
+    routes: Object.entries(config.routes),
+  };
+}
+
+/** The parts of an invalid config that do validate, so the cross-checks can still run on them. */
+function partialCheckInput(value: unknown, listenPort: number | undefined): CheckInput {
+  const record = (x: unknown): Record<string, unknown> => (x !== null && typeof x === "object" && !Array.isArray(x) ? (x as Record<string, unknown>) : {});
+  const apps = Object.entries(record(record(value).apps));
+  const routes = Object.entries(record(record(value).routes));
+  return {
+    listenPort: listenPort === 0 ? undefined : listenPort,
+    appNames: apps.map(([name]) => name),
+    apps: apps.flatMap(([name, app]): CheckInput["apps"] => {
+      const result = AppSchema.safeParse(app);
+      return result.success ? [[name, result.data]] : [];
+    }),
+    routes: routes.flatMap(([prefix, route]): CheckInput["routes"] => {
+      const result = RouteSchema.safeParse(route);
+      return result.success ? [[prefix, result.data]] : [];
+    }),
+  };
+}
+
+/** The file's `listen` when the rest of the config is invalid; NaN when it is itself invalid (already reported). */
+function validListen(value: unknown): string | number | undefined {
+  const listen = (value as { listen?: unknown } | null)?.listen;
+  if (listen === undefined) return undefined;
+  return (typeof listen === "number" || typeof listen === "string") && parseListen(listen).ok ? listen : Number.NaN;
+}
+
+function startsWith(full: readonly (string | number)[], prefix: readonly (string | number)[]): boolean {
+  return prefix.length <= full.length && prefix.every((key, i) => full[i] === key);
+}

@@ -1,0 +1,79 @@
+// A short, human summary of a valid config for `zoo validate`: where zoo listens, the apps, the routes.
+import path from "node:path";
+import type { AppConfig, Config, Probe, Route } from "./schema.ts";
+
+export function summarize(config: Config): string {
+  const { host, port } = config.listen;
+  const lines = [
+    `${config.file}: valid`,
+    `listen ${host.includes(":") ? `[${host}]` : host}:${port}`,
+    "",
+    ...table(
+      ["APP", "COMMAND", "CWD", "PORT", "HEALTH", "DEPENDS ON"],
+      config.apps.map((app) => [
+        app.name,
+        shorten(app.command.map(quoteWord).join(" "), 40),
+        relative(config.dir, app.cwd),
+        app.port === undefined ? "auto" : String(app.port),
+        probe(app.health),
+        dependencies(app),
+      ]),
+    ),
+    "",
+    ...table(
+      ["ROUTE", "TARGET"],
+      config.routes.map((route) => [route.prefix, target(route, config.dir)]),
+    ),
+  ];
+  return lines.join("\n") + "\n";
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  if (rows.length === 0) return [`(no ${header[0].toLowerCase()}s)`];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+}
+
+function probe(health: Probe): string {
+  switch (health.kind) {
+    case "none":
+      return "none";
+    case "tcp":
+      return "tcp";
+    case "http":
+      return `http ${health.path}`;
+    case "exec":
+      return `exec ${shorten(health.command.map(quoteWord).join(" "), 24)}`;
+  }
+}
+
+function dependencies(app: AppConfig): string {
+  const entries = Object.entries(app.dependsOn);
+  if (entries.length === 0) return "-";
+  return entries.map(([name, condition]) => (condition === "ready" ? name : `${name} (${condition})`)).join(", ");
+}
+
+function target(route: Route, dir: string): string {
+  switch (route.kind) {
+    case "app":
+      return `app ${route.app}${route.stripPrefix ? " (prefix stripped)" : ""}`;
+    case "redirect":
+      return `redirect ${route.status} ${route.to}`;
+    case "proxy":
+      return `proxy ${route.target}${route.stripPrefix ? "" : " (prefix kept)"}`;
+    case "static":
+      return `static ${relative(dir, route.dir)}`;
+  }
+}
+
+function relative(dir: string, target: string): string {
+  return path.relative(dir, target) || ".";
+}
+
+function quoteWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}

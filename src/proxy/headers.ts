@@ -1,0 +1,71 @@
+// Header rules for one hop (RFC 9110 §7.6.1): hop-by-hop headers never cross zoo, X-Forwarded-* describe
+// the client as zoo saw it.
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+
+const ALWAYS_HOP_BY_HOP = ["keep-alive", "proxy-connection", "te", "upgrade", "trailer", "transfer-encoding"];
+
+/**
+ * Removes hop-by-hop request headers in place. `TE: trailers` is kept (it asks for trailers end to end);
+ * a WebSocket upgrade keeps `Connection: upgrade` and `Upgrade`. Transfer-Encoding stays: Node frames the
+ * upstream body from it.
+ */
+export function removeRequestHopByHop(headers: IncomingHttpHeaders, websocket: boolean): void {
+  const connection = headers.connection;
+  if (connection !== undefined) {
+    for (const name of connection.split(",")) {
+      const token = name.trim().toLowerCase();
+      if (token === "upgrade" && websocket) continue;
+      if (token !== "" && token !== "transfer-encoding" && headers[token] !== undefined) delete headers[token];
+    }
+    if (websocket) headers.connection = "upgrade";
+    else delete headers.connection;
+  }
+  if (headers["keep-alive"] !== undefined) delete headers["keep-alive"];
+  if (headers["proxy-connection"] !== undefined) delete headers["proxy-connection"];
+  if (headers.te !== undefined) {
+    if (/(^|,)\s*trailers\s*(;|,|$)/i.test(String(headers.te))) headers.te = "trailers";
+    else delete headers.te;
+  }
+  if (!websocket && headers.upgrade !== undefined) delete headers.upgrade;
+  // zoo already answered `Expect: 100-continue` for its hop (Node sends the 100 itself).
+  if (headers.expect !== undefined) delete headers.expect;
+}
+
+/**
+ * Response headers without hop-by-hop ones, as a flat [name, value, …] list that keeps the upstream's
+ * spelling and repeated headers (Set-Cookie). Node adds its own Connection and framing.
+ */
+export function responseHeaders(rawHeaders: string[], connection: string | string[] | undefined): string[] {
+  const named = connection === undefined ? undefined : new Set(String(connection).toLowerCase().split(/\s*,\s*/));
+  const out: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i].toLowerCase();
+    if (name === "connection" || ALWAYS_HOP_BY_HOP.includes(name) || named?.has(name)) {
+      // Trailer is end to end, but zoo does not relay trailers, so it must not announce them.
+      continue;
+    }
+    out.push(rawHeaders[i], rawHeaders[i + 1]);
+  }
+  return out;
+}
+
+/** Sets X-Forwarded-For/-Proto/-Host (and -Prefix when a prefix was stripped). */
+export function setForwardedHeaders(req: IncomingMessage, trustProxy: boolean, strippedPrefix: string | undefined): void {
+  const headers = req.headers;
+  const client = req.socket.remoteAddress ?? "";
+  const proto = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+  const sentFor = headers["x-forwarded-for"];
+  if (trustProxy) {
+    headers["x-forwarded-for"] = sentFor ? `${sentFor}, ${client}` : client;
+    headers["x-forwarded-proto"] ??= proto;
+    headers["x-forwarded-host"] ??= headers.host ?? "";
+    if (strippedPrefix !== undefined) headers["x-forwarded-prefix"] = String(headers["x-forwarded-prefix"] ?? "").replace(/\/$/, "") + strippedPrefix;
+  } else {
+    headers["x-forwarded-for"] = client;
+    headers["x-forwarded-proto"] = proto;
+    headers["x-forwarded-host"] = headers.host ?? "";
+    if (strippedPrefix !== undefined) headers["x-forwarded-prefix"] = strippedPrefix;
+    else if (headers["x-forwarded-prefix"] !== undefined) delete headers["x-forwarded-prefix"];
+    if (headers.forwarded !== undefined) delete headers.forwarded;
+  }
+}

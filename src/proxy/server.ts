@@ -1,0 +1,426 @@
+// zoo's front door: one node:http server, the route table, and http-proxy-3 for app and outside routes.
+import http from "node:http";
+import https from "node:https";
+import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { ProxyServer as HttpProxy, type ServerOptions } from "http-proxy-3";
+import type { Route } from "../config/schema.ts";
+import type { Logger } from "../log.ts";
+import { removeRequestHopByHop, responseHeaders, setForwardedHeaders } from "./headers.ts";
+import { sendPage, sendSocketPage } from "./pages.ts";
+import { collapseLeadingSlashes, normalizeTarget } from "./paths.ts";
+import { compileRoutes, type RouteTable } from "./routes.ts";
+import { serveStatic } from "./static.ts";
+
+/** What the proxy needs to know about apps; it never reaches into the supervisor. */
+export interface AppGate {
+  upstream(app: string): { host: string; port: number } | undefined;
+  isReady(app: string): boolean;
+  waitReady(app: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** A request or connection to the app began; call the returned function when it ends. */
+  track?(app: string): () => void;
+}
+
+export interface ProxyServerOptions {
+  routes: Route[];
+  gate: AppGate;
+  log: Logger;
+  /** Milliseconds to wait for an upstream's response headers before 504. */
+  upstreamTimeout: number;
+  /** Milliseconds a request to a starting app is held before 503. */
+  readyWait: number;
+  trustProxy: boolean;
+  accessLog: boolean;
+}
+
+/** A route with everything a request needs computed once. */
+type Prepared = Route & {
+  /** "route /node → app node": names the route and what it leads to, in every error page and log line. */
+  label: string;
+  /** redirect: the target without its trailing slash. */
+  base?: string;
+  /** proxy: the http-proxy-3 options, built once. */
+  proxyOptions?: ServerOptions;
+};
+
+/** Per-request state, kept on the request under a symbol so shared handlers need no closures. */
+interface Exchange {
+  route: Prepared | undefined;
+  /** The request target as the client sent it (for the access log). */
+  url: string;
+  started: number;
+  bytesBefore: number;
+  proxyReq?: ClientRequest;
+  timer?: NodeJS.Timeout;
+  timedOut?: boolean;
+  hold?: AbortController;
+  untrack?: () => void;
+}
+
+const kExchange = Symbol("zoo.exchange");
+const kResponse = Symbol("zoo.response");
+type WithExchange = IncomingMessage & { [kExchange]?: Exchange };
+type UpstreamResponse = IncomingMessage & { [kResponse]?: ServerResponse };
+
+// Below Node's (5 s) and uvicorn's (5 s) keep-alive timeouts, so zoo drops an idle pooled
+// connection before the app does, instead of reusing one the app is closing.
+const POOL_IDLE_MS = 4000;
+const DRAIN_POLL_MS = 50;
+
+function noop() {}
+
+/** Only WebSocket upgrades become 'upgrade' events; any other Upgrade (h2c…) is served as a plain request. */
+function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  return req.headers.upgrade?.toLowerCase() === "websocket";
+}
+
+export class ProxyServer {
+  readonly #options: ProxyServerOptions;
+  readonly #table: RouteTable<Prepared>;
+  readonly #server: http.Server;
+  readonly #proxy: HttpProxy;
+  readonly #agent = new http.Agent({ keepAlive: true, timeout: POOL_IDLE_MS, maxFreeSockets: 256 });
+  readonly #tlsAgent = new https.Agent({ keepAlive: true, timeout: POOL_IDLE_MS, maxFreeSockets: 256 });
+  /** Per app: the last upstream address and the http-proxy-3 options for it. */
+  readonly #appTargets = new Map<string, { host: string; port: number; options: ServerOptions }>();
+  readonly #upgraded = new Set<Duplex>();
+  readonly #onResponseClose: (this: ServerResponse) => void;
+  #closing = false;
+
+  constructor(options: ProxyServerOptions) {
+    this.#options = options;
+    const self = this;
+    this.#onResponseClose = function () {
+      self.#finish(this);
+    };
+    this.#table = compileRoutes(options.routes.map((route) => this.#prepare(route)));
+    this.#proxy = new HttpProxy({ toProxy: true, selfHandleResponse: true, xfwd: false });
+    // http-proxy-3 throws when an error has no listener; every call also passes onProxyError.
+    this.#proxy.on("error", this.#onProxyError);
+    this.#proxy.on("proxyReq", onProxyReq);
+    this.#proxy.on("proxyRes", onProxyRes);
+    this.#proxy.on("proxyReqWs", this.#onProxyReqWs);
+    this.#server = http.createServer({ shouldUpgradeCallback: isWebSocketUpgrade }, this.#onRequest);
+    this.#server.on("upgrade", this.#onUpgrade);
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen({ host, port }, () => {
+        this.#server.off("error", reject);
+        resolve((this.#server.address() as { port: number }).port);
+      });
+    });
+  }
+
+  /** Stops accepting, lets in-flight requests finish for up to drainMs, then destroys what is left. */
+  async close(drainMs: number): Promise<void> {
+    this.#closing = true;
+    const closed = new Promise<void>((resolve) => {
+      if (!this.#server.listening) return resolve();
+      this.#server.close(() => resolve());
+    });
+    // Like Go's Server.Shutdown: keep closing connections as they go idle until all are gone or time is up.
+    const deadline = Date.now() + drainMs;
+    let done = false;
+    void closed.then(() => (done = true));
+    while (!done && Date.now() < deadline) {
+      this.#server.closeIdleConnections();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_POLL_MS, Math.max(0, deadline - Date.now()))));
+    }
+    this.#server.closeAllConnections();
+    for (const socket of this.#upgraded) socket.destroy();
+    await closed;
+    this.#agent.destroy();
+    this.#tlsAgent.destroy();
+  }
+
+  #prepare(route: Route): Prepared {
+    switch (route.kind) {
+      case "app":
+        return { ...route, label: `route ${route.prefix} → app ${route.app}` };
+      case "redirect":
+        return { ...route, label: `route ${route.prefix} → redirect ${route.to}`, base: route.to.replace(/\/+$/, "") };
+      case "static":
+        return { ...route, label: `route ${route.prefix} → static ${route.dir}` };
+      case "proxy": {
+        const target = new URL(route.target);
+        const agent = target.protocol === "https:" ? this.#tlsAgent : this.#agent;
+        // changeOrigin: the origin sees its own host name; https.Agent derives SNI from it.
+        const proxyOptions: ServerOptions = { target, agent, changeOrigin: true, secure: true };
+        return { ...route, label: `route ${route.prefix} → proxy ${target.origin}`, proxyOptions };
+      }
+    }
+  }
+
+  #appOptions(app: string, upstream: { host: string; port: number }): ServerOptions {
+    const cached = this.#appTargets.get(app);
+    if (cached && cached.host === upstream.host && cached.port === upstream.port) return cached.options;
+    const options: ServerOptions = {
+      target: { protocol: "http:", host: upstream.host, port: upstream.port },
+      agent: this.#agent,
+      changeOrigin: false,
+    };
+    this.#appTargets.set(app, { ...upstream, options });
+    return options;
+  }
+
+  // ---- HTTP requests ----
+
+  readonly #onRequest = (req: WithExchange, res: ServerResponse): void => {
+    const exchange: Exchange = {
+      route: undefined,
+      url: req.url ?? "",
+      started: performance.now(),
+      bytesBefore: req.socket.bytesWritten,
+    };
+    req[kExchange] = exchange;
+    res.on("close", this.#onResponseClose);
+    if (this.#closing) res.setHeader("connection", "close");
+
+    const target = normalizeTarget(exchange.url);
+    if (target === undefined) return sendPage(res, 400, "malformed request path");
+    const match = this.#table.match(target.path);
+    if (match === undefined) return sendPage(res, 404, `no route for ${target.path}`);
+    const route = match.route;
+    exchange.route = route;
+
+    switch (route.kind) {
+      case "app": {
+        req.url = (route.stripPrefix ? match.rest : target.path) + target.query;
+        removeRequestHopByHop(req.headers, false);
+        setForwardedHeaders(req, this.#options.trustProxy, route.stripPrefix ? route.prefix : undefined);
+        if (this.#options.gate.isReady(route.app)) return this.#toApp(req, res, route);
+        return this.#holdUntilReady(req, res, route);
+      }
+      case "proxy": {
+        req.url = (route.stripPrefix ? match.rest : target.path) + target.query;
+        removeRequestHopByHop(req.headers, false);
+        setForwardedHeaders(req, this.#options.trustProxy, route.stripPrefix ? route.prefix : undefined);
+        this.#startTimer(req, exchange);
+        return this.#proxy.web(req, res, route.proxyOptions!, this.#onProxyError);
+      }
+      case "redirect": {
+        // The rest of the path, "" when the path is the prefix itself; never the client's Host.
+        const tail = target.path.length === route.prefix.length ? "" : match.rest;
+        let location = route.base! + tail + target.query;
+        if (location.startsWith("/")) location = collapseLeadingSlashes(location);
+        res.writeHead(route.status, { location, "content-length": 0 });
+        return void res.end();
+      }
+      case "static":
+        return serveStatic(req, res, route.dir, match.rest, { path: target.path, query: target.query, label: route.label });
+    }
+  };
+
+  #toApp(req: WithExchange, res: ServerResponse, route: Prepared & { kind: "app" }): void {
+    const exchange = req[kExchange]!;
+    const upstream = this.#options.gate.upstream(route.app);
+    if (upstream === undefined) return this.#notReady(res, route);
+    exchange.untrack = this.#options.gate.track?.(route.app);
+    this.#startTimer(req, exchange);
+    this.#proxy.web(req, res, this.#appOptions(route.app, upstream), this.#onProxyError);
+  }
+
+  #holdUntilReady(req: WithExchange, res: ServerResponse, route: Prepared & { kind: "app" }): void {
+    const exchange = req[kExchange]!;
+    exchange.hold = new AbortController();
+    this.#options.gate.waitReady(route.app, this.#options.readyWait, exchange.hold.signal).then(
+      (ready) => {
+        exchange.hold = undefined;
+        if (res.destroyed) return; // the client left while waiting: logged as 499
+        if (ready) this.#toApp(req, res, route);
+        else this.#notReady(res, route);
+      },
+      (error: Error) => sendPage(res, 502, `${route.label}: ${error.message}`),
+    );
+  }
+
+  #notReady(res: ServerResponse, route: Prepared & { kind: "app" }): void {
+    const retryAfter = String(Math.max(1, Math.ceil(this.#options.readyWait / 1000)));
+    sendPage(res, 503, `${route.label}: the app is not ready`, { "retry-after": retryAfter });
+  }
+
+  #startTimer(req: WithExchange, exchange: Exchange): void {
+    exchange.timer = setTimeout(onUpstreamTimeout, this.#options.upstreamTimeout, req);
+  }
+
+  readonly #onProxyError = (error: Error & { code?: string }, req: IncomingMessage, target: ServerResponse | Duplex): void => {
+    const exchange = (req as WithExchange)[kExchange];
+    if (exchange?.timer) clearTimeout(exchange.timer);
+    const label = exchange?.route?.label ?? "upstream";
+    if (!(target instanceof http.ServerResponse)) return this.#onSocketProxyError(error, target, label, exchange);
+    // The client is gone: nothing to answer (the access log records 499).
+    if (target.destroyed || req.socket.destroyed) return;
+    if (exchange?.timedOut) {
+      return sendPage(target, 504, `${label}: no response within ${this.#options.upstreamTimeout} ms`);
+    }
+    sendPage(target, 502, `${label}: ${describe(error)}`);
+  };
+
+  #onSocketProxyError(error: Error & { code?: string }, socket: Duplex, label: string, exchange: Exchange | undefined): void {
+    // Before the 101 nothing was written to the client and an HTTP answer still fits.
+    if ((socket as Socket).bytesWritten === 0 && !socket.destroyed) {
+      const status = exchange?.timedOut ? 504 : 502;
+      return sendSocketPage(socket, status, `${label}: ${exchange?.timedOut ? "no response" : describe(error)}`);
+    }
+    socket.destroy();
+  }
+
+  /** Once per request, when its response is done or the client is gone: release and log. */
+  #finish(res: ServerResponse): void {
+    const req = res.req as WithExchange;
+    const exchange = req[kExchange];
+    if (exchange === undefined) return;
+    if (exchange.timer) clearTimeout(exchange.timer);
+    exchange.hold?.abort();
+    exchange.untrack?.();
+    if (!this.#options.accessLog) return;
+    this.#options.log.access({
+      method: req.method ?? "",
+      path: exchange.url,
+      route: exchange.route?.prefix ?? "-",
+      status: res.writableFinished ? res.statusCode : 499,
+      bytes: req.socket.bytesWritten - exchange.bytesBefore,
+      durationMs: performance.now() - exchange.started,
+    });
+  }
+
+  // ---- WebSocket upgrades ----
+
+  readonly #onUpgrade = (req: WithExchange, socket: Duplex, head: Buffer): void => {
+    socket.on("error", noop); // a client reset before http-proxy-3 attaches its own listener
+    const exchange: Exchange = { route: undefined, url: req.url ?? "", started: performance.now(), bytesBefore: 0 };
+    req[kExchange] = exchange;
+    this.#upgraded.add(socket);
+    socket.once("close", () => {
+      this.#upgraded.delete(socket);
+      if (exchange.timer) clearTimeout(exchange.timer);
+      exchange.hold?.abort();
+      exchange.untrack?.();
+      if (this.#options.accessLog) this.#logUpgrade(req, socket as Socket, exchange);
+    });
+    if (this.#closing) return sendSocketPage(socket, 503, "zoo is shutting down");
+
+    const target = normalizeTarget(exchange.url);
+    if (target === undefined) return sendSocketPage(socket, 400, "malformed request path");
+    const match = this.#table.match(target.path);
+    if (match === undefined) return sendSocketPage(socket, 404, `no route for ${target.path}`);
+    const route = match.route;
+    exchange.route = route;
+    if (route.kind !== "app" && route.kind !== "proxy") return sendSocketPage(socket, 400, `${route.label}: no WebSockets here`);
+    if (req.method !== "GET" || req.headers.upgrade?.toLowerCase() !== "websocket") {
+      return sendSocketPage(socket, 400, `${route.label}: only WebSocket upgrades are proxied`);
+    }
+    req.url = (route.stripPrefix ? match.rest : target.path) + target.query;
+    removeRequestHopByHop(req.headers, true);
+    setForwardedHeaders(req, this.#options.trustProxy, route.stripPrefix ? route.prefix : undefined);
+
+    if (route.kind === "proxy") return this.#wsTo(req, socket, head, route.proxyOptions!);
+    const gate = this.#options.gate;
+    const go = () => {
+      const upstream = gate.upstream(route.app);
+      if (upstream === undefined) return sendSocketPage(socket, 503, `${route.label}: the app is not ready`);
+      exchange.untrack = gate.track?.(route.app);
+      this.#wsTo(req, socket, head, this.#appOptions(route.app, upstream));
+    };
+    if (gate.isReady(route.app)) return go();
+    exchange.hold = new AbortController();
+    gate.waitReady(route.app, this.#options.readyWait, exchange.hold.signal).then(
+      (ready) => {
+        if (socket.destroyed) return;
+        if (ready) return go();
+        const retryAfter = String(Math.max(1, Math.ceil(this.#options.readyWait / 1000)));
+        sendSocketPage(socket, 503, `${route.label}: the app is not ready`, { "Retry-After": retryAfter });
+      },
+      () => sendSocketPage(socket, 502, `${route.label}: cannot reach the app`),
+    );
+  };
+
+  /** One line per WebSocket when it ends: the status written on the socket (101 for a session), or 499. */
+  #logUpgrade(req: IncomingMessage, socket: Socket, exchange: Exchange): void {
+    const head = exchange.statusLine ?? "";
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 499);
+    this.#options.log.access({
+      method: req.method ?? "",
+      path: exchange.url,
+      route: exchange.route?.prefix ?? "-",
+      status,
+      bytes: socket.bytesWritten,
+      durationMs: performance.now() - exchange.started,
+    });
+  }
+
+  #wsTo(req: WithExchange, socket: Duplex, head: Buffer, options: ServerOptions): void {
+    this.#startTimer(req, req[kExchange]!);
+    this.#proxy.ws(req, socket, head, options, this.#onProxyError);
+  }
+
+  readonly #onProxyReqWs = (proxyReq: ClientRequest, req: WithExchange, socket: Duplex): void => {
+    const exchange = req[kExchange]!;
+    exchange.proxyReq = proxyReq;
+    const settle = () => {
+      if (exchange.timer) clearTimeout(exchange.timer);
+      exchange.timer = undefined;
+    };
+    proxyReq.once("response", settle);
+    proxyReq.once("upgrade", (_res: IncomingMessage, upstream: Socket) => {
+      settle();
+      // Either side going away takes the other with it (http-proxy-3 only half-closes).
+      upstream.once("close", () => (socket as Socket).destroySoon());
+      socket.once("close", () => upstream.destroy());
+    });
+  };
+}
+
+// ---- Shared per-request handlers (no closures on the hot path) ----
+
+function onProxyReq(proxyReq: ClientRequest, req: WithExchange): void {
+  const exchange = req[kExchange];
+  if (exchange) exchange.proxyReq = proxyReq;
+}
+
+function onUpstreamTimeout(req: WithExchange): void {
+  const exchange = req[kExchange]!;
+  exchange.timer = undefined;
+  exchange.timedOut = true;
+  // http-proxy-3 reports the destroyed request as ECONNRESET; onProxyError reads timedOut to answer 504.
+  exchange.proxyReq?.destroy();
+}
+
+function onProxyRes(proxyRes: UpstreamResponse, req: WithExchange, res: ServerResponse): void {
+  const exchange = req[kExchange];
+  if (exchange?.timer) {
+    clearTimeout(exchange.timer);
+    exchange.timer = undefined;
+  }
+  if (res.headersSent || res.destroyed) return void proxyRes.destroy();
+  res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection));
+  proxyRes[kResponse] = res;
+  proxyRes.on("error", noop); // a reset mid-body: 'close' below cuts the client
+  proxyRes.on("close", onUpstreamResponseClose);
+  proxyRes.pipe(res);
+}
+
+/** The upstream ended before its body did: abort the client's response so it cannot hang or pass as complete. */
+function onUpstreamResponseClose(this: UpstreamResponse): void {
+  if (!this.complete) this[kResponse]?.destroy();
+}
+
+function describe(error: Error & { code?: string }): string {
+  switch (error.code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ECONNRESET":
+      return "connection reset before a response";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host not found";
+    case "ETIMEDOUT":
+      return "connection timed out";
+    default:
+      return error.code ?? error.message;
+  }
+}
