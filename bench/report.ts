@@ -5,7 +5,7 @@ import type { Settings, ThroughputResults } from "./workloads.ts";
 
 export interface ReportInput {
   date: Date;
-  machine: { cores: number; cpu: string; memoryGiB: number; node: string; kernel: string };
+  machine: { cores: number; cpu: string; memoryGiB: number; node: string; kernel: string; load: { start: number; end: number } };
   versions: Record<string, string>;
   wrk2: string;
   quick: boolean;
@@ -63,11 +63,16 @@ const fmt = (value: number | undefined, digits: number) =>
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || b === 0 ? "—" : `${(a / b).toFixed(2)}×`;
 const mb = (bytes: number | undefined) => (bytes === undefined || !Number.isFinite(bytes) ? "—" : `${(bytes / 1e6).toFixed(1)} MB`);
+const kinds = (errors: Record<string, number>) => {
+  const named = Object.entries(errors).filter(([, n]) => n > 0);
+  return named.length ? ` (${named.map(([k, n]) => `${k === "status" ? "HTTP 5xx/4xx" : k} ${n}`).join(", ")})` : "";
+};
 const msList = (values: number[]) => values.map((v) => v.toFixed(0)).join(", ");
 
 export function computeTargets(input: ReportInput): Target[] {
   const med = (key: string, who: ContenderName) => median(input.throughput.samples[key]?.[who]);
-  const notMeasured = (name: string, why = "zoo was not measured") => ({ name, status: "not measured" as const, detail: why });
+  const why = input.zoo.available ? "its workload was not run (--only)" : "zoo was not measured";
+  const notMeasured = (name: string) => ({ name, status: "not measured" as const, detail: why });
   const check = (name: string, ok: boolean, detail: string): Target => ({ name, status: ok ? "met" : "missed", detail });
   const targets: Target[] = [];
   const zooRps = med("small.rps", "zoo");
@@ -137,6 +142,11 @@ export function renderReport(input: ReportInput, targets: Target[]): string {
     `Machine: ${input.machine.cores} cores (${input.machine.cpu}), ${input.machine.memoryGiB} GiB, Linux ${input.machine.kernel}, ` +
       `Node ${input.machine.node}. Load generator, proxies and upstream share the cores (nothing pinned).`,
   );
+  const { load } = input.machine;
+  lines.push(
+    `Load average (1 min): ${load.start.toFixed(2)} at the start, ${load.end.toFixed(2)} at the end` +
+      (Math.max(load.start, load.end) > 1 ? " — **other work was running on this machine: numbers are noisy**." : "."),
+  );
   lines.push(`Tools: ${Object.values(input.versions).join("; ")}; wrk2: ${input.wrk2}.`);
   lines.push(
     `Medians of ${s.rounds} alternating round(s) (direct, zoo, nginx, go-proxy, repeated). wrk -t1, ` +
@@ -145,17 +155,21 @@ export function renderReport(input: ReportInput, targets: Target[]): string {
   if (!input.zoo.available) lines.push("", `**zoo was not measured:** ${input.zoo.note ?? "it did not start"}`);
   lines.push("");
 
-  lines.push("| workload | direct | zoo | nginx | go-proxy | zoo/direct | zoo/nginx | zoo/go-proxy |");
-  lines.push("|---|--:|--:|--:|--:|--:|--:|--:|");
-  for (const m of metrics(s)) {
-    if (!samples[m.key]) continue;
+  const measured = metrics(s).filter((m) => samples[m.key]);
+  if (measured.length) {
+    lines.push("| workload | direct | zoo | nginx | go-proxy | zoo/direct | zoo/nginx | zoo/go-proxy |");
+    lines.push("|---|--:|--:|--:|--:|--:|--:|--:|");
+  }
+  for (const m of measured) {
     const med = Object.fromEntries(CONTENDERS.map((c) => [c, median(samples[m.key][c])])) as Record<ContenderName, number | undefined>;
     lines.push(
       `| ${m.label} | ${CONTENDERS.map((c) => fmt(med[c], m.digits)).join(" | ")} | ` +
         `${ratio(med.zoo, med.direct)} | ${ratio(med.zoo, med.nginx)} | ${ratio(med.zoo, med["go-proxy"])} |`,
     );
   }
-  lines.push("", "Ratios are zoo's value over the other's: above 1× is better for req/s, MB/s and messages/s, worse for latencies.");
+  if (measured.length) {
+    lines.push("", "Ratios are zoo's value over the other's: above 1× is better for req/s, MB/s and messages/s, worse for latencies.");
+  }
 
   if (input.zoo.available) {
     const sup = input.supervision;
@@ -187,7 +201,7 @@ export function renderReport(input: ReportInput, targets: Target[]): string {
       );
       for (const [i, r] of sup.restartUnderLoad.entries()) {
         lines.push(
-          `| restart under load #${i + 1} (~${r.offeredRps} req/s offered) | ${r.failed} of ${r.requests} failed, max latency ${r.maxLatencyMs.toFixed(0)} ms |`,
+          `| restart under load #${i + 1} (~${r.offeredRps} req/s offered) | ${r.failed} of ${r.requests} failed${kinds(r.errors)}, max latency ${r.maxLatencyMs.toFixed(0)} ms |`,
         );
       }
       lines.push(`| stop (SIGTERM → exit) | ${m(sup.stop)} |`);

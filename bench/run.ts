@@ -2,7 +2,7 @@
 // supervision numbers. Prints a markdown report and writes it to bench/results/. See docs/performance.md.
 //   node bench/run.ts [--quick] [--install] [--profile] [--no-zoo] [--only small,fixed,1m,stream,ws,supervision]
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync, closeSync, openSync } from "node:fs";
-import { cpus, release, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -100,6 +100,7 @@ async function main(): Promise<number> {
     memoryGiB: Math.round(totalmem() / 1024 ** 3),
     node: process.version,
     kernel: release(),
+    load: { start: loadavg()[0], end: 0 },
   };
   log(`zoo bench${flags.quick ? " (quick)" : ""}: ${machine.cores} cores, Node ${machine.node}, temp dir ${tmp}`);
 
@@ -152,6 +153,7 @@ async function main(): Promise<number> {
   let supervision: SupervisionResults | undefined;
   if (zoo.available && (!only || only.has("supervision"))) supervision = await runSupervision(tmp, settings, log);
 
+  machine.load.end = loadavg()[0];
   const input: ReportInput = {
     date,
     machine,

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BENCH_DIR, REPO_DIR, spawnZoo, waitForUpstreamInfo } from "./contenders.ts";
-import { failedRequests, startWrk } from "./load.ts";
+import { failedRequests, startWrk, type WrkResult } from "./load.ts";
 import { descendantsOf, freePort, httpGet, isAlive, pollUntil, wallMs, type Running } from "./proc.ts";
 import type { Log, Settings } from "./workloads.ts";
 
@@ -18,7 +18,7 @@ export interface SupervisionResults {
   readinessLag: number[];
   /** ms from kill -9 of the app until its route answers again (from a new process). */
   recovery: number[];
-  restartUnderLoad: { requests: number; failed: number; maxLatencyMs: number; offeredRps: number }[];
+  restartUnderLoad: { requests: number; failed: number; errors: WrkResult["errors"]; maxLatencyMs: number; offeredRps: number }[];
   /** ms from SIGTERM to zoo's exit. */
   stop: number[];
   rootBoot: { totalMs: number; routes: Record<string, number> }[];
@@ -115,6 +115,7 @@ async function restartUnderLoadRound(tmp: string, n: number, s: Settings, out: S
     out.restartUnderLoad.push({
       requests: r.requests,
       failed: failedRequests(r),
+      errors: r.errors,
       maxLatencyMs: r.latency_us.max / 1000,
       offeredRps: (connections * 1000) / s.fixedDelayMs,
     });

@@ -36,7 +36,11 @@ export function removeRequestHopByHop(headers: IncomingHttpHeaders, websocket: b
  * spelling and repeated headers (Set-Cookie). Node adds its own Connection and framing.
  */
 export function responseHeaders(rawHeaders: string[], connection: string | string[] | undefined): string[] {
-  const named = connection === undefined ? undefined : new Set(String(connection).toLowerCase().split(/\s*,\s*/));
+  // Most responses say just "keep-alive" or "close": no other header is named, nothing to parse.
+  const named =
+    connection === undefined || connection === "keep-alive" || connection === "close"
+      ? undefined
+      : new Set(String(connection).toLowerCase().split(/\s*,\s*/));
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i].toLowerCase();

@@ -9,7 +9,7 @@ import type { Route } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
 import { removeRequestHopByHop, responseHeaders, setForwardedHeaders } from "./headers.ts";
 import { sendPage, sendSocketPage } from "./pages.ts";
-import { collapseLeadingSlashes, normalizeTarget } from "./paths.ts";
+import { collapseLeadingSlashes, normalizeTarget, type Target } from "./paths.ts";
 import { compileRoutes, type RouteTable } from "./routes.ts";
 import { serveStatic } from "./static.ts";
 
@@ -56,6 +56,8 @@ interface Exchange {
   timedOut?: boolean;
   hold?: AbortController;
   untrack?: () => void;
+  /** WebSocket only: the status answered on the socket (101 once upgraded). */
+  status?: number;
 }
 
 const kExchange = Symbol("zoo.exchange");
@@ -188,20 +190,14 @@ export class ProxyServer {
     exchange.route = route;
 
     switch (route.kind) {
-      case "app": {
-        req.url = (route.stripPrefix ? match.rest : target.path) + target.query;
-        removeRequestHopByHop(req.headers, false);
-        setForwardedHeaders(req, this.#options.trustProxy, route.stripPrefix ? route.prefix : undefined);
+      case "app":
+        this.#rewriteForUpstream(req, route, match.rest, target, false);
         if (this.#options.gate.isReady(route.app)) return this.#toApp(req, res, route);
         return this.#holdUntilReady(req, res, route);
-      }
-      case "proxy": {
-        req.url = (route.stripPrefix ? match.rest : target.path) + target.query;
-        removeRequestHopByHop(req.headers, false);
-        setForwardedHeaders(req, this.#options.trustProxy, route.stripPrefix ? route.prefix : undefined);
+      case "proxy":
+        this.#rewriteForUpstream(req, route, match.rest, target, false);
         this.#startTimer(req, exchange);
         return this.#proxy.web(req, res, route.proxyOptions!, this.#onProxyError);
-      }
       case "redirect": {
         // The rest of the path, "" when the path is the prefix itself; never the client's Host.
         const tail = target.path.length === route.prefix.length ? "" : match.rest;
@@ -214,6 +210,13 @@ export class ProxyServer {
         return serveStatic(req, res, route.dir, match.rest, { path: target.path, query: target.query, label: route.label });
     }
   };
+
+  /** The request as the upstream sees it: its path (prefix stripped or not, query as sent) and its headers. */
+  #rewriteForUpstream(req: IncomingMessage, route: Prepared & { stripPrefix: boolean }, rest: string, target: Target, websocket: boolean): void {
+    req.url = (route.stripPrefix ? rest : target.path) + target.query;
+    removeRequestHopByHop(req.headers, websocket);
+    setForwardedHeaders(req, this.#options.trustProxy, route.stripPrefix ? route.prefix : undefined);
+  }
 
   #toApp(req: WithExchange, res: ServerResponse, route: Prepared & { kind: "app" }): void {
     const exchange = req[kExchange]!;
@@ -254,16 +257,16 @@ export class ProxyServer {
     if (!(target instanceof http.ServerResponse)) return this.#onSocketProxyError(error, target, label, exchange);
     // The client is gone: nothing to answer (the access log records 499).
     if (target.destroyed || req.socket.destroyed) return;
-    if (exchange?.timedOut) {
-      return sendPage(target, 504, `${label}: no response within ${this.#options.upstreamTimeout} ms`);
-    }
-    sendPage(target, 502, `${label}: ${describe(error)}`);
+    const [status, detail] = exchange?.timedOut ? [504, `no response within ${this.#options.upstreamTimeout} ms`] : [502, describe(error)];
+    this.#options.log.zoo("warn", `${req.method} ${exchange?.url}: ${label}: ${detail}`, { status });
+    sendPage(target, status, `${label}: ${detail}`);
   };
 
   #onSocketProxyError(error: Error & { code?: string }, socket: Duplex, label: string, exchange: Exchange | undefined): void {
     // Before the 101 nothing was written to the client and an HTTP answer still fits.
     if ((socket as Socket).bytesWritten === 0 && !socket.destroyed) {
       const status = exchange?.timedOut ? 504 : 502;
+      if (exchange) exchange.status = status;
       return sendSocketPage(socket, status, `${label}: ${exchange?.timedOut ? "no response" : describe(error)}`);
     }
     socket.destroy();
@@ -294,6 +297,10 @@ export class ProxyServer {
     socket.on("error", noop); // a client reset before http-proxy-3 attaches its own listener
     const exchange: Exchange = { route: undefined, url: req.url ?? "", started: performance.now(), bytesBefore: 0 };
     req[kExchange] = exchange;
+    const refuse = (status: number, detail: string, headers?: Record<string, string>) => {
+      exchange.status = status;
+      sendSocketPage(socket, status, detail, headers);
+    };
     this.#upgraded.add(socket);
     socket.once("close", () => {
       this.#upgraded.delete(socket);
@@ -302,27 +309,25 @@ export class ProxyServer {
       exchange.untrack?.();
       if (this.#options.accessLog) this.#logUpgrade(req, socket as Socket, exchange);
     });
-    if (this.#closing) return sendSocketPage(socket, 503, "zoo is shutting down");
+    if (this.#closing) return refuse(503, "zoo is shutting down");
 
     const target = normalizeTarget(exchange.url);
-    if (target === undefined) return sendSocketPage(socket, 400, "malformed request path");
+    if (target === undefined) return refuse(400, "malformed request path");
     const match = this.#table.match(target.path);
-    if (match === undefined) return sendSocketPage(socket, 404, `no route for ${target.path}`);
+    if (match === undefined) return refuse(404, `no route for ${target.path}`);
     const route = match.route;
     exchange.route = route;
-    if (route.kind !== "app" && route.kind !== "proxy") return sendSocketPage(socket, 400, `${route.label}: no WebSockets here`);
+    if (route.kind !== "app" && route.kind !== "proxy") return refuse(400, `${route.label}: no WebSockets here`);
     if (req.method !== "GET" || req.headers.upgrade?.toLowerCase() !== "websocket") {
-      return sendSocketPage(socket, 400, `${route.label}: only WebSocket upgrades are proxied`);
+      return refuse(400, `${route.label}: only WebSocket upgrades are proxied`);
     }
-    req.url = (route.stripPrefix ? match.rest : target.path) + target.query;
-    removeRequestHopByHop(req.headers, true);
-    setForwardedHeaders(req, this.#options.trustProxy, route.stripPrefix ? route.prefix : undefined);
+    this.#rewriteForUpstream(req, route, match.rest, target, true);
 
     if (route.kind === "proxy") return this.#wsTo(req, socket, head, route.proxyOptions!);
     const gate = this.#options.gate;
     const go = () => {
       const upstream = gate.upstream(route.app);
-      if (upstream === undefined) return sendSocketPage(socket, 503, `${route.label}: the app is not ready`);
+      if (upstream === undefined) return refuse(503, `${route.label}: the app is not ready`);
       exchange.untrack = gate.track?.(route.app);
       this.#wsTo(req, socket, head, this.#appOptions(route.app, upstream));
     };
@@ -333,21 +338,19 @@ export class ProxyServer {
         if (socket.destroyed) return;
         if (ready) return go();
         const retryAfter = String(Math.max(1, Math.ceil(this.#options.readyWait / 1000)));
-        sendSocketPage(socket, 503, `${route.label}: the app is not ready`, { "Retry-After": retryAfter });
+        refuse(503, `${route.label}: the app is not ready`, { "Retry-After": retryAfter });
       },
-      () => sendSocketPage(socket, 502, `${route.label}: cannot reach the app`),
+      () => refuse(502, `${route.label}: cannot reach the app`),
     );
   };
 
   /** One line per WebSocket when it ends: the status written on the socket (101 for a session), or 499. */
   #logUpgrade(req: IncomingMessage, socket: Socket, exchange: Exchange): void {
-    const head = exchange.statusLine ?? "";
-    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 499);
     this.#options.log.access({
       method: req.method ?? "",
       path: exchange.url,
       route: exchange.route?.prefix ?? "-",
-      status,
+      status: exchange.status ?? 499,
       bytes: socket.bytesWritten,
       durationMs: performance.now() - exchange.started,
     });
@@ -365,9 +368,13 @@ export class ProxyServer {
       if (exchange.timer) clearTimeout(exchange.timer);
       exchange.timer = undefined;
     };
-    proxyReq.once("response", settle);
+    proxyReq.once("response", (res: IncomingMessage) => {
+      settle();
+      exchange.status = res.statusCode;
+    });
     proxyReq.once("upgrade", (_res: IncomingMessage, upstream: Socket) => {
       settle();
+      exchange.status = 101;
       // Either side going away takes the other with it (http-proxy-3 only half-closes).
       upstream.once("close", () => (socket as Socket).destroySoon());
       socket.once("close", () => upstream.destroy());
@@ -397,7 +404,13 @@ function onProxyRes(proxyRes: UpstreamResponse, req: WithExchange, res: ServerRe
     exchange.timer = undefined;
   }
   if (res.headersSent || res.destroyed) return void proxyRes.destroy();
-  res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection));
+  try {
+    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection));
+  } catch {
+    // A head Node will not repeat (an odd status line or header): the app's fault, answered as one.
+    proxyRes.destroy();
+    return sendPage(res, 502, `${exchange?.route?.label ?? "upstream"}: invalid response head`);
+  }
   proxyRes[kResponse] = res;
   proxyRes.on("error", noop); // a reset mid-body: 'close' below cuts the client
   proxyRes.on("close", onUpstreamResponseClose);

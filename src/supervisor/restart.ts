@@ -54,7 +54,7 @@ export function decideRestart(
 
   const restartWanted = policy.restart === "always" || (policy.restart === "on-failure" && !succeeded);
   if (!restartWanted) {
-    const reason = `${ending.description} (restart: ${policy.restart})`;
+    const reason = `${ending.description}, restart: ${policy.restart}`;
     // An essential app that ends for good ends zoo, so it counts as failed even after a clean exit.
     const action = succeeded && !policy.essential ? "stop" : "fail";
     return { action, reason, history: base };

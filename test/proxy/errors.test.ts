@@ -107,6 +107,8 @@ test("no route → 404; malformed requests → 400", async (t) => {
   assert.match(await raw(port, "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: x\r\n\r\n"), /^HTTP\/1\.1 400/);
   assert.match(await raw(port, "GET nopath HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"), /^HTTP\/1\.1 400/);
   assert.match(await raw(port, "GET /only HTTP/1.1\r\n\r\n"), /^HTTP\/1\.1 400/, "HTTP/1.1 without Host");
+  const smuggle = "POST /only HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+  assert.match(await raw(port, smuggle), /^HTTP\/1\.1 400/, "Content-Length with Transfer-Encoding");
 });
 
 test("upstream dies mid-body (reset or clean close) → the client's response is aborted, never hangs", async (t) => {
@@ -178,4 +180,16 @@ test("zoo keeps serving after every fault above (no crash, no leaked upstream so
   const { port } = await startProxy(t, [app("/", "a")], new TestGate({ a: { port: up.port } }));
   for (let i = 0; i < 20; i++) assert.equal((await request(port, i % 2 ? "/reset" : "/fine")).status, i % 2 ? 502 : 200);
   assert.ok(up.open.size <= 1, `at most one pooled connection stays open, found ${up.open.size}`);
+});
+
+test("an app that answers with garbage → 502", async (t) => {
+  const garbage = net.createServer((socket) => socket.end("HTTP/1.1 abc nonsense\r\n\r\n"));
+  garbage.listen(0, "127.0.0.1");
+  await once(garbage, "listening");
+  t.after(() => garbage.close());
+  const gate = new TestGate({ a: { port: (garbage.address() as net.AddressInfo).port } });
+  const { port } = await startProxy(t, [app("/", "a")], gate);
+  const reply = await request(port, "/");
+  assert.equal(reply.status, 502);
+  assert.match(reply.body, /app a/);
 });

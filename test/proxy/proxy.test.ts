@@ -5,7 +5,7 @@ import http from "node:http";
 import net from "node:net";
 import { once } from "node:events";
 import { TestGate } from "./helpers/gate.ts";
-import { app, echo, raw, request, startProxy, upstream } from "./helpers/net.ts";
+import { app, echo, raw, request, startProxy, until, upstream } from "./helpers/net.ts";
 
 const json = (body: string) => JSON.parse(body) as { method: string; url: string; headers: http.IncomingHttpHeaders; body: string };
 
@@ -201,4 +201,27 @@ test("one access log line per request", async (t) => {
   assert.ok(access[0].bytes > 5, "bytes sent include the body");
   assert.equal(access[1].status, 404);
   assert.equal(access[1].route, "-");
+});
+
+test("a non-WebSocket Upgrade (h2c) is served as a plain request, without the Upgrade header", async (t) => {
+  const up = await echo(t);
+  const { port } = await startProxy(t, [app("/", "a")], new TestGate({ a: { port: up.port } }));
+  const reply = await raw(port, "GET /plain HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
+  assert.match(reply, /^HTTP\/1\.1 200/);
+  const seen = JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4));
+  assert.equal(seen.url, "/plain");
+  assert.equal(seen.headers.upgrade, undefined);
+  assert.equal(seen.headers["http2-settings"], undefined);
+});
+
+test("requests are tracked per app while in flight", async (t) => {
+  let release = () => {};
+  const up = await upstream(t, (_req, res) => (release = () => res.end("done")));
+  const gate = new TestGate({ a: { port: up.port } });
+  const { port } = await startProxy(t, [app("/", "a")], gate);
+  const pending = request(port, "/");
+  await until(() => gate.active.get("a") === 1, "the request to be tracked");
+  release();
+  await pending;
+  await until(() => gate.active.get("a") === 0, "tracking to end");
 });

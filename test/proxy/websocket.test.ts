@@ -34,7 +34,7 @@ async function connect(url: string): Promise<WebSocket> {
 test("WebSocket echo through a stripped prefix, frames both ways", async (t) => {
   const echo = await echoServer(t);
   const gate = new TestGate({ chat: { port: echo.up.port } });
-  const { port, gate: g } = await startProxy(t, [app("/chat", "chat", true)], gate);
+  const { port, gate: g, access } = await startProxy(t, [app("/chat", "chat", true)], gate);
   const ws = await connect(`ws://127.0.0.1:${port}/chat/room?x=1`);
   assert.equal(echo.urls[0], "/room?x=1");
   assert.equal(echo.headers[0]["x-forwarded-prefix"], "/chat");
@@ -55,6 +55,9 @@ test("WebSocket echo through a stripped prefix, frames both ways", async (t) => 
   assert.equal(code, 1000);
   await until(() => echo.up.open.size === 0, "the upstream socket to close");
   await until(() => g.active.get("chat") === 0, "tracking to end");
+  await until(() => access.length === 1, "the access line");
+  assert.equal(access[0].status, 101);
+  assert.equal(access[0].path, "/chat/room?x=1");
 });
 
 test("the app closing a WebSocket closes the client's, and the other way round", async (t) => {

@@ -161,8 +161,8 @@ test("restart on-failure and never: exit 0 is stopped", async (t) => {
   const { supervisor, events } = supervise(t, [job, once]);
   await supervisor.start();
   const [a, b] = await Promise.all([waitState(supervisor, "job", "stopped"), waitState(supervisor, "once", "stopped")]);
-  assert.equal(a!.reason, "exited with code 0 (restart: on-failure)");
-  assert.equal(b!.reason, "exited with code 0 (restart: never)");
+  assert.equal(a!.reason, "exited with code 0, restart: on-failure");
+  assert.equal(b!.reason, "exited with code 0, restart: never");
   assert.ok(!events.some((e) => e.to === "backoff" || e.to === "failed"));
 });
 
@@ -171,7 +171,7 @@ test("restart never: a crash is failed", async (t) => {
   const { supervisor } = supervise(t, [once]);
   await supervisor.start();
   const failed = await waitState(supervisor, "once", "failed");
-  assert.equal(failed!.reason, "exited with code 2 (restart: never)");
+  assert.equal(failed!.reason, "exited with code 2, restart: never");
 });
 
 test("essential app failing for good calls onFatal with its exit code; others do not", async (t) => {
@@ -263,4 +263,30 @@ test("a real crash is restarted and becomes ready again", async (t) => {
   assert.equal(status.lastExit?.signal, "SIGKILL");
   void NODE;
   void FIXTURES;
+});
+
+test("waitReady is false on timeout, on abort and for an unknown app", async (t) => {
+  const stuck = await app("stuck", { script: "idle.js" });
+  const { supervisor } = supervise(t, [stuck]);
+  await supervisor.start();
+  assert.equal(await supervisor.waitReady("nope", 1000), false);
+  const began = Date.now();
+  assert.equal(await supervisor.waitReady("stuck", 100), false);
+  assert.ok(Date.now() - began >= 100);
+  const controller = new AbortController();
+  const waiting = supervisor.waitReady("stuck", 10_000, controller.signal);
+  controller.abort();
+  assert.equal(await waiting, false);
+  assert.equal(await supervisor.waitReady("stuck", 10_000, AbortSignal.abort()), false);
+});
+
+test("waitReady resolves true for an app that becomes ready later, and false once it fails", async (t) => {
+  const slow = await app("slow", { env: { LISTEN_DELAY_MS: "100" } });
+  const doomed = await app("doomed", { script: "exit.js", port: undefined, health: { kind: "exec", command: ["false"], timeout: 500, interval: 1000, startTimeout: 5000, failures: 1 }, restart: "never" });
+  const { supervisor } = supervise(t, [slow, doomed]);
+  const readySlow = supervisor.waitReady("slow", 5000);
+  const readyDoomed = supervisor.waitReady("doomed", 5000);
+  await supervisor.start();
+  assert.equal(await readySlow, true);
+  assert.equal(await readyDoomed, false);
 });

@@ -28,5 +28,5 @@ test("the app's last lines are logged before zoo's line about its exit", async (
   log.zoo = (level, message, fields) => (order.push(`zoo:${message}`), zoo(level, message, fields));
   await supervisor.start();
   await waitState(supervisor, "writer", "stopped");
-  assert.ok(order.indexOf("app:no newline at the e") < order.indexOf("zoo:writer: stopped (exited with code 0 (restart: never))"), order.join("\n"));
+  assert.ok(order.indexOf("app:no newline at the e") < order.indexOf("zoo:writer: stopped (exited with code 0, restart: never)"), order.join("\n"));
 });

@@ -81,7 +81,7 @@ test("restart on-failure: exit 0 stops, a crash restarts", () => {
   const p = policy({ restart: "on-failure" });
   const stopped = decideRestart(p, clean, emptyHistory(), 0);
   assert.equal(stopped.action, "stop");
-  assert.equal(stopped.reason, "exited with code 0 (restart: on-failure)");
+  assert.equal(stopped.reason, "exited with code 0, restart: on-failure");
   assert.equal(decideRestart(p, crash, emptyHistory(), 0).action, "restart");
   const killed: Ending = { cause: "exited", code: null, signal: "SIGKILL", description: "killed by SIGKILL" };
   assert.equal(decideRestart(p, killed, emptyHistory(), 0).action, "restart", "a signal is a failure");
@@ -92,7 +92,7 @@ test("restart never: exit 0 stops, a crash fails", () => {
   assert.equal(decideRestart(p, clean, emptyHistory(), 0).action, "stop");
   const failed = decideRestart(p, crash, emptyHistory(), 0);
   assert.equal(failed.action, "fail");
-  assert.equal(failed.reason, "exited with code 1 (restart: never)");
+  assert.equal(failed.reason, "exited with code 1, restart: never");
 });
 
 test("an essential app that ends for good fails, even with exit 0", () => {

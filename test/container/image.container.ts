@@ -39,8 +39,6 @@ function whyNoPodman(): string | undefined {
 }
 
 test("the image serves the seed story, restarts a killed app, reaps orphans and stops cleanly", { timeout: 20 * 60_000 }, async (t: TestContext) => {
-  // .ci/run runs this file on its own (npm run test:container): inside `npm test` it would only run twice.
-  if (process.env.npm_lifecycle_event === "test") return t.skip("runs with npm run test:container");
   const reason = whyNoPodman();
   if (reason) {
     if (process.env.CI) assert.fail(`CI must run the container test: ${reason}`);
