@@ -53,6 +53,7 @@ async function run(config: Config, log: Logger): Promise<number> {
     },
     isReady: (app) => supervisor.isReady(app),
     waitReady: (app, timeoutMs, signal) => supervisor.waitReady(app, timeoutMs, signal),
+    track: (app) => supervisor.track(app),
   };
   const proxy = new ProxyServer({
     routes: config.routes,

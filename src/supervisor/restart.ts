@@ -52,6 +52,12 @@ export function decideRestart(
   const base = stayedReady ? emptyHistory() : { attempt: history.attempt, restarts: history.restarts };
   const succeeded = ending.cause === "exited" && ending.code === 0;
 
+  // 126/127 are the shell's "not executable" / "command not found": before the app was ever ready, no restart helps.
+  if (ending.cause === "exited" && (ending.code === 126 || ending.code === 127) && history.readyAt === undefined) {
+    const reason = `${ending.description}: the command cannot run (126/127 mean "not executable" / "not found"), not restarting`;
+    return { action: "fail", reason, history: base };
+  }
+
   const restartWanted = policy.restart === "always" || (policy.restart === "on-failure" && !succeeded);
   if (!restartWanted) {
     const reason = `${ending.description}, restart: ${policy.restart}`;

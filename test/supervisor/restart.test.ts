@@ -105,3 +105,14 @@ test("an unhealthy app is restarted even under on-failure, and is a failure unde
   assert.equal(decideRestart(policy({ restart: "on-failure" }), unhealthy, emptyHistory(), 0).action, "restart");
   assert.equal(decideRestart(policy({ restart: "never" }), unhealthy, emptyHistory(), 0).action, "fail");
 });
+
+test("exit code 127 or 126 before the app was ever ready fails at once; after it was ready, it restarts", () => {
+  for (const code of [126, 127]) {
+    const notFound: Ending = { cause: "exited", code, signal: null, description: `exited with code ${code}` };
+    const decision = decideRestart(policy(), notFound, emptyHistory(), 0, noJitter);
+    assert.equal(decision.action, "fail");
+    assert.match(decision.reason, /cannot run/);
+    const afterReady = decideRestart(policy(), notFound, { ...emptyHistory(), readyAt: 0 }, 10, noJitter);
+    assert.equal(afterReady.action, "restart");
+  }
+});
