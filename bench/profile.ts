@@ -1,4 +1,5 @@
-// Summarizes a V8 .cpuprofile (from `node --cpu-prof`): the functions and files with the most self time.
+// Summarizes a V8 .cpuprofile (from `node --cpu-prof`): the functions and files with the most self time,
+// and the JavaScript functions with the most total time (self plus everything they called).
 //   node bench/profile.ts FILE.cpuprofile [top]
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
@@ -7,7 +8,7 @@ import { fileURLToPath } from "node:url";
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
+  children?: number[];
 }
 
 function place(url: string): string {
@@ -19,27 +20,52 @@ function place(url: string): string {
   }
 }
 
+function label(node: ProfileNode): string {
+  const { functionName, url, lineNumber } = node.callFrame;
+  return `${functionName || "(anonymous)"}  ${place(url)}${url ? `:${lineNumber + 1}` : ""}`;
+}
+
 export function summarizeProfile(file: string, top = 25): string {
   const profile = JSON.parse(readFileSync(file, "utf8")) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  const total = [...selfUs.values()].reduce((a, b) => a + b, 0) || 1;
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, profile.timeDeltas[i] ?? 0)));
 
-  const byFunction = new Map<string, number>();
-  const byFile = new Map<string, number>();
   let idle = 0;
+  let total = 0;
+  const selfByFunction = new Map<string, number>();
+  const selfByFile = new Map<string, number>();
   for (const node of profile.nodes) {
     const us = selfUs.get(node.id) ?? 0;
+    total += us;
     if (!us) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
-    if (functionName === "(idle)") {
+    if (node.callFrame.functionName === "(idle)") {
       idle += us;
       continue;
     }
-    const name = `${functionName || "(anonymous)"}  ${place(url)}${url ? `:${lineNumber + 1}` : ""}`;
-    byFunction.set(name, (byFunction.get(name) ?? 0) + us);
-    byFile.set(place(url), (byFile.get(place(url)) ?? 0) + us);
+    selfByFunction.set(label(node), (selfByFunction.get(label(node)) ?? 0) + us);
+    const where = place(node.callFrame.url);
+    selfByFile.set(where, (selfByFile.get(where) ?? 0) + us);
   }
+
+  // Total time per JavaScript function, counted once per call stack even when it recurses.
+  const totalByFunction = new Map<string, number>();
+  const inclusive = (node: ProfileNode, onStack: Set<string>): number => {
+    const key = label(node);
+    const isJs = node.callFrame.url !== "";
+    const fresh = isJs && !onStack.has(key);
+    if (fresh) onStack.add(key);
+    let us = selfUs.get(node.id) ?? 0;
+    for (const child of node.children ?? []) us += inclusive(byId.get(child)!, onStack);
+    if (fresh) {
+      onStack.delete(key);
+      totalByFunction.set(key, (totalByFunction.get(key) ?? 0) + us);
+    }
+    return us;
+  };
+  const root = profile.nodes[0];
+  if (root) inclusive(root, new Set());
+
   // Percentages of busy time: the profile also spans the minutes zoo waits while other contenders run.
   const busy = total - idle || 1;
   const pct = (us: number) => `${((us / busy) * 100).toFixed(1).padStart(5)}%`;
@@ -48,9 +74,11 @@ export function summarizeProfile(file: string, top = 25): string {
   return [
     `${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy`,
     "self time by function (% of busy time):",
-    ...rows(byFunction, top),
+    ...rows(selfByFunction, top),
     "self time by file:",
-    ...rows(byFile, 12),
+    ...rows(selfByFile, 12),
+    "total time (self + callees) by JavaScript function:",
+    ...rows(totalByFunction, top),
   ].join("\n");
 }
 

@@ -38,8 +38,9 @@ export interface ProxyServerOptions {
 type Prepared = Route & {
   /** "route /node → app node": names the route and what it leads to, in every error page and log line. */
   label: string;
-  /** redirect: the target without its trailing slash. */
+  /** redirect: the target without its trailing slash and its query ("" or "?…"). */
   base?: string;
+  query?: string;
   /** proxy: the http-proxy-3 options, built once. */
   proxyOptions?: ServerOptions;
 };
@@ -143,8 +144,11 @@ export class ProxyServer {
     switch (route.kind) {
       case "app":
         return { ...route, label: `route ${route.prefix} → app ${route.app}` };
-      case "redirect":
-        return { ...route, label: `route ${route.prefix} → redirect ${route.to}`, base: route.to.replace(/\/+$/, "") };
+      case "redirect": {
+        // The target's own query (if any) goes after the appended path, merged with the request's.
+        const [, base, query = ""] = /^([^?#]*)(\?[^#]*)?/.exec(route.to)!;
+        return { ...route, label: `route ${route.prefix} → redirect ${route.to}`, base: base.replace(/\/+$/, ""), query };
+      }
       case "static":
         return { ...route, label: `route ${route.prefix} → static ${route.dir}` };
       case "proxy": {
@@ -201,7 +205,8 @@ export class ProxyServer {
       case "redirect": {
         // The rest of the path, "" when the path is the prefix itself; never the client's Host.
         const tail = target.path.length === route.prefix.length ? "" : match.rest;
-        let location = route.base! + tail + target.query;
+        const query = !route.query ? target.query : !target.query ? route.query : `${route.query}&${target.query.slice(1)}`;
+        let location = route.base! + tail + query;
         if (location.startsWith("/")) location = collapseLeadingSlashes(location);
         res.writeHead(route.status, { location, "content-length": 0 });
         return void res.end();

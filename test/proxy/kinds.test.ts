@@ -14,6 +14,7 @@ test("redirects append the rest of the path and the query; statuses as configure
     { prefix: "/moved", kind: "redirect", to: "https://example.com/new/", status: 301 },
     { prefix: "/tmp", kind: "redirect", to: "https://example.com", status: 307 },
     { prefix: "/perm", kind: "redirect", to: "https://example.com/p", status: 308 },
+    { prefix: "/q", kind: "redirect", to: "https://example.com/s?src=zoo", status: 302 },
   ];
   const { port } = await startProxy(t, routes, new TestGate());
   const cases: [string, number, string][] = [
@@ -25,6 +26,8 @@ test("redirects append the rest of the path and the query; statuses as configure
     ["/tmp/x", 307, "https://example.com/x"],
     ["/perm/y?z", 308, "https://example.com/p/y?z"],
     ["/google//evil.com", 302, "https://google.com//evil.com"],
+    ["/q/x?y=1", 302, "https://example.com/s/x?src=zoo&y=1"],
+    ["/q", 302, "https://example.com/s?src=zoo"],
   ];
   for (const [path, status, location] of cases) {
     const reply = await request(port, path, { headers: { host: "attacker.example" } });
