@@ -52,7 +52,7 @@ async function run(config: Config, log: Logger): Promise<number> {
       return port === undefined ? undefined : { host: "127.0.0.1", port };
     },
     isReady: (app) => supervisor.isReady(app),
-    waitReady: (app, timeoutMs, signal) => supervisor.waitReady(app, timeoutMs, signal),
+    waitReady: (app, timeoutMs, signal, cause) => supervisor.waitReady(app, timeoutMs, signal, cause),
     track: (app) => supervisor.track(app),
   };
   const proxy = new ProxyServer({
@@ -65,11 +65,11 @@ async function run(config: Config, log: Logger): Promise<number> {
     accessLog: config.accessLog,
   });
   let listening = false;
-  const lazy = new Set(config.apps.filter((app) => app.lazy).map((app) => app.name));
+  const byName = new Map(config.apps.map((app) => [app.name, app]));
   const control = new ControlServer(() => ({
     listening,
     listen: config.listen,
-    apps: supervisor.snapshot().map((app) => ({ ...app, lazy: lazy.has(app.name) })),
+    apps: supervisor.snapshot().map((app) => ({ ...app, lazy: byName.get(app.name)!.lazy, idleTimeout: byName.get(app.name)!.idleTimeout })),
   }));
 
   function shutdown(code: number): Promise<void> {

@@ -1,18 +1,7 @@
-// What the control socket reports. Shaped by the supervisor's AppStatus, without importing it.
-export interface AppStatusView {
-  name: string;
-  state: string;
-  pid?: number;
-  port?: number;
-  restarts: number;
-  startedAt?: number;
-  readyAt?: number;
-  lastExit?: { code: number | null; signal: string | null; at: number };
-  health?: string;
-  reason?: string;
-  essential: boolean;
-  lazy?: boolean;
-}
+// What the control socket reports: the supervisor's view of every app, plus what main knows about the proxy.
+import type { AppStatus } from "../supervisor/index.ts";
+
+export type AppStatusView = AppStatus & { lazy?: boolean };
 
 export interface ControlStatus {
   listening: boolean;

@@ -17,8 +17,9 @@ import { serveStatic } from "./static.ts";
 export interface AppGate {
   upstream(app: string): { host: string; port: number } | undefined;
   isReady(app: string): boolean;
-  waitReady(app: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
-  /** A request or connection to the app began; call the returned function when it ends. */
+  /** True once the app is ready (waking it if it sleeps); `cause` names the request for the log: "GET /x". */
+  waitReady(app: string, timeoutMs: number, signal?: AbortSignal, cause?: string): Promise<boolean>;
+  /** A request or connection to the app began; call the returned function when it has ended. */
   track?(app: string): () => void;
 }
 
@@ -235,20 +236,32 @@ export class ProxyServer {
   #holdUntilReady(req: WithExchange, res: ServerResponse, route: Prepared & { kind: "app" }): void {
     const exchange = req[kExchange]!;
     exchange.hold = new AbortController();
-    this.#options.gate.waitReady(route.app, this.#options.readyWait, exchange.hold.signal).then(
+    const since = performance.now();
+    this.#options.gate.waitReady(route.app, this.#options.readyWait, exchange.hold.signal, `${req.method} ${exchange.url}`).then(
       (ready) => {
         exchange.hold = undefined;
         if (res.destroyed) return; // the client left while waiting: logged as 499
         if (ready) this.#toApp(req, res, route);
-        else this.#notReady(res, route);
+        else this.#notReady(res, route, performance.now() - since);
       },
       (error: Error) => sendPage(res, 502, `${route.label}: ${error.message}`),
     );
   }
 
-  #notReady(res: ServerResponse, route: Prepared & { kind: "app" }): void {
-    const retryAfter = String(Math.max(1, Math.ceil(this.#options.readyWait / 1000)));
-    sendPage(res, 503, `${route.label}: the app is not ready`, { "retry-after": retryAfter });
+  #notReady(res: ServerResponse, route: Prepared & { kind: "app" }, waitedMs = 0): void {
+    sendPage(res, 503, this.#notReadyDetail(route, waitedMs), { "retry-after": this.#retryAfter() });
+  }
+
+  /** Says whether the request was held for the whole readyWait (a sleeping or restarting app still starting). */
+  #notReadyDetail(route: Prepared & { kind: "app" }, waitedMs: number): string {
+    const { readyWait } = this.#options;
+    // A timer may fire a millisecond early; a refusal before that came from an app that failed or stopped.
+    if (waitedMs < readyWait - 1) return `${route.label}: the app is not ready`;
+    return `${route.label}: the app is not ready after ${readyWait} ms (readyWait); it may still be starting, retry shortly`;
+  }
+
+  #retryAfter(): string {
+    return String(Math.max(1, Math.ceil(this.#options.readyWait / 1000)));
   }
 
   #startTimer(req: WithExchange, exchange: Exchange): void {
@@ -338,12 +351,12 @@ export class ProxyServer {
     };
     if (gate.isReady(route.app)) return go();
     exchange.hold = new AbortController();
-    gate.waitReady(route.app, this.#options.readyWait, exchange.hold.signal).then(
+    const since = performance.now();
+    gate.waitReady(route.app, this.#options.readyWait, exchange.hold.signal, `${req.method} ${exchange.url} (WebSocket)`).then(
       (ready) => {
         if (socket.destroyed) return;
         if (ready) return go();
-        const retryAfter = String(Math.max(1, Math.ceil(this.#options.readyWait / 1000)));
-        refuse(503, `${route.label}: the app is not ready`, { "Retry-After": retryAfter });
+        refuse(503, this.#notReadyDetail(route, performance.now() - since), { "Retry-After": this.#retryAfter() });
       },
       () => refuse(502, `${route.label}: cannot reach the app`),
     );

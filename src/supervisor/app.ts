@@ -15,8 +15,14 @@ export interface AppStatus {
   state: AppState;
   pid?: number;
   port?: number;
-  /** Restarts since zoo started. */
+  /** Restarts since zoo started (waking from sleep is not one). */
   restarts: number;
+  /** Times the app was woken from sleep (a lazy app's first start included). */
+  wakes: number;
+  /** When a request or connection to the app last began or ended, ms since the epoch. */
+  lastActivity?: number;
+  /** Requests and connections open now (a download, a WebSocket): the app does not sleep while any is. */
+  active: number;
   /** When the current (or last) run was spawned, ms since the epoch. */
   startedAt?: number;
   /** When the current run became ready. */
@@ -70,18 +76,19 @@ export class SupervisedApp {
   readonly config: AppConfig;
   readonly #hooks: AppHooks;
   #state: AppState = "idle";
-  #status: Omit<AppStatus, "name" | "state" | "essential" | "port"> = { restarts: 0 };
+  #status: Omit<AppStatus, "name" | "state" | "essential" | "port" | "active"> = { restarts: 0, wakes: 0 };
   #history: RestartHistory = emptyHistory();
   #run: Run | undefined;
   #launching: Promise<void> | undefined;
   #backoffTimer: NodeJS.Timeout | undefined;
   /** Killing what a crashed run left behind; the next launch waits for it. */
   #leftovers: Promise<void> = Promise.resolve();
-  /** Set by stop()/kill(): no more restarts. Cleared when a lazy app is woken again. */
+  /** Set by stop()/kill(): no more restarts, no more wakes. */
   #stopRequested = false;
   #completed = false;
-  /** Requests/connections in flight (track()). */
+  /** Requests/connections in flight (track()) plus awake dependents (keepAwake()). */
   #active = 0;
+  #openRequests = 0;
   #idleTimer: NodeJS.Timeout | undefined;
 
   constructor(config: AppConfig, hooks: AppHooks) {
@@ -113,6 +120,7 @@ export class SupervisedApp {
       name: this.name,
       state: this.#state,
       ...this.#status,
+      active: this.#openRequests,
       ...(this.config.port !== undefined && { port: this.config.port }),
       essential: this.config.essential,
     };
@@ -128,26 +136,41 @@ export class SupervisedApp {
     this.#moveTo("sleeping", reason);
   }
 
-  /** Starts a sleeping app. */
+  /** Starts a sleeping app; calls while it is already being started share that start. */
   wake(): Promise<void> {
-    if (this.#state !== "sleeping") return this.#launching ?? Promise.resolve();
+    if (this.#state !== "sleeping" || this.#launching || this.#stopRequested) return this.#launching ?? Promise.resolve();
     this.#history = emptyHistory();
+    this.#status.wakes += 1;
     return this.launch();
   }
 
   /**
-   * A request or connection to the app began; call the returned function when it ends. With an
-   * idleTimeout, the app is put to sleep after that long without any.
+   * A request or connection to the app began; call the returned function when it has truly ended
+   * (the response closed, the socket closed). With an idleTimeout, the app is put to sleep after
+   * that long without any.
    */
   track(): () => void {
+    this.#openRequests += 1;
+    this.#status.lastActivity = Date.now();
+    const release = this.keepAwake();
+    return () => {
+      if (!release()) return;
+      this.#openRequests -= 1;
+      this.#status.lastActivity = Date.now();
+    };
+  }
+
+  /** Keeps the app from sleeping until the returned function is called (e.g. while a dependent runs). */
+  keepAwake(): () => boolean {
     this.#active += 1;
     this.#cancelIdle();
     let released = false;
     return () => {
-      if (released) return;
+      if (released) return false;
       released = true;
       this.#active -= 1;
       this.#armIdle();
+      return true;
     };
   }
 
@@ -169,7 +192,8 @@ export class SupervisedApp {
     const run = this.#run;
     if (!run || run.exit || this.#active > 0 || (this.#state !== "ready" && this.#state !== "unhealthy")) return;
     run.idle = true;
-    this.#moveTo("stopping", `idle for ${formatMs(this.config.idleTimeout!)}`);
+    const idleFor = `idle for ${formatMs(this.config.idleTimeout!)}`;
+    this.#moveTo("stopping", idleFor, `${this.name}: ${idleFor}, stopping`);
     await this.#terminate(run);
     this.#finishStop(run);
   }
@@ -409,7 +433,8 @@ export class SupervisedApp {
     this.#backoffTimer = undefined;
   }
 
-  #moveTo(to: AppState, reason?: string): void {
+  /** `line` replaces the usual log line (describe()) when the default wording reads badly. */
+  #moveTo(to: AppState, reason?: string, line = describe(this.name, to, reason)): void {
     const from = this.#state;
     if (from === to) return;
     if (!canTransition(from, to)) {
@@ -419,7 +444,7 @@ export class SupervisedApp {
     this.#state = to;
     this.#status.reason = reason;
     if (!isRunning(to)) this.#status.pid = undefined;
-    this.#hooks.log.zoo(levelOf(to), describe(this.name, to, reason), { app: this.name, state: to, ...(reason && { reason }) });
+    this.#hooks.log.zoo(levelOf(to), line, { app: this.name, state: to, ...(reason && { reason }) });
     this.#hooks.onChange({ app: this.name, from, to, reason, at: Date.now(), status: this.status() });
   }
 }

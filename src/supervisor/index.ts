@@ -28,13 +28,20 @@ export class Supervisor {
   readonly #trackIntervalMs: number;
   #tracker: NodeJS.Timeout | undefined;
   #stopping = false;
+  /** Wakes in progress, one per app however many requests ask for it. */
+  readonly #wakes = new Map<string, Promise<void>>();
+  /** Per app that is awake (or on its way up): the holds that keep its dependencies awake. */
+  readonly #dependencyHolds = new Map<string, (() => boolean)[]>();
 
   constructor(apps: AppConfig[], options: SupervisorOptions) {
     this.#log = options.log;
     this.#trackIntervalMs = options.trackIntervalMs ?? 500;
     const hooks = {
       log: options.log,
-      onChange: (change: StateChange) => this.#emit({ type: "state", ...change }),
+      onChange: (change: StateChange) => {
+        if (change.to === "sleeping" || change.to === "stopped" || change.to === "failed") this.#releaseDependencies(change.app);
+        this.#emit({ type: "state", ...change });
+      },
       onFatal: (app: string, code: number) => {
         if (!this.#stopping) options.onFatal?.(app, code);
       },
@@ -50,6 +57,7 @@ export class Supervisor {
       [...this.#apps.values()].map(async (app) => {
         if (app.state !== "idle") return;
         if (app.config.lazy) return app.sleep();
+        this.#holdDependencies(app);
         const blocker = await this.#dependenciesMet(app);
         if (this.#stopping) return;
         if (blocker) return app.fail(blocker);
@@ -97,7 +105,10 @@ export class Supervisor {
     return { snapshot: this.snapshot(), unsubscribe: () => this.#listeners.delete(fn) };
   }
 
-  /** A request or connection to the app began; call the returned function when it ends (idle timeouts). */
+  /**
+   * A request or connection to the app began; call the returned function when it has ended (idle
+   * timeouts: the app does not sleep while any is open).
+   */
   track(name: string): () => void {
     return this.#apps.get(name)?.track() ?? (() => {});
   }
@@ -108,13 +119,14 @@ export class Supervisor {
 
   /**
    * Resolves true once the app is ready; false on timeout, abort, or when it has stopped or failed
-   * for good. A sleeping (lazy) app is started.
+   * for good. A sleeping app is woken (its dependencies first); one going to sleep is woken once it
+   * has. `cause` says who asks, for the log: "GET /node/x".
    */
-  waitReady(name: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  waitReady(name: string, timeoutMs: number, signal?: AbortSignal, cause = "a request"): Promise<boolean> {
     const app = this.#apps.get(name);
     if (!app) return Promise.resolve(false);
     if (app.ready) return Promise.resolve(true);
-    if (!this.#stopping && app.state === "sleeping") void this.#wake(app);
+    if (app.state === "sleeping") void this.#wake(app, cause);
     if (app.state === "failed" || app.state === "stopped" || signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const finish = (ready: boolean) => {
@@ -127,7 +139,7 @@ export class Supervisor {
         if (event.app !== name) return;
         if (event.to === "ready") finish(true);
         else if (event.to === "failed" || event.to === "stopped") finish(false);
-        else if (event.to === "sleeping" && !this.#stopping) void this.#wake(app); // it went idle meanwhile
+        else if (event.to === "sleeping") void this.#wake(app, cause); // it was going to sleep when asked
       };
       const onAbort = () => finish(false);
       const timer = setTimeout(() => finish(false), timeoutMs);
@@ -136,11 +148,34 @@ export class Supervisor {
     });
   }
 
-  async #wake(app: SupervisedApp): Promise<void> {
-    const blocker = await this.#dependenciesMet(app);
-    if (this.#stopping) return;
-    if (blocker) return app.fail(blocker);
-    await app.wake();
+  /** Wakes a sleeping app once its dependencies meet their condition (waking them too). */
+  #wake(app: SupervisedApp, cause: string): Promise<void> {
+    if (this.#stopping) return Promise.resolve();
+    let waking = this.#wakes.get(app.name);
+    if (!waking) {
+      this.#log.zoo("info", `${app.name}: woken by ${cause}`, { app: app.name });
+      this.#holdDependencies(app);
+      waking = (async () => {
+        const blocker = await this.#dependenciesMet(app);
+        if (this.#stopping) return;
+        if (blocker) return app.fail(blocker);
+        await app.wake();
+      })().finally(() => this.#wakes.delete(app.name));
+      this.#wakes.set(app.name, waking);
+    }
+    return waking;
+  }
+
+  /** While an app is awake or waking, its dependencies do not go to sleep. */
+  #holdDependencies(app: SupervisedApp): void {
+    if (this.#dependencyHolds.has(app.name)) return;
+    const holds = Object.keys(app.config.dependsOn).map((dep) => this.#apps.get(dep)!.keepAwake());
+    this.#dependencyHolds.set(app.name, holds);
+  }
+
+  #releaseDependencies(name: string): void {
+    for (const release of this.#dependencyHolds.get(name) ?? []) release();
+    this.#dependencyHolds.delete(name);
   }
 
   /**
@@ -162,6 +197,11 @@ export class Supervisor {
     return new Promise((resolve) => {
       const settle = () => {
         if (this.#stopping) return done(undefined);
+        // Sleeping dependencies (lazy, or just gone idle) are woken by whoever needs them.
+        for (const [name] of deps) {
+          const dep = this.#apps.get(name)!;
+          if (dep.state === "sleeping") void this.#wake(dep, `${app.name} (depends on it)`);
+        }
         const result = check();
         if (result !== null) done(result);
       };
@@ -169,11 +209,6 @@ export class Supervisor {
         this.#listeners.delete(settle);
         resolve(result);
       };
-      // Lazy dependencies are woken by whoever needs them.
-      for (const [name] of deps) {
-        const dep = this.#apps.get(name)!;
-        if (dep.state === "sleeping") void this.#wake(dep);
-      }
       this.#listeners.add(settle);
       settle();
     });

@@ -1,17 +1,27 @@
 // zoo as a whole process: signals, exit codes, and no process left behind — also as PID 1 in its own namespace.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { descendantsOf, freePort, isAlive, startZoo, tempConfig } from "../helpers/zoo-process.ts";
 
 const TREE_APP = join(import.meta.dirname, "tree-app.js");
+const UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc"];
 
 function treeConfig(app: Record<string, unknown> = {}) {
   return tempConfig({
     apps: { tree: { command: [process.execPath, TREE_APP], stopTimeout: "1s", ...app } },
     routes: { "/": "tree" },
   });
+}
+
+/** zoo on a one-app config (the tree fixture), on a free port, killed after the test whatever happens. */
+async function startTreeZoo(t: TestContext, app: Record<string, unknown> = {}, prefix?: string[]) {
+  const { file } = treeConfig(app);
+  const port = await freePort();
+  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`], { prefix });
+  t.after(() => zoo.child.kill("SIGKILL"));
+  return { zoo, port };
 }
 
 async function get(port: number, path = "/"): Promise<{ status: number; body: string }> {
@@ -29,10 +39,7 @@ const canUnshare = (() => {
 })();
 
 test("SIGTERM stops every process of the app's tree, grandchildren in other sessions included, and exits 0", async (t) => {
-  const { file } = treeConfig();
-  const port = await freePort();
-  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
-  t.after(() => zoo.child.kill("SIGKILL"));
+  const { zoo, port } = await startTreeZoo(t);
   await zoo.waitFor(/tree: ready/);
   assert.deepEqual(await get(port, "/x"), { status: 200, body: "tree /x\n" });
 
@@ -45,10 +52,7 @@ test("SIGTERM stops every process of the app's tree, grandchildren in other sess
 });
 
 test("an app that ignores SIGTERM is killed after stopTimeout", async (t) => {
-  const { file } = treeConfig({ env: { IGNORE_TERM: "1" } });
-  const port = await freePort();
-  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
-  t.after(() => zoo.child.kill("SIGKILL"));
+  const { zoo } = await startTreeZoo(t, { env: { IGNORE_TERM: "1" } });
   await zoo.waitFor(/tree: ready/);
   const tree = descendantsOf(zoo.child.pid!);
   zoo.child.kill("SIGTERM");
@@ -59,10 +63,7 @@ test("an app that ignores SIGTERM is killed after stopTimeout", async (t) => {
 });
 
 test("a second SIGTERM kills everything at once", async (t) => {
-  const { file } = treeConfig({ env: { IGNORE_TERM: "1" }, stopTimeout: "60s" });
-  const port = await freePort();
-  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
-  t.after(() => zoo.child.kill("SIGKILL"));
+  const { zoo } = await startTreeZoo(t, { env: { IGNORE_TERM: "1" }, stopTimeout: "60s" });
   await zoo.waitFor(/tree: ready/);
   const tree = descendantsOf(zoo.child.pid!);
   zoo.child.kill("SIGTERM");
@@ -75,10 +76,7 @@ test("a second SIGTERM kills everything at once", async (t) => {
 });
 
 test("SIGUSR1 and SIGUSR2 are forwarded to the apps; SIGHUP is logged and zoo keeps running", async (t) => {
-  const { file } = treeConfig();
-  const port = await freePort();
-  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
-  t.after(() => zoo.child.kill("SIGKILL"));
+  const { zoo, port } = await startTreeZoo(t);
   await zoo.waitFor(/tree: ready/);
   zoo.child.kill("SIGUSR1");
   await zoo.waitFor(/tree\s*\| got SIGUSR1/);
@@ -92,22 +90,14 @@ test("SIGUSR1 and SIGUSR2 are forwarded to the apps; SIGHUP is logged and zoo ke
 });
 
 test("an essential app that fails for good stops zoo with the app's exit code", async (t) => {
-  const { file } = treeConfig({ essential: true, restart: "never", env: { EXIT_CODE: "7" } });
-  const port = await freePort();
-  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
-  t.after(() => zoo.child.kill("SIGKILL"));
+  const { zoo } = await startTreeZoo(t, { essential: true, restart: "never", env: { EXIT_CODE: "7" } });
   const { code } = await zoo.exited;
   assert.equal(code, 7, zoo.output());
   assert.match(zoo.output(), /essential/);
 });
 
 test("as PID 1 in a new PID namespace: warns about the missing init, handles SIGTERM, exits 0", { skip: !canUnshare && "unshare --pid needs root" }, async (t) => {
-  const { file } = treeConfig({ env: { IGNORE_TERM: "1" } });
-  const port = await freePort();
-  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`], {
-    prefix: ["unshare", "--pid", "--fork", "--mount-proc"],
-  });
-  t.after(() => zoo.child.kill("SIGKILL"));
+  const { zoo, port } = await startTreeZoo(t, { env: { IGNORE_TERM: "1" } }, UNSHARE);
   await zoo.waitFor(/PID 1 without an init/);
   await zoo.waitFor(/tree: ready/);
   assert.equal((await get(port)).status, 200);
@@ -124,11 +114,6 @@ test("as PID 1 in a new PID namespace: warns about the missing init, handles SIG
 });
 
 test("as PID 1: an essential app's failure becomes zoo's exit code", { skip: !canUnshare && "unshare --pid needs root" }, async (t) => {
-  const { file } = treeConfig({ essential: true, restart: "never", env: { EXIT_CODE: "5" } });
-  const port = await freePort();
-  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`], {
-    prefix: ["unshare", "--pid", "--fork", "--mount-proc"],
-  });
-  t.after(() => zoo.child.kill("SIGKILL"));
+  const { zoo } = await startTreeZoo(t, { essential: true, restart: "never", env: { EXIT_CODE: "5" } }, UNSHARE);
   assert.equal((await zoo.exited).code, 5, zoo.output());
 });
