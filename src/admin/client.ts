@@ -66,7 +66,9 @@ function get(socketPath: string, path: string): Promise<string> {
 }
 
 export function formatStatus(status: ControlStatus, now: number): string {
-  const header = ["APP", "STATE", "PID", "PORT", "RESTARTS", "UPTIME", "LAST EXIT", "HEALTH"];
+  // Scale-to-zero columns only when some app can sleep: the table stays narrow otherwise.
+  const sleepy = status.apps.some((app) => app.lazy || app.idleTimeout !== undefined);
+  const header = ["APP", "STATE", "PID", "PORT", "RESTARTS", "UPTIME", "LAST EXIT", "HEALTH", ...(sleepy ? ["WAKES", "LAST REQUEST"] : [])];
   const rows = status.apps.map((app) => [
     app.name + (app.essential ? "*" : ""),
     app.state + (app.reason && app.state !== "ready" ? ` (${app.reason})` : ""),
@@ -76,12 +78,19 @@ export function formatStatus(status: ControlStatus, now: number): string {
     app.startedAt && app.pid ? formatDuration(now - app.startedAt) : "-",
     app.lastExit ? (app.lastExit.signal ?? `code ${app.lastExit.code}`) : "-",
     app.health ?? "-",
+    ...(sleepy ? [String(app.wakes ?? 0), lastRequest(app, now)] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd() + "\n";
   const where = `${status.listen.host}:${status.listen.port}`;
   return `proxy: ${status.listening ? `listening on ${where}` : `not listening (${where})`}\n` +
     line(header) + rows.map(line).join("") + (status.apps.some((a) => a.essential) ? "* essential\n" : "");
+}
+
+/** "now (2 open)" while requests or connections are open, else how long ago the last one began or ended. */
+function lastRequest(app: ControlStatus["apps"][number], now: number): string {
+  if (app.active) return `now (${app.active} open)`;
+  return app.lastActivity ? `${formatDuration(now - app.lastActivity)} ago` : "-";
 }
 
 function formatDuration(ms: number): string {

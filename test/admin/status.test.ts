@@ -1,0 +1,70 @@
+// `zoo status` and `zoo health` against a real running zoo, over its control socket.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { CLI, ROOT, freePort, startZoo, tempConfig } from "../helpers/zoo-process.ts";
+
+const SERVER = join(ROOT, "fixtures/supervisor/server.js");
+const EXIT = join(ROOT, "fixtures/supervisor/exit.js");
+
+function zooCommand(...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test("zoo status prints every app's state, pid, port and restarts; zoo health follows the essential apps", async (t) => {
+  const { file } = tempConfig({
+    apps: {
+      web: { command: [process.execPath, SERVER], essential: true },
+      worker: { command: [process.execPath, EXIT], env: { EXIT_CODE: "3" }, restart: "never", health: false },
+    },
+    routes: { "/": "web" },
+  });
+  const port = await freePort();
+  const listen = `127.0.0.1:${port}`;
+  const zoo = startZoo(["start", "--config", file, "--listen", listen]);
+  t.after(() => zoo.child.kill("SIGKILL"));
+  await zoo.waitFor(/web: ready/);
+  await zoo.waitFor(/worker: failed/);
+
+  const status = zooCommand("status", "--config", file, "--listen", listen);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, new RegExp(`proxy: listening on ${listen}`));
+  assert.match(status.stdout, /^APP\s+STATE\s+PID\s+PORT\s+RESTARTS/m);
+  assert.match(status.stdout, /^web\*\s+ready\s+\d+\s+\d+\s+0\s/m);
+  assert.match(status.stdout, /^worker\s+failed .*code 3/m);
+
+  const healthy = zooCommand("health", "--config", file, "--listen", listen);
+  assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
+  assert.match(healthy.stdout, /^healthy/);
+
+  zoo.child.kill("SIGTERM");
+  assert.equal((await zoo.exited).code, 0);
+  const gone = zooCommand("health", "--config", file, "--listen", listen);
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /zoo is not running here: no answer on its control socket/);
+});
+
+test("zoo health fails while an essential app is not ready, and names it", async (t) => {
+  const { file } = tempConfig({
+    apps: { web: { command: [process.execPath, SERVER], essential: true, env: { LISTEN_DELAY_MS: "60000" } } },
+    routes: { "/": "web" },
+  });
+  const port = await freePort();
+  const listen = `127.0.0.1:${port}`;
+  const zoo = startZoo(["start", "--config", file, "--listen", listen]);
+  t.after(() => zoo.child.kill("SIGKILL"));
+  await zoo.waitFor(/web: starting/);
+  await zoo.waitFor(/listening on/);
+  const health = zooCommand("health", "--config", file, "--listen", listen);
+  assert.equal(health.code, 1);
+  assert.match(health.stdout, /unhealthy: web is starting/);
+});
+
+test("zoo status with a bad config exits 2 and names the problem", () => {
+  const { file } = tempConfig({ apps: { web: { comand: "x" } } });
+  const status = zooCommand("status", "--config", file);
+  assert.equal(status.code, 2);
+  assert.match(status.stderr, /did you mean `command`/);
+});

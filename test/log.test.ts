@@ -1,0 +1,62 @@
+// zoo's output: aligned, labelled text lines, or one JSON object per line; colour only on a TTY without NO_COLOR.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
+import { createLogger } from "../src/log.ts";
+
+function capture(isTTY = false) {
+  const stream = Object.assign(new PassThrough(), { isTTY });
+  let text = "";
+  stream.on("data", (chunk) => (text += chunk));
+  return { stream, text: () => text };
+}
+
+test("text: every line carries its app's name, padded to the longest name", () => {
+  const out = capture();
+  const err = capture();
+  const log = createLogger({ names: ["zoo", "python", "go"], stdout: out.stream, stderr: err.stream, color: false });
+  log.app("go", "stdout", "listening");
+  log.app("python", "stderr", "Traceback");
+  log.zoo("info", "go: ready in 40ms");
+  log.zoo("warn", "careful");
+  log.access({ method: "GET", path: "/go/x?q=1", route: "/go", status: 200, bytes: 12, durationMs: 1.25 });
+  assert.equal(out.text(), "go     | listening\nzoo    | go: ready in 40ms\nzoo    | GET /go/x?q=1 → /go 200 12B 1.3ms\n");
+  assert.equal(err.text(), "python | Traceback\nzoo    | careful\n");
+});
+
+test("json: one object per line with time, app, stream and line", () => {
+  const out = capture();
+  const err = capture();
+  const log = createLogger({ format: "json", names: ["web"], stdout: out.stream, stderr: err.stream });
+  log.app("web", "stdout", 'a "quoted" line');
+  log.zoo("error", "web: failed", { app: "web", exitCode: 3 });
+  log.access({ method: "GET", path: "/", route: "/", status: 503, bytes: 40, durationMs: 2 });
+  const [appLine, accessLine] = out.text().trimEnd().split("\n").map((line) => JSON.parse(line));
+  assert.deepEqual({ ...appLine, time: undefined }, { time: undefined, app: "web", stream: "stdout", line: 'a "quoted" line' });
+  assert.ok(!Number.isNaN(Date.parse(appLine.time)));
+  assert.equal(accessLine.type, "access");
+  assert.equal(accessLine.status, 503);
+  const zooLine = JSON.parse(err.text());
+  assert.equal(zooLine.level, "error");
+  assert.equal(zooLine.exitCode, 3);
+});
+
+test("colour by default only on a TTY, and never with NO_COLOR", (t) => {
+  const saved = process.env.NO_COLOR;
+  t.after(() => (saved === undefined ? delete process.env.NO_COLOR : (process.env.NO_COLOR = saved)));
+  const ESC = "\u001b[";
+
+  delete process.env.NO_COLOR;
+  const tty = capture(true);
+  createLogger({ names: ["web"], stdout: tty.stream }).app("web", "stdout", "hi");
+  assert.ok(tty.text().includes(ESC), "coloured on a TTY");
+
+  const pipe = capture(false);
+  createLogger({ names: ["web"], stdout: pipe.stream }).app("web", "stdout", "hi");
+  assert.ok(!pipe.text().includes(ESC), "plain when not a TTY");
+
+  process.env.NO_COLOR = "1";
+  const noColor = capture(true);
+  createLogger({ names: ["web"], stdout: noColor.stream }).app("web", "stdout", "hi");
+  assert.equal(noColor.text(), "web | hi\n");
+});
