@@ -40,12 +40,12 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`Usage: npm run bench -- [options]
 
-  --quick        about 2 minutes: 1 round, shorter runs, 256 MiB streams (default run: about 6-10 minutes)
+  --quick        about 1-2 minutes: 1 round, shorter runs, 256 MiB streams (default: 5 rounds, about 8 minutes)
   --install      apt-get install missing Debian packages (wrk, nginx-light, golang-go, curl) when root
   --profile      run the throughput zoo under node --cpu-prof and print its hot spots
   --no-zoo       measure only the anchors (direct, nginx, go-proxy)
   --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, supervision
-  --rounds N     alternating rounds per workload (default 3, quick 1)
+  --rounds N     alternating rounds per workload (default 5, quick 1)
   --out DIR      where the report goes (default bench/results)
 
 BENCH_ZOO_CLI=path/to/cli.ts measures another zoo build.`);
@@ -166,7 +166,15 @@ async function main(): Promise<number> {
     supervision,
   };
   const targets = computeTargets(input);
-  const report = renderReport(input, targets);
+  let report = renderReport(input, targets);
+  if (cpuProfDir) {
+    keepTmp = true;
+    const profiles = readdirSync(cpuProfDir).filter((f) => f.endsWith(".cpuprofile"));
+    if (profiles.length === 0) log("no CPU profile was written (zoo must exit normally on SIGTERM for --cpu-prof)");
+    for (const file of profiles) {
+      report += `\n## CPU profile of the throughput zoo\n\n\`\`\`\n${summarizeProfile(join(cpuProfDir, file))}\n\`\`\`\n`;
+    }
+  }
   console.log(`\n${report}`);
 
   mkdirSync(flags.out, { recursive: true });
@@ -176,12 +184,6 @@ async function main(): Promise<number> {
   writeFileSync(`${base}.json`, JSON.stringify({ ...input, targets }, null, 2) + "\n");
   log(`wrote ${base}.md and ${base}.json`);
 
-  if (cpuProfDir) {
-    keepTmp = true;
-    const profiles = readdirSync(cpuProfDir).filter((f) => f.endsWith(".cpuprofile"));
-    if (profiles.length === 0) log("no CPU profile was written (zoo must exit normally on SIGTERM for --cpu-prof)");
-    for (const file of profiles) console.log(`\n${summarizeProfile(join(cpuProfDir, file))}`);
-  }
   if (keepTmp) log(`logs kept in ${tmp}`);
   return 0;
 }

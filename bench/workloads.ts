@@ -20,7 +20,7 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  rounds: 3,
+  rounds: 5,
   warmupSeconds: 2,
   smallSeconds: 5,
   fixedSeconds: 5,

@@ -53,14 +53,17 @@ export class ControlServer {
   }
 }
 
-/** Healthy: the proxy listens and every essential app is ready (every non-lazy app, when none is marked essential). */
+/**
+ * Healthy: the proxy listens and every essential app is ready (every non-lazy app, when none is marked
+ * essential). A sleeping app is healthy: it was put to sleep on purpose and the next request wakes it.
+ */
 export function healthOf(status: ControlStatus): { healthy: boolean; reasons: string[] } {
   const reasons: string[] = [];
   if (!status.listening) reasons.push("the proxy is not listening");
   const essential = status.apps.filter((app) => app.essential);
   const watched = essential.length > 0 ? essential : status.apps.filter((app) => !app.lazy);
   for (const app of watched) {
-    if (app.state !== "ready") reasons.push(`${app.name} is ${app.state}${app.reason ? ` (${app.reason})` : ""}`);
+    if (app.state !== "ready" && app.state !== "sleeping") reasons.push(`${app.name} is ${app.state}${app.reason ? ` (${app.reason})` : ""}`);
   }
   return { healthy: reasons.length === 0, reasons };
 }

@@ -393,7 +393,7 @@ export class SupervisedApp {
     if (this.#run !== run || this.#state === "stopped") return;
     const exit = run.exit;
     const how = !exit ? "gone" : exit.code !== null ? `exited with code ${exit.code}` : `killed by ${exit.signal}`;
-    if (run.idle && !this.#stopRequested) this.#moveTo("sleeping", how);
+    if (run.idle && !this.#stopRequested) this.#moveTo("sleeping", `idle for ${formatMs(this.config.idleTimeout!)}; the next request wakes it`);
     else this.#moveTo("stopped", how);
   }
 

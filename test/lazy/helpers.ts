@@ -2,7 +2,7 @@
 import { Writable } from "node:stream";
 import type { TestContext } from "node:test";
 import { join } from "node:path";
-import { status } from "../../src/admin/client.ts";
+import { health, status } from "../../src/admin/client.ts";
 import { freePort, startZoo, tempConfig, type ZooProcess } from "../helpers/zoo-process.ts";
 
 export const APP = join(import.meta.dirname, "app.js");
@@ -12,6 +12,8 @@ export interface LazyZoo extends ZooProcess {
   origin: string;
   /** `zoo status` as the CLI prints it. */
   status(): Promise<string>;
+  /** `zoo health`: its exit code and what it printed. */
+  health(): Promise<{ code: number; text: string }>;
   /** How many times `pattern` occurs in zoo's output so far. */
   count(pattern: RegExp): number;
 }
@@ -45,6 +47,12 @@ export async function lazyZoo(t: TestContext, config: Record<string, unknown>): 
       const code = await status({ configPath: file, listen, out, err: out });
       if (code !== 0) throw new Error(`zoo status exited ${code}: ${text}`);
       return text;
+    },
+    async health() {
+      let text = "";
+      const out = new Writable({ write: (chunk, _enc, done) => ((text += chunk), done()) });
+      const code = await health({ configPath: file, listen, out, err: out });
+      return { code, text };
     },
     count: (pattern) => zoo.output().match(new RegExp(pattern.source, "g"))?.length ?? 0,
   };

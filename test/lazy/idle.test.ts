@@ -19,6 +19,7 @@ test("an app that is not lazy is stopped after idleTimeout without requests, and
   const table = await zoo.status();
   assert.match(statusRow(table, "node")[1], /^sleeping/);
   assert.equal(statusRow(table, "node")[2], "-", "no process while asleep");
+  assert.deepEqual(await zoo.health(), { code: 0, text: "healthy\n" }, "asleep on purpose is healthy");
 
   const second = await get(`${zoo.origin}/node/x`);
   assert.equal(second.status, 200);
