@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `zoo` command: runs src/cli.ts directly, which needs a Node that strips TypeScript types (22.18+).
+// The `zoo` command. In a checkout it runs src/cli.ts directly, which needs a Node that strips TypeScript types
+// (22.18+); an installed package runs the JavaScript that `npm pack` compiled into dist/ (less memory, faster start).
 import module from "node:module";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
@@ -14,7 +15,10 @@ if (major < 22 || (major === 22 && minor < 18)) {
 // Node refuses to strip types from files under node_modules, which is where an installed zoo lives
 // (`npx zoo`, a dependency). For zoo's own .ts files only, strip them here instead.
 const root = new URL("../", import.meta.url).href;
-if (root.includes("/node_modules/")) {
+const compiled = new URL("dist/cli.js", root);
+const installed = root.includes("/node_modules/");
+const useCompiled = installed && existsSync(compiled);
+if (installed && !useCompiled) {
   const emitWarning = process.emitWarning;
   process.emitWarning = (warning, ...rest) => {
     if (!String(warning).includes("stripTypeScriptTypes")) emitWarning.call(process, warning, ...rest);
@@ -30,5 +34,5 @@ if (root.includes("/node_modules/")) {
   });
 }
 
-const { main } = await import("../src/cli.ts");
+const { main } = await import(useCompiled ? compiled.href : "../src/cli.ts");
 await main();
