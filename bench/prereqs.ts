@@ -19,14 +19,16 @@ export async function ensurePrerequisites(install: boolean): Promise<boolean> {
   const missing: string[] = [];
   for (const { command, pkg } of NEEDED) if (!(await has(command))) missing.push(pkg);
   if (missing.length === 0) return true;
-  const line = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(" ")}`;
-  if (install && process.getuid?.() === 0) {
+  const root = process.getuid?.() === 0;
+  const sudo = root ? "" : "sudo ";
+  const line = `${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends ${missing.join(" ")}`;
+  if (install && root) {
     console.log(`installing ${missing.join(", ")}: ${line}`);
     await execa("sh", ["-c", line], { stdio: "inherit" });
     return true;
   }
   console.error(`The benchmark needs Debian packages that are missing: ${missing.join(", ")}.`);
-  console.error(`Install them with:\n\n  sudo ${line}\n\nor run \`npm run bench -- --install\` as root.`);
+  console.error(`Install them with:\n\n  ${line}\n${root ? "\nor run `npm run bench -- --install`.\n" : ""}`);
   return false;
 }
 

@@ -58,6 +58,8 @@ interface Exchange {
   timedOut?: boolean;
   hold?: AbortController;
   untrack?: () => void;
+  /** Attempts made again after the app refused or reset the connection before answering. */
+  retries?: number;
   /** WebSocket only: the status answered on the socket (101 once upgraded). */
   status?: number;
 }
@@ -71,6 +73,11 @@ type UpstreamResponse = IncomingMessage & { [kResponse]?: ServerResponse };
 // connection before the app does, instead of reusing one the app is closing.
 const POOL_IDLE_MS = 4000;
 const DRAIN_POLL_MS = 50;
+// An app that has just died may still count as ready for a few milliseconds, until the supervisor sees its exit:
+// try again after 10, 20, 40, 80 and 160 ms before answering 502.
+const RETRY_FIRST_DELAY_MS = 10;
+const MAX_RETRIES = 5;
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
 
 function noop() {}
 
@@ -275,10 +282,25 @@ export class ProxyServer {
     if (!(target instanceof http.ServerResponse)) return this.#onSocketProxyError(error, target, label, exchange);
     // The client is gone: nothing to answer (the access log records 499).
     if (target.destroyed || req.socket.destroyed) return;
+    if (exchange?.route?.kind === "app" && isRetryable(error, req, target, exchange)) return this.#retry(req, target, exchange.route);
     const [status, detail] = exchange?.timedOut ? [504, `no response within ${this.#options.upstreamTimeout} ms`] : [502, describe(error)];
     this.#options.log.zoo("warn", `${req.method} ${exchange?.url}: ${label}: ${detail}`, { status });
     sendPage(target, status, `${label}: ${detail}`);
   };
+
+  /** The app refused or reset the connection before answering (it is restarting, say): send the request again. */
+  #retry(req: WithExchange, res: ServerResponse, route: Prepared & { kind: "app" }): void {
+    const exchange = req[kExchange]!;
+    exchange.untrack?.();
+    exchange.untrack = undefined;
+    exchange.proxyReq = undefined;
+    const attempt = (exchange.retries = (exchange.retries ?? 0) + 1);
+    setTimeout(() => {
+      if (res.destroyed) return;
+      if (this.#options.gate.isReady(route.app)) this.#toApp(req, res, route);
+      else this.#holdUntilReady(req, res, route);
+    }, RETRY_FIRST_DELAY_MS * 2 ** (attempt - 1));
+  }
 
   #onSocketProxyError(error: Error & { code?: string }, socket: Duplex, label: string, exchange: Exchange | undefined): void {
     // Before the 101 nothing was written to the client and an HTTP answer still fits.
@@ -438,6 +460,17 @@ function onProxyRes(proxyRes: UpstreamResponse, req: WithExchange, res: ServerRe
 /** The upstream ended before its body did: abort the client's response so it cannot hang or pass as complete. */
 function onUpstreamResponseClose(this: UpstreamResponse): void {
   if (!this.complete) this[kResponse]?.destroy();
+}
+
+/**
+ * Safe to send again: nothing was answered yet, the request has no body to replay, and either the connection was
+ * refused (the app never saw the request) or the method is idempotent (RFC 9110 §9.2.2).
+ */
+function isRetryable(error: Error & { code?: string }, req: WithExchange, res: ServerResponse, exchange: Exchange): boolean {
+  if (exchange.timedOut || res.headersSent || (exchange.retries ?? 0) >= MAX_RETRIES) return false;
+  const hasBody = req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0";
+  if (hasBody) return false;
+  return error.code === "ECONNREFUSED" || (error.code === "ECONNRESET" && IDEMPOTENT.has(req.method ?? ""));
 }
 
 function describe(error: Error & { code?: string }): string {
