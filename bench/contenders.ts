@@ -124,9 +124,22 @@ export interface ZooOptions {
   cpuProfDir?: string;
 }
 
-/** The zoo CLI the bench runs: src/cli.ts, or BENCH_ZOO_CLI to measure another build. */
+let zooCliOverride: string | undefined;
+
+/** The zoo CLI the bench runs: src/cli.ts, the compiled build (--compiled), or BENCH_ZOO_CLI. */
 export function zooCli(): string {
-  return process.env.BENCH_ZOO_CLI ?? join(REPO_DIR, "src", "cli.ts");
+  return zooCliOverride ?? process.env.BENCH_ZOO_CLI ?? join(REPO_DIR, "src", "cli.ts");
+}
+
+/**
+ * Compiles zoo as the image does (tsconfig.build.json) into node_modules/.cache, where its imports still
+ * resolve, and makes the bench run that instead of src/cli.ts.
+ */
+export async function useCompiledZoo(): Promise<string> {
+  const outDir = join(REPO_DIR, "node_modules", ".cache", "zoo-bench-dist");
+  await execa(join(REPO_DIR, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json", "--outDir", outDir], { cwd: REPO_DIR });
+  zooCliOverride = join(outDir, "cli.js");
+  return zooCliOverride;
 }
 
 /** `node src/cli.ts start --config CONFIG --listen 127.0.0.1:PORT`; returns before zoo is ready. */

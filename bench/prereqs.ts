@@ -51,3 +51,11 @@ export async function versions(): Promise<Record<string, string>> {
     curl: await first("curl", ["--version"]),
   };
 }
+
+/** The commit zoo was measured at, and whether src/ had uncommitted changes. */
+export async function zooRevision(repoDir: string): Promise<string> {
+  const head = await execa("git", ["rev-parse", "--short", "HEAD"], { cwd: repoDir, reject: false });
+  if (head.exitCode !== 0) return "unknown revision";
+  const dirty = await execa("git", ["status", "--porcelain", "--", "src"], { cwd: repoDir, reject: false });
+  return `git ${String(head.stdout).trim()}${String(dirty.stdout).trim() ? " with uncommitted changes in src/" : ""}`;
+}

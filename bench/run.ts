@@ -1,13 +1,14 @@
 // `npm run bench`: zoo against the upstream alone (direct), nginx and a seed-style Go proxy, then zoo's own
 // supervision numbers. Prints a markdown report and writes it to bench/results/. See docs/performance.md.
-//   node bench/run.ts [--quick] [--install] [--profile] [--no-zoo] [--only small,fixed,1m,stream,ws,supervision]
+//   node bench/run.ts [--quick] [--install] [--profile] [--compiled] [--no-zoo] [--only small,fixed,1m,stream,ws,supervision,wake]
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync, closeSync, openSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   BENCH_DIR,
+  REPO_DIR,
   direct,
   spawnZoo,
   startGoProxy,
@@ -15,13 +16,15 @@ import {
   startUpstream,
   waitForUpstreamInfo,
   zooCli,
+  useCompiledZoo,
   type Contender,
 } from "./contenders.ts";
-import { ensurePrerequisites, versions, wrk2Candidate } from "./prereqs.ts";
+import { ensurePrerequisites, versions, wrk2Candidate, zooRevision } from "./prereqs.ts";
 import { freePort, killAllStarted, memoryOf, wallMs, type Running } from "./proc.ts";
 import { summarizeProfile } from "./profile.ts";
 import { computeTargets, renderReport, type ReportInput } from "./report.ts";
 import { BENCH_CONFIG, runSupervision, stopZoo, type SupervisionResults } from "./supervision.ts";
+import { measureWake, type WakeResult } from "./wake.ts";
 import { DEFAULT_SETTINGS, QUICK_SETTINGS, runThroughput } from "./workloads.ts";
 
 const { values: flags } = parseArgs({
@@ -29,6 +32,7 @@ const { values: flags } = parseArgs({
     quick: { type: "boolean", default: false },
     install: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    compiled: { type: "boolean", default: false },
     "no-zoo": { type: "boolean", default: false },
     only: { type: "string" },
     rounds: { type: "string" },
@@ -43,8 +47,9 @@ if (flags.help) {
   --quick        about 1-2 minutes: 1 round, shorter runs, 256 MiB streams (default: 5 rounds, about 8 minutes)
   --install      apt-get install missing Debian packages (wrk, nginx-light, golang-go, curl) when root
   --profile      run the throughput zoo under node --cpu-prof and print its hot spots
+  --compiled     measure zoo compiled to JavaScript (tsconfig.build.json, as the image runs it)
   --no-zoo       measure only the anchors (direct, nginx, go-proxy)
-  --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, supervision
+  --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, supervision, wake
   --rounds N     alternating rounds per workload (default 5, quick 1)
   --out DIR      where the report goes (default bench/results)
 
@@ -103,6 +108,7 @@ async function main(): Promise<number> {
     load: { start: loadavg()[0], end: 0 },
   };
   log(`zoo bench${flags.quick ? " (quick)" : ""}: ${machine.cores} cores, Node ${machine.node}, temp dir ${tmp}`);
+  if (flags.compiled) log(`compiled zoo into ${await useCompiledZoo()}`);
 
   // The 1 GiB upload source: a sparse file, so reading it costs no disk.
   const streamFile = join(tmp, "upload.bin");
@@ -113,7 +119,7 @@ async function main(): Promise<number> {
   truncateSync(warmupFile, 256 * 1024 ** 2);
 
   const upstreamPort = await freePort();
-  const zoo: ReportInput["zoo"] = { available: false };
+  const zoo: ReportInput["zoo"] = { available: false, cli: relative(REPO_DIR, zooCli()), revision: await zooRevision(REPO_DIR) };
   let zooProc: Running | undefined;
   let zooOrigin = "";
   let upstream: Running | undefined;
@@ -152,6 +158,15 @@ async function main(): Promise<number> {
 
   let supervision: SupervisionResults | undefined;
   if (zoo.available && (!only || only.has("supervision"))) supervision = await runSupervision(tmp, settings, log);
+  let wake: WakeResult | undefined;
+  if (zoo.available && (!only || only.has("wake"))) {
+    try {
+      wake = await measureWake({ wakes: settings.wakes, cli: zooCli() });
+      log(`[lazy-app wake] median ${wake.wakeMs} ms, of which the app's own start ${wake.appOpenMs} ms`);
+    } catch (error) {
+      throughput.failures.push(`lazy-app wake: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
 
   machine.load.end = loadavg()[0];
   const input: ReportInput = {
@@ -164,6 +179,7 @@ async function main(): Promise<number> {
     zoo,
     throughput,
     supervision,
+    wake,
   };
   const targets = computeTargets(input);
   let report = renderReport(input, targets);

@@ -17,6 +17,8 @@ export interface Settings {
   supervisionRounds: number;
   restartLoadSeconds: number;
   rootBootRounds: number;
+  /** Wakes of a sleeping (lazy) app measured by bench/wake.ts. */
+  wakes: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -32,6 +34,7 @@ export const DEFAULT_SETTINGS: Settings = {
   supervisionRounds: 3,
   restartLoadSeconds: 5,
   rootBootRounds: 3,
+  wakes: 10,
 };
 
 export const QUICK_SETTINGS: Settings = {
@@ -47,6 +50,7 @@ export const QUICK_SETTINGS: Settings = {
   supervisionRounds: 1,
   restartLoadSeconds: 3,
   rootBootRounds: 1,
+  wakes: 3,
 };
 
 /** metric key → contender → one value per round. */
