@@ -6,10 +6,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { freePort } from "../src/supervisor/ports.ts";
+import { median } from "./report.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 /** Listens on $PORT and prints "listening on PORT" once it does. */
@@ -56,8 +57,8 @@ export async function measureWake(options: { wakes?: number; cli?: string } = {}
       if (status !== 200) throw new Error(`wake ${i + 1}: status ${status}\n${output.text()}`);
       openTimes.push(await appOpenTime());
     }
-    const wakeMs = median(wakeTimes);
-    const appOpenMs = median(openTimes);
+    const wakeMs = median(wakeTimes)!;
+    const appOpenMs = median(openTimes)!;
     return { wakeMs: round(wakeMs), appOpenMs: round(appOpenMs), overheadMs: round(wakeMs - appOpenMs), wakes };
   } finally {
     zoo.kill("SIGTERM");
@@ -120,21 +121,7 @@ function request(url: string): Promise<number> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer().once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePromise(port));
-    });
-  });
-}
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 

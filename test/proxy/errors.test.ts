@@ -6,16 +6,8 @@ import http from "node:http";
 import net from "node:net";
 import { once } from "node:events";
 import { TestGate } from "./helpers/gate.ts";
-import { app, raw, request, startProxy, until, upstream } from "./helpers/net.ts";
+import { app, closedPort, raw, request, startProxy, until, upstream } from "./helpers/net.ts";
 
-/** A port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test("connection refused → 502 naming the route and the app", async (t) => {
   const gate = new TestGate({ node: { port: await closedPort() } });

@@ -5,15 +5,8 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { once } from "node:events";
 import { TestGate } from "./helpers/gate.ts";
-import { app, request, startProxy, until, upstream } from "./helpers/net.ts";
+import { app, closedPort, request, startProxy, until, upstream } from "./helpers/net.ts";
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A gate whose app answers on `ports[i]` at the i-th attempt (the last one from then on), like an app that restarted. */
 class MovingGate extends TestGate {

@@ -117,3 +117,12 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
 }
 
 export const app = (prefix: string, name: string, stripPrefix = false): Route => ({ prefix, kind: "app", app: name, stripPrefix });
+
+/** A port with nothing listening on it. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
