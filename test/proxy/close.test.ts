@@ -27,7 +27,7 @@ test("an idle keep-alive connection is closed at once; new connections are refus
   assert.ok(idle, "the client holds an idle keep-alive socket");
   const started = Date.now();
   await proxy.close(5000);
-  assert.ok(Date.now() - started < 1000, `close took ${Date.now() - started} ms with only idle connections`);
+  assert.ok(Date.now() - started < 3000, `close took ${Date.now() - started} ms with only idle connections`);
   await until(() => idle!.destroyed, "the idle client socket to be closed by zoo");
   assert.ok(await refused(port));
 });
@@ -45,7 +45,7 @@ test("an in-flight request finishes within drainMs, then its connection closes",
   assert.equal(reply.body, "late but whole");
   const started = Date.now();
   await closing;
-  assert.ok(Date.now() - started < 1000, "close resolves once the last request is done, not after drainMs");
+  assert.ok(Date.now() - started < 3000, "close resolves once the last request is done, not after drainMs");
 });
 
 test("requests still running after drainMs are cut; WebSockets too", async (t) => {

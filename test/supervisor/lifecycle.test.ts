@@ -272,7 +272,7 @@ test("waitReady is false on timeout, on abort and for an unknown app", async (t)
   assert.equal(await supervisor.waitReady("nope", 1000), false);
   const began = Date.now();
   assert.equal(await supervisor.waitReady("stuck", 100), false);
-  assert.ok(Date.now() - began >= 100);
+  assert.ok(Date.now() - began >= 95, "waited for the timeout (a timer may fire a few ms early against Date.now)");
   const controller = new AbortController();
   const waiting = supervisor.waitReady("stuck", 10_000, controller.signal);
   controller.abort();

@@ -36,7 +36,7 @@ test("http: 2xx/3xx pass by default; an expected status must match; a hang times
   assert.equal((await httpProbe("127.0.0.1", port, "/200", 204, 500)).ok, false);
   const began = Date.now();
   assert.deepEqual(await httpProbe("127.0.0.1", port, "/hang", undefined, 100), { ok: false, detail: "http /hang: no answer within 100ms" });
-  assert.ok(Date.now() - began < 400);
+  assert.ok(Date.now() - began < 3000, "gave up at the timeout, not when the server hung up");
 });
 
 test("exec: exit 0 passes; other codes and timeouts fail; the command sees the env", async () => {
@@ -46,7 +46,7 @@ test("exec: exit 0 passes; other codes and timeouts fail; the command sees the e
   assert.deepEqual(await exec(["sh", "-c", "exit 3"]), { ok: false, detail: "exec sh -c exit 3: exit code 3" });
   const began = Date.now();
   assert.deepEqual(await exec(["sleep", "5"], 100), { ok: false, detail: "exec sleep 5: timed out after 100ms" });
-  assert.ok(Date.now() - began < 1000);
+  assert.ok(Date.now() - began < 4000, "killed at the timeout, not after sleep 5");
   assert.deepEqual(await exec(["no-such-probe-command"]), { ok: false, detail: "exec no-such-probe-command: command not found: no-such-probe-command (looked in PATH)" });
 });
 

@@ -35,7 +35,7 @@ test("a well-behaved app stops on SIGTERM at once", async (t) => {
   await waitState(supervisor, "web", "ready");
   const began = Date.now();
   await supervisor.stop();
-  assert.ok(Date.now() - began < 1000);
+  assert.ok(Date.now() - began < 4000, "stopped on SIGTERM, not after the 5 s stopTimeout");
   assert.deepEqual(events.filter((e) => e.app === "web").map((e) => [e.to, e.reason]).slice(-2), [
     ["stopping", "sending SIGTERM"],
     ["stopped", "killed by SIGTERM"],
@@ -61,7 +61,7 @@ test("children and setsid'd grandchildren (ignoring SIGTERM) are gone after stop
   assert.ok(pidAlive(child) && pidAlive(grandchild));
   const began = Date.now();
   await supervisor.stop();
-  assert.ok(Date.now() - began >= 300, "the descendants ignored SIGTERM and needed SIGKILL");
+  assert.ok(Date.now() - began >= 295, "the descendants ignored SIGTERM and needed SIGKILL");
   for (const pid of [root, child, grandchild]) assert.equal(pidAlive(pid), false, `pid ${pid} is gone`);
 });
 
@@ -90,7 +90,7 @@ test("killAll kills everything at once, without waiting for stopTimeout", async 
   const pids = [...supervisor.snapshot().map((s) => s.pid!), ...(await familyPids(log, "family"))];
   const began = Date.now();
   await supervisor.killAll();
-  assert.ok(Date.now() - began < 2000);
+  assert.ok(Date.now() - began < 8000, "killed at once, not after the 10 s stopTimeout");
   for (const pid of pids) assert.equal(pidAlive(pid), false, `pid ${pid} is gone`);
   assert.deepEqual(supervisor.snapshot().map((s) => s.state), ["stopped", "stopped"]);
 });
@@ -105,7 +105,7 @@ test("killAll during a graceful stop (a second SIGTERM) cuts it short", async (t
   await waitState(supervisor, "stubborn", "stopping");
   await supervisor.killAll();
   await stopping;
-  assert.ok(Date.now() - began < 3000);
+  assert.ok(Date.now() - began < 8000, "cut short, not after the 10 s stopTimeout");
   assert.equal(supervisor.snapshot()[0].state, "stopped");
 });
 
