@@ -45,10 +45,10 @@ async function run(config: Config, log: Logger): Promise<number> {
       void shutdown(exitCode || 1);
     },
   });
-  const ports = new Map(config.apps.map((app) => [app.name, app.port]));
+  const byName = new Map(config.apps.map((app) => [app.name, app]));
   const gate: AppGate = {
     upstream: (app) => {
-      const port = ports.get(app);
+      const port = byName.get(app)?.port;
       return port === undefined ? undefined : { host: "127.0.0.1", port };
     },
     isReady: (app) => supervisor.isReady(app),
@@ -65,11 +65,13 @@ async function run(config: Config, log: Logger): Promise<number> {
     accessLog: config.accessLog,
   });
   let listening = false;
-  const byName = new Map(config.apps.map((app) => [app.name, app]));
   const control = new ControlServer(() => ({
     listening,
     listen: config.listen,
-    apps: supervisor.snapshot().map((app) => ({ ...app, lazy: byName.get(app.name)!.lazy, idleTimeout: byName.get(app.name)!.idleTimeout })),
+    apps: supervisor.snapshot().map((status) => {
+      const { lazy, idleTimeout } = byName.get(status.name)!;
+      return { ...status, lazy, idleTimeout };
+    }),
   }));
 
   function shutdown(code: number): Promise<void> {
