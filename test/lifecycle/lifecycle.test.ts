@@ -2,6 +2,8 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { descendantsOf, freePort, isAlive, startZoo, tempConfig } from "../helpers/zoo-process.ts";
 
@@ -116,4 +118,18 @@ test("as PID 1 in a new PID namespace: warns about the missing init, handles SIG
 test("as PID 1: an essential app's failure becomes zoo's exit code", { skip: !canUnshare && "unshare --pid needs root" }, async (t) => {
   const { zoo } = await startTreeZoo(t, { essential: true, restart: "never", env: { EXIT_CODE: "5" } }, UNSHARE);
   assert.equal((await zoo.exited).code, 5, zoo.output());
+});
+
+test("a listen port that is taken: zoo says so, starts no app, and exits 1", async (t) => {
+  const blocker = createServer().listen(0, "127.0.0.1");
+  await once(blocker, "listening");
+  t.after(() => blocker.close());
+  const port = (blocker.address() as AddressInfo).port;
+  const { file } = treeConfig();
+  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
+  t.after(() => zoo.child.kill("SIGKILL"));
+  const { code } = await zoo.exited;
+  assert.equal(code, 1, zoo.output());
+  assert.match(zoo.output(), new RegExp(`cannot listen on 127.0.0.1:${port}: the address is already in use`));
+  assert.doesNotMatch(zoo.output(), /tree: starting/);
 });
