@@ -1,6 +1,7 @@
 // Checks the schema cannot express, across the whole config. They run on whatever parts parsed,
 // so that a config with a type error still gets its collisions and cycles reported in the same run.
 import type { ConfigPath, ConfigProblem } from "../errors.ts";
+import { findCycles } from "../dependencies.ts";
 import { closest } from "./format.ts";
 import { dependencyMap, normalizePrefix } from "./normalize.ts";
 import type { ParsedApp, ParsedRoute } from "./schema.ts";
@@ -97,24 +98,9 @@ function checkDependencies({ appNames, apps }: CheckInput): ConfigProblem[] {
     graph.set(name, deps.filter((d) => d !== name && appNames.includes(d)));
   }
 
-  // Depth-first search; a back edge closes a cycle. Each cycle is reported once, at its first app in file order.
-  const state = new Map<string, "visiting" | "done">();
-  const stack: string[] = [];
-  const visit = (name: string) => {
-    state.set(name, "visiting");
-    stack.push(name);
-    for (const dep of graph.get(name) ?? []) {
-      if (state.get(dep) === "visiting") {
-        const cycle = [...stack.slice(stack.indexOf(dep)), dep];
-        problems.push({ code: "ZOO_ERR_CONFIG_DEPENDENCY", path: ["apps", dep, "dependsOn"], message: `dependency cycle: ${cycle.join(" → ")}` });
-      } else if (!state.has(dep)) {
-        visit(dep);
-      }
-    }
-    stack.pop();
-    state.set(name, "done");
-  };
-  for (const name of graph.keys()) if (!state.has(name)) visit(name);
+  for (const cycle of findCycles(graph)) {
+    problems.push({ code: "ZOO_ERR_CONFIG_DEPENDENCY", path: ["apps", cycle[0], "dependsOn"], message: `dependency cycle: ${cycle.join(" → ")}` });
+  }
   return problems;
 }
 

@@ -1,6 +1,7 @@
 // All apps together: start in dependency order, stop in reverse, one event stream for everyone else.
 import type { AppConfig, DependencyConditionName } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
+import { findCycles } from "../dependencies.ts";
 import { SupervisedApp, type AppStatus, type StateChange } from "./app.ts";
 import { readProcessTable } from "./proctree.ts";
 import { isRunning } from "./state.ts";
@@ -260,15 +261,6 @@ function checkDependencies(apps: AppConfig[]): void {
       if (!byName.has(dep)) throw new Error(`app ${app.name} depends on unknown app ${dep}`);
     }
   }
-  const visiting = new Set<string>();
-  const done = new Set<string>();
-  const visit = (name: string, path: string[]) => {
-    if (done.has(name)) return;
-    if (visiting.has(name)) throw new Error(`dependency cycle: ${[...path, name].join(" → ")}`);
-    visiting.add(name);
-    for (const dep of Object.keys(byName.get(name)!.dependsOn)) visit(dep, [...path, name]);
-    visiting.delete(name);
-    done.add(name);
-  };
-  for (const app of apps) visit(app.name, []);
+  const [cycle] = findCycles(new Map(apps.map((app) => [app.name, Object.keys(app.dependsOn)])));
+  if (cycle) throw new Error(`dependency cycle: ${cycle.join(" → ")}`);
 }
