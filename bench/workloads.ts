@@ -1,6 +1,6 @@
 // The comparative workloads, run in alternating rounds (A B C D A B C D …) over every contender.
 import type { Contender, ContenderName } from "./contenders.ts";
-import { curlDownload, curlUpload, failedRequests, requestsPerSecond, runWrk, runWsEcho } from "./load.ts";
+import { curlDownload, curlUpload, failedRequests, requestsPerSecond, runWrk, runWsEcho, type WrkOptions } from "./load.ts";
 import { memoryOf, resetPeakRss } from "./proc.ts";
 
 export interface Settings {
@@ -107,31 +107,24 @@ export async function runThroughput(
   log(`[warm-up] ${s.warmupSeconds} s of small GETs per contender`);
   for (const c of contenders) await runWrk({ url: `${c.origin}/node/`, connections: 50, seconds: s.warmupSeconds });
 
-  if (wanted("small")) {
-    await rounds("small GET, 50 connections", async (c) => {
-      const r = await runWrk({ url: `${c.origin}/node/`, connections: 50, seconds: s.smallSeconds });
-      add(samples, "small.rps", c.name, requestsPerSecond(r));
-      add(samples, "small.p50", c.name, ms(r.latency_us.p50));
-      add(samples, "small.p99", c.name, ms(r.latency_us.p99));
-      noteFailures("small GET", c.name, failedRequests(r), r.requests);
-      return `${Math.round(requestsPerSecond(r))} req/s, p50 ${ms(r.latency_us.p50).toFixed(2)} ms, p99 ${ms(r.latency_us.p99).toFixed(2)} ms`;
+  /** A wrk run whose req/s, p50 and p99 are recorded under `key` (small GETs, fixed rate). */
+  const latencyRun = (key: string, workload: string, options: WrkOptions, digits: number) =>
+    rounds(workload, async (c) => {
+      const r = await runWrk({ ...options, url: `${c.origin}${options.url}` });
+      add(samples, `${key}.rps`, c.name, requestsPerSecond(r));
+      add(samples, `${key}.p50`, c.name, ms(r.latency_us.p50));
+      add(samples, `${key}.p99`, c.name, ms(r.latency_us.p99));
+      noteFailures(workload, c.name, failedRequests(r), r.requests);
+      return `${Math.round(requestsPerSecond(r))} req/s, p50 ${ms(r.latency_us.p50).toFixed(digits)} ms, p99 ${ms(r.latency_us.p99).toFixed(digits)} ms`;
     });
+
+  if (wanted("small")) {
+    await latencyRun("small", "small GET, 50 connections", { url: "/node/", connections: 50, seconds: s.smallSeconds }, 2);
   }
 
   if (wanted("fixed")) {
-    await rounds("fixed rate", async (c) => {
-      const r = await runWrk({
-        url: `${c.origin}/node/`,
-        connections: s.fixedConnections,
-        seconds: s.fixedSeconds,
-        delayMs: s.fixedDelayMs,
-      });
-      add(samples, "fixed.rps", c.name, requestsPerSecond(r));
-      add(samples, "fixed.p50", c.name, ms(r.latency_us.p50));
-      add(samples, "fixed.p99", c.name, ms(r.latency_us.p99));
-      noteFailures("fixed rate", c.name, failedRequests(r), r.requests);
-      return `${Math.round(requestsPerSecond(r))} req/s, p50 ${ms(r.latency_us.p50).toFixed(3)} ms, p99 ${ms(r.latency_us.p99).toFixed(3)} ms`;
-    });
+    const options = { url: "/node/", connections: s.fixedConnections, seconds: s.fixedSeconds, delayMs: s.fixedDelayMs };
+    await latencyRun("fixed", "fixed rate", options, 3);
   }
 
   if (wanted("1m")) {
