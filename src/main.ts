@@ -115,7 +115,7 @@ async function run(config: Config, log: Logger): Promise<number> {
     const port = await proxy.listen(host, config.listen.port);
     listening = true;
     log.zoo("info", `listening on http://${host.includes(":") ? `[${host}]` : host}:${port}`);
-    const socketPath = controlSocketPath(config.control, config.listen.port === 0 ? port : config.listen.port);
+    const socketPath = controlSocketPath(config.control, port);
     await control.listen(socketPath).catch((error) => log.zoo("warn", `control socket ${socketPath}: ${error.message}; zoo status will not work`));
     await supervisor.start();
   } catch (error) {

@@ -6,12 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ControlStatus } from "./status.ts";
 
-/** The configured socket path, or the default one derived from zoo's listen port. */
+/** The configured socket path, or the default one derived from the port zoo listens on. */
 export function controlSocketPath(configured: string | undefined, listenPort: number): string {
-  const fallback = join(tmpdir(), `zoo-${listenPort}.sock`);
-  // A config written for port 0 would share one path among every zoo on the machine: use the bound port instead.
-  if (configured === undefined || configured === join(tmpdir(), "zoo-0.sock")) return fallback;
-  return configured;
+  return configured ?? join(tmpdir(), `zoo-${listenPort}.sock`);
 }
 
 export class ControlServer {

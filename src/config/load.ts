@@ -1,7 +1,6 @@
 // Config loading, one step after another: discovery → parse → interpolate → validate (zod) → normalize →
 // cross-checks → Config. Every problem found on the way is collected and thrown together as one ConfigError.
 import { existsSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { cosmiconfig } from "cosmiconfig";
 import { ConfigError, type ConfigProblem } from "../errors.ts";
@@ -152,7 +151,7 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     upstreamTimeout: config.upstreamTimeout,
     readyWait: config.readyWait,
     drainTimeout: config.drainTimeout,
-    control: config.control ? path.resolve(dir, config.control) : path.join(os.tmpdir(), `zoo-${listen.port}.sock`),
+    control: config.control ? path.resolve(dir, config.control) : undefined,
   };
 }
 

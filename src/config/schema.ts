@@ -201,5 +201,6 @@ export interface Config {
   upstreamTimeout: number;
   readyWait: number;
   drainTimeout: number;
-  control: string;
+  /** The configured control socket, absolute; undefined: the default, derived from the bound port (src/admin). */
+  control: string | undefined;
 }

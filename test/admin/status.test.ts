@@ -2,7 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { controlSocketPath } from "../../src/admin/server.ts";
 import { CLI, ROOT, freePort, startZoo, tempConfig } from "../helpers/zoo-process.ts";
 
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
@@ -67,4 +69,10 @@ test("zoo status with a bad config exits 2 and names the problem", () => {
   const status = zooCommand("status", "--config", file);
   assert.equal(status.code, 2);
   assert.match(status.stderr, /did you mean `command`/);
+});
+
+test("the control socket: the configured path, else <tmpdir>/zoo-<port>.sock for the port zoo listens on", () => {
+  assert.equal(controlSocketPath(undefined, 8000), join(tmpdir(), "zoo-8000.sock"));
+  assert.equal(controlSocketPath(undefined, 9001), join(tmpdir(), "zoo-9001.sock"));
+  assert.equal(controlSocketPath("/srv/app/run/zoo.sock", 8000), "/srv/app/run/zoo.sock");
 });

@@ -1,18 +1,17 @@
 // A valid config becomes the normalized Config every other part reads.
 import assert from "node:assert/strict";
-import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { build } from "./helpers.ts";
 
 const DIR = "/srv/app";
 
-test("defaults: listen 0.0.0.0:8000, tcp probe, restart always, control socket in tmpdir", () => {
+test("defaults: listen 0.0.0.0:8000, tcp probe, restart always, control socket left to its default", () => {
   const config = build({ apps: { web: { command: "node server.js" } }, routes: { "/": "web" } });
   assert.deepEqual(config.listen, { host: "0.0.0.0", port: 8000 });
   assert.equal(config.file, "/srv/app/zoo.config.json");
   assert.equal(config.dir, DIR);
-  assert.equal(config.control, path.join(os.tmpdir(), "zoo-8000.sock"));
+  assert.equal(config.control, undefined, "the default socket path follows the bound port (src/admin/server.ts)");
   assert.equal(config.logFormat, "text");
   assert.equal(config.accessLog, true);
   assert.equal(config.trustProxy, false);
@@ -56,7 +55,6 @@ test("listen: $PORT when set, the file over $PORT, --listen over both", () => {
   assert.deepEqual(build({ listen: ":8081" }).listen, { host: "0.0.0.0", port: 8081 });
   assert.deepEqual(build({ listen: "8082" }).listen, { host: "0.0.0.0", port: 8082 });
   assert.equal(build({ listen: 0 }).listen.port, 0, "port 0: any free port");
-  assert.equal(build({ listen: 9001 }).control, path.join(os.tmpdir(), "zoo-9001.sock"));
   assert.equal(build({ control: "run/zoo.sock" }).control, "/srv/app/run/zoo.sock");
 });
 
