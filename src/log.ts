@@ -45,10 +45,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const width = Math.max(3, ...names.map((n) => n.length));
   const colorOf = new Map(names.map((n, i) => [n, COLORS[i % COLORS.length]]));
 
+  // Every line carries one: build each name's prefix once.
+  const prefixes = new Map<string, string>();
   const prefix = (name: string) => {
-    const padded = name.padEnd(width);
-    if (!color) return `${padded} | `;
-    return styleText(name === "zoo" ? "bold" : (colorOf.get(name) ?? "white"), padded, { validateStream: false }) + " | ";
+    let made = prefixes.get(name);
+    if (made === undefined) {
+      const padded = name.padEnd(width);
+      made = color ? styleText(name === "zoo" ? "bold" : (colorOf.get(name) ?? "white"), padded, { validateStream: false }) + " | " : `${padded} | `;
+      prefixes.set(name, made);
+    }
+    return made;
   };
   const json = (out: Writable, record: Record<string, unknown>) => {
     out.write(JSON.stringify({ time: new Date().toISOString(), ...record }) + "\n");
