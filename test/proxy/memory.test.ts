@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { freePort, ROOT, startZoo, tempConfig } from "../helpers/zoo-process.ts";
+import { TestGate } from "./helpers/gate.ts";
+import { app, startProxy, upstream } from "./helpers/net.ts";
 import { rss } from "./helpers/process.ts";
 
 const MB = 1024 ** 2;
@@ -71,4 +73,47 @@ test("1 GB up and back down through zoo: its memory grows by less than 50 MB", {
   const growth = peak - atRest;
   t.diagnostic(`RSS at rest ${(atRest / MB).toFixed(0)} MB, peak over 1 GB ${(peak / MB).toFixed(0)} MB`);
   assert.ok(growth < 50 * MB, `RSS grew by ${(growth / MB).toFixed(1)} MB while 1 GB went through`);
+});
+
+/** Resolves once `read()` has returned the same value `times` polls in a row, 50 ms apart; returns it. */
+async function settled(read: () => number, times = 4): Promise<number> {
+  let last = read();
+  for (let same = 0; same < times; ) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = read();
+    same = now === last ? same + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
+test("a client that stops reading stops the app's writes: the body waits in socket buffers, not in zoo", async (t) => {
+  const size = 256 * MB;
+  let written = 0;
+  const up = await upstream(t, (_req, res) => {
+    const chunk = Buffer.alloc(64 * 1024, "d");
+    res.writeHead(200, { "content-length": size });
+    const writeMore = () => {
+      while (written < size) {
+        written += chunk.length;
+        if (!res.write(chunk)) return void res.once("drain", writeMore);
+      }
+      res.end();
+    };
+    writeMore();
+  });
+  const { port } = await startProxy(t, [app("/", "a")], new TestGate({ a: { port: up.port } }));
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
+    http.get({ host: "127.0.0.1", port, path: "/", agent: false }, resolve).on("error", reject),
+  );
+  res.pause();
+  const stalled = await settled(() => written);
+  t.diagnostic(`the app wrote ${(stalled / MB).toFixed(1)} MB before the paused client held it back`);
+  assert.ok(stalled < 64 * MB, `the app wrote ${(stalled / MB).toFixed(1)} MB into a client that reads nothing`);
+
+  let received = 0;
+  res.on("data", (c: Buffer) => (received += c.length));
+  res.resume();
+  await new Promise((resolve) => res.on("end", resolve));
+  assert.equal(received, size, "every byte arrives once the client reads again");
 });
