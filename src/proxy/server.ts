@@ -71,8 +71,12 @@ type UpstreamResponse = IncomingMessage & { [kResponse]?: ServerResponse };
 
 // Below Node's (5 s) and uvicorn's (5 s) keep-alive timeouts, so zoo drops an idle pooled
 // connection before the app does, instead of reusing one the app is closing.
-const POOL_IDLE_MS = 4000;
+export const POOL_IDLE_MS = 4000;
 const DRAIN_POLL_MS = 50;
+// Node cuts off any request whose body takes longer than 5 minutes to arrive (requestTimeout): a large upload
+// on a slow link is a normal request for a proxy, so zoo sets no such limit. Headers must still arrive within
+// 60 s (Node's and nginx's default), which is what stops a client that trickles them.
+const SERVER_TIMEOUTS = { requestTimeout: 0, headersTimeout: 60_000 } satisfies http.ServerOptions;
 // An app that has just died may still count as ready for a few milliseconds, until the supervisor sees its exit:
 // try again after 10, 20, 40, 80 and 160 ms before answering 502.
 const RETRY_FIRST_DELAY_MS = 10;
@@ -112,8 +116,13 @@ export class ProxyServer {
     this.#proxy.on("proxyReq", onProxyReq);
     this.#proxy.on("proxyRes", onProxyRes);
     this.#proxy.on("proxyReqWs", this.#onProxyReqWs);
-    this.#server = http.createServer({ shouldUpgradeCallback: isWebSocketUpgrade }, this.#onRequest);
+    this.#server = http.createServer({ ...SERVER_TIMEOUTS, shouldUpgradeCallback: isWebSocketUpgrade }, this.#onRequest);
     this.#server.on("upgrade", this.#onUpgrade);
+  }
+
+  /** The node:http server underneath, for reading its settings. */
+  get httpServer(): http.Server {
+    return this.#server;
   }
 
   listen(host: string, port: number): Promise<number> {
