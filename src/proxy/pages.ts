@@ -1,5 +1,6 @@
 // zoo's own short responses: a status and one line that names the route and what it leads to.
 import type { ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { STATUS_CODES } from "node:http";
 
@@ -10,8 +11,11 @@ export function sendPage(res: ServerResponse, status: number, detail: string, he
     if (!res.writableEnded) res.destroy();
     return;
   }
-  const body = `${status} ${STATUS_CODES[status] ?? ""}: ${detail}\n`;
-  res.writeHead(status, {
+  const reason = STATUS_CODES[status] ?? "";
+  const body = `${status} ${reason}: ${detail}\n`;
+  // The reason is passed explicitly: a writeHead that threw (an app's status line with a control character) leaves
+  // its statusMessage on the response, and Node would otherwise reuse it and throw again, out of any handler.
+  res.writeHead(status, reason, {
     "content-type": "text/plain; charset=utf-8",
     "content-length": Buffer.byteLength(body),
     "cache-control": "no-store",
@@ -20,11 +24,21 @@ export function sendPage(res: ServerResponse, status: number, detail: string, he
   res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
-/** The same page written raw on a socket that asked for an upgrade, then closed. */
+/**
+ * How long a socket answered by sendSocketPage may stay open for a client that never closes its side. Such a socket
+ * is detached from the HTTP server, so none of the server's timeouts apply to it.
+ */
+const SOCKET_PAGE_LINGER_MS = 2000;
+
+/** The same page written raw on a socket that asked for an upgrade (or a CONNECT), then closed. */
 export function sendSocketPage(socket: Duplex, status: number, detail: string, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;
   const body = `${status} ${STATUS_CODES[status] ?? ""}: ${detail}\n`;
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`, "Content-Type: text/plain; charset=utf-8", `Content-Length: ${Buffer.byteLength(body)}`, "Connection: close"];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   socket.end(lines.join("\r\n") + "\r\n\r\n" + body);
+  // Read and drop what the client still sends, so its FIN is seen (closing the socket) and unread bytes cannot turn
+  // the close into a reset that eats the answer; a client that never closes is cut after a grace period.
+  socket.resume();
+  (socket as Socket).setTimeout?.(SOCKET_PAGE_LINGER_MS, () => socket.destroy());
 }

@@ -58,6 +58,8 @@ interface Exchange {
   timedOut?: boolean;
   hold?: AbortController;
   untrack?: () => void;
+  /** The app's response, once its head has arrived. */
+  upstreamResponse?: IncomingMessage;
   /** Attempts made again after the app refused or reset the connection before answering. */
   retries?: number;
   /** WebSocket only: the status answered on the socket (101 once upgraded). */
@@ -111,6 +113,7 @@ export class ProxyServer {
     };
     this.#table = compileRoutes(options.routes.map((route) => this.#prepare(route)));
     this.#proxy = new HttpProxy({ toProxy: true, selfHandleResponse: true, xfwd: false });
+    withoutDeleteLength(this.#proxy);
     // http-proxy-3 throws when an error has no listener; every call also passes onProxyError.
     this.#proxy.on("error", this.#onProxyError);
     this.#proxy.on("proxyReq", onProxyReq);
@@ -118,6 +121,8 @@ export class ProxyServer {
     this.#proxy.on("proxyReqWs", this.#onProxyReqWs);
     this.#server = http.createServer({ ...SERVER_TIMEOUTS, shouldUpgradeCallback: isWebSocketUpgrade }, this.#onRequest);
     this.#server.on("upgrade", this.#onUpgrade);
+    // Without a listener Node drops a CONNECT without a word; zoo is no forward proxy, and says so.
+    this.#server.on("connect", onConnect);
   }
 
   /** The node:http server underneath, for reading its settings. */
@@ -291,6 +296,9 @@ export class ProxyServer {
     if (!(target instanceof http.ServerResponse)) return this.#onSocketProxyError(error, target, label, exchange);
     // The client is gone: nothing to answer (the access log records 499).
     if (target.destroyed || req.socket.destroyed) return;
+    // The app sent a whole response, then bytes that are no response (a 204 with a body, say): Node has dropped
+    // that connection to the app, and the client's complete response goes on (as nginx and Go do).
+    if (exchange?.upstreamResponse?.complete) return;
     if (exchange?.route?.kind === "app" && isRetryable(error, req, target, exchange)) return this.#retry(req, target, exchange.route);
     const [status, detail] = exchange?.timedOut ? [504, `no response within ${this.#options.upstreamTimeout} ms`] : [502, describe(error)];
     this.#options.log.zoo("warn", `${req.method} ${exchange?.url}: ${label}: ${detail}`, { status });
@@ -329,6 +337,13 @@ export class ProxyServer {
     if (exchange.timer) clearTimeout(exchange.timer);
     exchange.hold?.abort();
     exchange.untrack?.();
+    if (!req.complete && res.writableFinished) {
+      // The app answered before the upload ended (an early 413, say). Node's server no longer watches this request:
+      // end the app's side of it, and read the rest of the upload away so the client's connection can go on.
+      req.unpipe();
+      exchange.proxyReq?.destroy();
+      req.resume();
+    }
     if (!this.#options.accessLog) return;
     this.#options.log.access({
       method: req.method ?? "",
@@ -420,6 +435,11 @@ export class ProxyServer {
     proxyReq.once("response", (res: IncomingMessage) => {
       settle();
       exchange.status = res.statusCode;
+      // http-proxy-3 relays a plain answer to an upgrade and closes the client on its 'end' only: an app that dies
+      // mid-body would leave the client waiting forever.
+      res.once("close", () => {
+        if (!res.complete) socket.destroy();
+      });
     });
     proxyReq.once("upgrade", (_res: IncomingMessage, upstream: Socket) => {
       settle();
@@ -433,9 +453,39 @@ export class ProxyServer {
 
 // ---- Shared per-request handlers (no closures on the hot path) ----
 
-function onProxyReq(proxyReq: ClientRequest, req: WithExchange): void {
+function onConnect(_req: IncomingMessage, socket: Duplex): void {
+  socket.on("error", noop);
+  sendSocketPage(socket, 400, "CONNECT is not supported: zoo is a reverse proxy, not a forward proxy");
+}
+
+function onProxyReq(proxyReq: ClientRequest & { [kResponse]?: ServerResponse }, req: WithExchange, res: ServerResponse): void {
   const exchange = req[kExchange];
   if (exchange) exchange.proxyReq = proxyReq;
+  proxyReq[kResponse] = res;
+  proxyReq.once("upgrade", onUnaskedUpgrade);
+}
+
+/**
+ * A 101 to a plain request: the app switched protocols nobody asked for (RFC 9110 §15.2.2). Without this listener
+ * Node drops the connection and reports nothing, and the client would wait forever. 502, as Go's ReverseProxy does.
+ */
+function onUnaskedUpgrade(this: ClientRequest & { [kResponse]?: ServerResponse }, _res: IncomingMessage, socket: Socket): void {
+  socket.destroy();
+  const res = this[kResponse]!;
+  const exchange = (res.req as WithExchange)[kExchange];
+  sendPage(res, 502, `${exchange?.route?.label ?? "upstream"}: the app switched protocols on a plain request`);
+}
+
+/**
+ * http-proxy-3's deleteLength pass gives a DELETE or OPTIONS without Content-Length a "Content-Length: 0" and drops
+ * its Transfer-Encoding, yet still pipes the body: a chunked body then reaches the app as a second request on the
+ * pooled connection (CL.TE request smuggling, as in CVE-2026-29057). Node frames these requests right by itself.
+ */
+function withoutDeleteLength(proxy: HttpProxy): void {
+  const passes = (proxy as unknown as { webPasses: { name: string }[] }).webPasses;
+  const index = passes.findIndex((pass) => pass.name === "deleteLength");
+  if (index === -1) throw new Error("http-proxy-3: no deleteLength pass to remove; check the request smuggling test");
+  passes.splice(index, 1);
 }
 
 function onUpstreamTimeout(req: WithExchange): void {
@@ -452,6 +502,7 @@ function onProxyRes(proxyRes: UpstreamResponse, req: WithExchange, res: ServerRe
     clearTimeout(exchange.timer);
     exchange.timer = undefined;
   }
+  if (exchange) exchange.upstreamResponse = proxyRes;
   if (res.headersSent || res.destroyed) return void proxyRes.destroy();
   try {
     res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection));
