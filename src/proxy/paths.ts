@@ -6,6 +6,8 @@ export interface Target {
   path: string;
   /** "" or "?…", exactly as the client sent it. */
   query: string;
+  /** The host (and port) of an absolute-form target, which stands in for the Host header (RFC 9112 §3.2.2). */
+  authority?: string;
 }
 
 // A segment that some decoder (an app, WHATWG URL) could read as a dot segment hidden inside it:
@@ -16,24 +18,29 @@ const ANY_SEPARATOR = /%2f|%5c|\\|\//i;
 
 /**
  * Splits a request target into a normalized path and the raw query; undefined means 400.
- * Absolute-form targets (`http://host/path`) are reduced to their path.
+ * Absolute-form targets (`http://host/path`) are reduced to their path; their host is returned apart.
  */
 export function normalizeTarget(url: string): Target | undefined {
   let start = 0;
+  let authority: string | undefined;
   if (url.charCodeAt(0) !== 47 /* / */) {
-    const scheme = /^https?:\/\/[^/?#]*/i.exec(url);
-    if (!scheme) return undefined;
-    start = scheme[0].length;
+    const absolute = /^https?:\/\/(?:[^/?#@]*@)?([^/?#@]+)(?=[/?#]|$)/i.exec(url);
+    if (!absolute) return undefined;
+    start = absolute[0].length;
+    authority = absolute[1];
   }
   const q = url.indexOf("?", start);
   let path = q === -1 ? url.slice(start) : url.slice(start, q);
   const query = q === -1 ? "" : url.slice(q);
   if (path === "") path = "/";
   if (path.includes("#")) return undefined;
-  // Fast path: nothing that could be or hide a dot segment.
-  if (!path.includes("/.") && !path.includes("%") && !path.includes("\\")) return { path, query };
-  const resolved = resolveSegments(path);
-  return resolved === undefined ? undefined : { path: resolved, query };
+  // Only a path that could be or hide a dot segment needs resolving.
+  if (path.includes("/.") || path.includes("%") || path.includes("\\")) {
+    const resolved = resolveSegments(path);
+    if (resolved === undefined) return undefined;
+    path = resolved;
+  }
+  return authority === undefined ? { path, query } : { path, query, authority };
 }
 
 function resolveSegments(path: string): string | undefined {

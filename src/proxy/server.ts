@@ -241,6 +241,7 @@ export class ProxyServer {
   /** The request as the upstream sees it: its path (prefix stripped or not, query as sent) and its headers. */
   #rewriteForUpstream(req: IncomingMessage, route: Prepared & { stripPrefix: boolean }, rest: string, target: Target, websocket: boolean): void {
     req.url = (route.stripPrefix ? rest : target.path) + target.query;
+    if (target.authority !== undefined) req.headers.host = target.authority;
     removeRequestHopByHop(req.headers, websocket);
     setForwardedHeaders(req, this.#options.trustProxy, route.stripPrefix ? route.prefix : undefined);
   }

@@ -30,6 +30,9 @@ const cases: [url: string, path: string | undefined, query?: string][] = [
   ["//evil.com/x", "//evil.com/x"],
   ["http://example.com/node/x?q", "/node/x", "?q"],
   ["http://example.com", "/", ""],
+  ["http://user@example.com:8080/a", "/a", ""],
+  ["http://a@b@c/x", undefined],
+  ["http:///x", undefined],
   ["*", undefined],
   ["node", undefined],
   ["/a#frag", undefined],
@@ -42,6 +45,12 @@ for (const [url, path, query] of cases) {
     if (query !== undefined) assert.equal(target?.query, query);
   });
 }
+
+test("an absolute-form target's host is kept apart from its path, without any user info", () => {
+  assert.equal(normalizeTarget("http://example.com/node/x?q")?.authority, "example.com");
+  assert.equal(normalizeTarget("HTTP://user:pw@example.com:8080")?.authority, "example.com:8080");
+  assert.equal(normalizeTarget("/node/x")?.authority, undefined);
+});
 
 test("collapseLeadingSlashes never yields a protocol-relative path", () => {
   assert.equal(collapseLeadingSlashes("/a/b"), "/a/b");

@@ -73,6 +73,16 @@ test("X-Forwarded-* are set by zoo; client values are replaced unless trustProxy
   }
 });
 
+test("an absolute-form target: the app sees its path and its host as Host (RFC 9112 §3.2.2)", async (t) => {
+  const up = await echo(t);
+  const { port } = await startProxy(t, [app("/node", "a")], new TestGate({ a: { port: up.port } }));
+  const reply = await raw(port, "GET http://user@example.com:8080/node/x?q HTTP/1.1\r\nHost: other.example\r\nConnection: close\r\n\r\n");
+  const seen = json(reply.slice(reply.indexOf("\r\n\r\n") + 4));
+  assert.equal(seen.url, "/node/x?q");
+  assert.equal(seen.headers.host, "example.com:8080");
+  assert.equal(seen.headers["x-forwarded-host"], "example.com:8080");
+});
+
 test("hop-by-hop headers are removed in both directions", async (t) => {
   let seen: http.IncomingHttpHeaders = {};
   const up = await upstream(t, (req, res) => {
