@@ -123,6 +123,7 @@ export class ProxyServer {
     this.#server.on("upgrade", this.#onUpgrade);
     // Without a listener Node drops a CONNECT without a word; zoo is no forward proxy, and says so.
     this.#server.on("connect", onConnect);
+    this.#server.on("clientError", this.#onClientError);
   }
 
   /** The node:http server underneath, for reading its settings. */
@@ -356,6 +357,23 @@ export class ProxyServer {
     });
   }
 
+  /**
+   * A request Node could not parse, or whose headers came too slowly: answered like Node does (400, 431, 408), with a
+   * body that says why, and logged. Only the first request on a connection gets an answer, as in Node: after that a
+   * response may be in flight. A client that left mid-request or reset just has its socket closed.
+   */
+  readonly #onClientError = (error: Error & { code?: string }, socket: Duplex): void => {
+    const status = clientErrorStatus(error.code);
+    const answerable = status !== undefined && socket.writable && (socket as Socket).bytesWritten === 0;
+    if (!answerable) return void socket.destroy();
+    socket.on("error", noop);
+    sendSocketPage(socket, status, `malformed request (${error.code})`);
+    if (!this.#options.accessLog) return;
+    (socket as Socket).once("close", () =>
+      this.#options.log.access({ method: "-", path: "-", route: "-", status, bytes: (socket as Socket).bytesWritten, durationMs: 0 }),
+    );
+  };
+
   // ---- WebSocket upgrades ----
 
   readonly #onUpgrade = (req: WithExchange, socket: Duplex, head: Buffer): void => {
@@ -453,6 +471,15 @@ export class ProxyServer {
 }
 
 // ---- Shared per-request handlers (no closures on the hot path) ----
+
+function clientErrorStatus(code: string | undefined): number | undefined {
+  if (code === "HPE_HEADER_OVERFLOW") return 431;
+  if (code === "HPE_CHUNK_EXTENSIONS_OVERFLOW") return 413;
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return 408;
+  if (code === "HPE_INVALID_EOF_STATE") return undefined; // the client closed mid-request: nobody to answer
+  if (code?.startsWith("HPE_")) return 400;
+  return undefined;
+}
 
 function onConnect(_req: IncomingMessage, socket: Duplex): void {
   socket.on("error", noop);

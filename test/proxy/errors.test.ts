@@ -103,6 +103,21 @@ test("no route → 404; malformed requests → 400", async (t) => {
   assert.match(await raw(port, smuggle), /^HTTP\/1\.1 400/, "Content-Length with Transfer-Encoding");
 });
 
+test("a request Node cannot parse: 400 or 431 saying why, one access-log line; a client's reset: no line", async (t) => {
+  const { port, access } = await startProxy(t, [app("/only", "x")], new TestGate({}));
+  const bad = await raw(port, "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: x\r\n\r\n");
+  assert.match(bad, /^HTTP\/1\.1 400[^]*malformed request \(HPE_INVALID_CONTENT_LENGTH\)/);
+  assert.match(await raw(port, `GET / HTTP/1.1\r\nHost: h\r\nX-Big: ${"a".repeat(17 * 1024)}\r\n\r\n`), /^HTTP\/1\.1 431[^]*HPE_HEADER_OVERFLOW/);
+  await until(() => access.length === 2, "two access-log lines");
+  assert.deepEqual(access.map(({ method, path, route, status }) => [method, path, route, status]), [["-", "-", "-", 400], ["-", "-", "-", 431]]);
+
+  const idle = net.connect(port, "127.0.0.1");
+  await once(idle, "connect");
+  idle.resetAndDestroy();
+  assert.equal((await request(port, "/nowhere")).status, 404, "zoo goes on serving");
+  assert.deepEqual(access.slice(2).map((entry) => entry.status), [404]);
+});
+
 test("upstream dies mid-body (reset or clean close) → the client's response is aborted, never hangs", async (t) => {
   for (const how of ["reset", "close"] as const) {
     const up = await upstream(t, (req, res) => {
