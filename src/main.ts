@@ -47,6 +47,9 @@ function keepStreamBuffersShortLived(): void {
 
 async function run(config: Config, log: Logger): Promise<number> {
   keepStreamBuffersShortLived();
+  // Whoever reads zoo's output may go away (EPIPE): lose the output, not zoo and the apps it supervises.
+  const ignoreOutputError = () => {};
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", ignoreOutputError);
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
   let stopping: Promise<void> | undefined;

@@ -1,11 +1,12 @@
 // One supervised app: it owns its state, its process tree, its probe loop and its restart timer.
 // Every state change goes through #moveTo, which logs one line and emits one event.
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AppConfig } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
 import { LineSplitter } from "./lines.ts";
 import { isPortInUse, runProbe, startupPollInterval } from "./probe.ts";
-import { ProcessTree } from "./proctree.ts";
+import { ProcessTree, RUN_TAG_VARIABLE } from "./proctree.ts";
 import { decideRestart, emptyHistory, formatMs, type Ending, type RestartHistory } from "./restart.ts";
 import { spawnProcess, SpawnError, type Exit, type RunningProcess } from "./spawn.ts";
 import { canTransition, isRunning, type AppState } from "./state.ts";
@@ -242,9 +243,11 @@ export class SupervisedApp {
     this.#stopRequested = true;
     this.#cancelBackoff();
     this.#cancelIdle();
+    // What a crashed run left behind, first: a pending launch may be waiting for it to die.
+    this.#run?.tree.signal("SIGKILL");
     await this.#launching;
     const run = this.#run;
-    run?.tree.signal("SIGKILL"); // also what a crashed run left behind
+    run?.tree.signal("SIGKILL"); // also a run that launch just spawned
     if (run && isRunning(this.#state)) {
       await this.#waitTreeGone(run, KILL_WAIT_MS);
       if (!run.exit) await within(run.process.exited, KILL_WAIT_MS);
@@ -265,18 +268,20 @@ export class SupervisedApp {
       return this.#fail(`port ${port} is already in use by another process`, null);
     }
     let child: RunningProcess;
+    // Marks every process of this run, so that daemons which escape the tree are still found.
+    const tag = randomUUID();
     try {
       child = await spawnProcess({
         command: this.config.command,
         cwd: this.config.cwd,
-        env: { ...this.config.env, ...(port !== undefined && { PORT: String(port) }) },
+        env: { ...this.config.env, ...(port !== undefined && { PORT: String(port) }), [RUN_TAG_VARIABLE]: tag },
       });
     } catch (error) {
       return this.#fail(error instanceof SpawnError ? error.message : `cannot start: ${(error as Error).message}`, null);
     }
     const run: Run = {
       process: child,
-      tree: new ProcessTree(child.pid),
+      tree: new ProcessTree(child.pid, tag),
       ended: new AbortController(),
       outputDone: Promise.all([this.#pipeLines(child.stdout, "stdout"), this.#pipeLines(child.stderr, "stderr")]).then(() => {}),
     };
@@ -312,7 +317,7 @@ export class SupervisedApp {
       const startedAt = this.#status.startedAt!;
       const startTimeout = probe.kind === "none" ? Infinity : probe.startTimeout;
       for (;;) {
-        const result = await runProbe(probe, target);
+        const result = await runProbe(probe, target, run.ended.signal);
         if (!current() || state() !== "starting") return;
         this.#status.health = result.detail;
         if (result.ok) {
@@ -330,7 +335,7 @@ export class SupervisedApp {
       let failures = 0;
       for (;;) {
         await sleep(probe.interval, undefined, { signal: run.ended.signal });
-        const result = await runProbe(probe, target);
+        const result = await runProbe(probe, target, run.ended.signal);
         if (!current() || (state() !== "ready" && state() !== "unhealthy")) return;
         this.#status.health = result.detail;
         if (result.ok) {

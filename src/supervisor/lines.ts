@@ -24,7 +24,7 @@ export class LineSplitter {
       if (end - start > room) {
         // The line reached the cap: emit what we have and continue with the rest of it.
         this.#append(chunk.subarray(start, start + room));
-        this.#emit();
+        this.#emitCapped();
         start += room;
         continue;
       }
@@ -47,6 +47,17 @@ export class LineSplitter {
     this.#pendingBytes += piece.length;
   }
 
+  /** Emits a capped piece, keeping a multi-byte character cut at the cap for the next piece (not two U+FFFD). */
+  #emitCapped(): void {
+    const piece = Buffer.concat(this.#pending, this.#pendingBytes);
+    const keep = incompleteTail(piece);
+    if (keep === 0 || keep === piece.length) return this.#emit();
+    this.#pending = [piece.subarray(0, piece.length - keep)];
+    this.#pendingBytes = piece.length - keep;
+    this.#emit();
+    this.#append(piece.subarray(piece.length - keep));
+  }
+
   #emit(): void {
     let line = Buffer.concat(this.#pending, this.#pendingBytes).toString("utf8");
     this.#pending = [];
@@ -54,4 +65,15 @@ export class LineSplitter {
     if (line.endsWith("\r")) line = line.slice(0, -1);
     this.#onLine(line);
   }
+}
+
+/** How many bytes at the end of `bytes` are the start of a UTF-8 character that is not complete (0–3). */
+function incompleteTail(bytes: Buffer): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back += 1) {
+    const byte = bytes[bytes.length - back];
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back for its lead byte
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? back : 0;
+  }
+  return 0;
 }

@@ -61,8 +61,11 @@ export function httpProbe(host: string, port: number, path: string, status: numb
   });
 }
 
-/** Runs one attempt of `probe` against an app. A probe of kind "none" always passes. */
-export async function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult> {
+/**
+ * Runs one attempt of `probe` against an app. A probe of kind "none" always passes. `signal` ends an
+ * exec probe's process at once (tcp and http probes end by their timeout).
+ */
+export async function runProbe(probe: Probe, target: ProbeTarget, signal?: AbortSignal): Promise<ProbeResult> {
   switch (probe.kind) {
     case "none":
       return { ok: true, detail: "no probe" };
@@ -73,7 +76,7 @@ export async function runProbe(probe: Probe, target: ProbeTarget): Promise<Probe
       if (target.port === undefined) return { ok: false, detail: "http probe needs a port" };
       return httpProbe(target.host, target.port, probe.path, probe.status, probe.timeout);
     case "exec": {
-      const result = await runCommand({ command: probe.command, cwd: target.cwd, env: target.env, timeoutMs: probe.timeout });
+      const result = await runCommand({ command: probe.command, cwd: target.cwd, env: target.env, timeoutMs: probe.timeout, signal });
       return { ok: result.ok, detail: `exec ${probe.command.join(" ")}: ${result.detail}` };
     }
   }

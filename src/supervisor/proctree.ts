@@ -53,19 +53,37 @@ export function readProcessTable(): ProcInfo[] {
 
 const isDead = (info: ProcInfo | undefined) => !info || info.state === "Z" || info.state === "X";
 
+/** The environment variable that marks every process of one run (see ProcessTree's `tag`). */
+export const RUN_TAG_VARIABLE = "ZOO_RUN";
+
+/** Whether the process's environment (as it was at exec) has `entry` ("NAME=value"). */
+function hasEnvEntry(pid: number, entry: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(entry);
+  } catch {
+    return false; // gone, or another user's
+  }
+}
+
 /**
- * The processes of one app: its root process, everything in the root's process group, and every
- * descendant of any process already known (found again on each refresh).
+ * The processes of one app: its root process, everything in the root's process group, every
+ * descendant of any process already known (found again on each refresh), and, with a `tag`, every
+ * process started since the root whose environment carries it (RUN_TAG_VARIABLE=tag): a daemon that
+ * forked, called setsid and lost its parent before any refresh saw it is still found that way.
  */
 export class ProcessTree {
   readonly root: number;
   /** pid → start time */
   readonly #members = new Map<number, string>();
+  readonly #tagEntry: string | undefined;
+  readonly #rootStart: number;
 
-  constructor(root: number) {
+  constructor(root: number, tag?: string) {
     this.root = root;
+    this.#tagEntry = tag === undefined ? undefined : `${RUN_TAG_VARIABLE}=${tag}`;
     const info = readStat(root);
     if (info) this.#members.set(root, info.start);
+    this.#rootStart = info ? Number(info.start) : 0;
   }
 
   /** Adds new descendants and group members, and forgets processes that are gone. */
@@ -85,6 +103,11 @@ export class ProcessTree {
           grew = true;
         }
       }
+    }
+    if (this.#tagEntry === undefined) return;
+    for (const p of table) {
+      if (isDead(p) || this.#members.has(p.pid) || p.pid === process.pid || Number(p.start) < this.#rootStart) continue;
+      if (hasEnvEntry(p.pid, this.#tagEntry)) this.#members.set(p.pid, p.start);
     }
   }
 

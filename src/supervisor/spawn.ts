@@ -1,7 +1,9 @@
 // Starting processes: the only place that uses execa. Each app runs in its own process group
 // (detached), with no shell unless asked, stdin ignored, and output streamed (never buffered).
+import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { execa, type ResultPromise } from "execa";
+import { hasProc, ProcessTree, RUN_TAG_VARIABLE } from "./proctree.ts";
 
 export interface SpawnOptions {
   command: string[];
@@ -113,22 +115,28 @@ export async function spawnProcess(options: SpawnOptions): Promise<RunningProces
 }
 
 /**
- * Runs a short command (an exec probe) to completion and reports whether it exited 0. On timeout
- * its whole process group is killed.
+ * Runs a short command (an exec probe) to completion and reports whether it exited 0. On timeout,
+ * or when `signal` aborts (the app's run ended), its whole process group is killed.
  */
-export async function runCommand(options: SpawnOptions & { timeoutMs: number }): Promise<{ ok: boolean; detail: string }> {
+export async function runCommand(options: SpawnOptions & { timeoutMs: number; signal?: AbortSignal }): Promise<{ ok: boolean; detail: string }> {
   try {
     await checkCwd(options.cwd);
   } catch (error) {
     return { ok: false, detail: (error as Error).message };
   }
-  const subprocess = launch(options, "ignore");
+  // Tagged like an app's run, so that a child that left the probe's group (setsid) is found and killed too.
+  const tag = randomUUID();
+  const subprocess = launch({ ...options, env: { ...options.env, [RUN_TAG_VARIABLE]: tag } }, "ignore");
   const child = subprocess.nodeChildProcess;
-  const timer = setTimeout(() => {
+  const tree = child.pid && hasProc ? new ProcessTree(child.pid, tag) : undefined;
+  const killGroup = () => {
     try {
       if (child.pid) process.kill(-child.pid, "SIGKILL");
     } catch {}
-  }, options.timeoutMs);
+  };
+  const timer = setTimeout(killGroup, options.timeoutMs);
+  options.signal?.addEventListener("abort", killGroup, { once: true });
+  if (options.signal?.aborted) killGroup();
   try {
     const result = await new Promise<{ ok: boolean; detail: string }>((resolve) => {
       child.once("error", (error: NodeJS.ErrnoException) =>
@@ -143,10 +151,12 @@ export async function runCommand(options: SpawnOptions & { timeoutMs: number }):
     return result;
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener("abort", killGroup);
     void subprocess.catch(() => {});
-    // Leftovers of the probe's group, if any.
+    // Leftovers of the probe's group, if any, and its descendants elsewhere.
     try {
       if (child.pid) process.kill(-child.pid, "SIGKILL");
     } catch {}
+    tree?.signal("SIGKILL");
   }
 }

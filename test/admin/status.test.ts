@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { controlSocketPath } from "../../src/admin/server.ts";
-import { CLI, ROOT, freePort, startZoo, tempConfig } from "../helpers/zoo-process.ts";
+import { CLI, ROOT, freePort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
 const EXIT = join(ROOT, "fixtures/supervisor/exit.js");
@@ -26,7 +26,7 @@ test("zoo status prints every app's state, pid, port and restarts; zoo health fo
   const port = await freePort();
   const listen = `127.0.0.1:${port}`;
   const zoo = startZoo(["start", "--config", file, "--listen", listen]);
-  t.after(() => zoo.child.kill("SIGKILL"));
+  t.after(() => stopZoo(zoo));
   await zoo.waitFor(/web: ready/);
   await zoo.waitFor(/worker: failed/);
 
@@ -56,7 +56,7 @@ test("zoo health fails while an essential app is not ready, and names it", async
   const port = await freePort();
   const listen = `127.0.0.1:${port}`;
   const zoo = startZoo(["start", "--config", file, "--listen", listen]);
-  t.after(() => zoo.child.kill("SIGKILL"));
+  t.after(() => stopZoo(zoo));
   await zoo.waitFor(/web: starting/);
   await zoo.waitFor(/listening on/);
   const health = zooCommand("health", "--config", file, "--listen", listen);

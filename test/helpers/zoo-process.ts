@@ -61,6 +61,25 @@ export function startZoo(args: string[], options: { prefix?: string[]; env?: Nod
   return { child, output: () => text, waitFor, exited };
 }
 
+/**
+ * Stops a zoo a test started, if it still runs: SIGTERM, so it stops its apps; if it has not exited after `graceMs`,
+ * SIGKILL to it. Whatever was below it and outlived it (zoo behind a prefix such as unshare, which does not forward
+ * signals) is killed too. For t.after: a bare SIGKILL to zoo would orphan its apps.
+ */
+export async function stopZoo(zoo: ZooProcess, graceMs = 8000): Promise<void> {
+  if (zoo.child.exitCode !== null || zoo.child.signalCode !== null) return;
+  const below = descendantsOf(zoo.child.pid!);
+  zoo.child.kill("SIGTERM");
+  const timer = setTimeout(() => zoo.child.kill("SIGKILL"), graceMs);
+  await zoo.exited;
+  clearTimeout(timer);
+  for (const pid of below.filter(isAlive)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }
+}
+
 export function tempConfig(config: unknown, files: Record<string, string> = {}): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), "zoo-test-"));
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);

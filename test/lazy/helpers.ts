@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import type { TestContext } from "node:test";
 import { join } from "node:path";
 import { health, status } from "../../src/admin/client.ts";
-import { freePort, startZoo, tempConfig, type ZooProcess } from "../helpers/zoo-process.ts";
+import { freePort, startZoo, stopZoo, tempConfig, type ZooProcess } from "../helpers/zoo-process.ts";
 
 export const APP = join(import.meta.dirname, "app.js");
 
@@ -29,13 +29,7 @@ export async function lazyZoo(t: TestContext, config: Record<string, unknown>): 
   const port = await freePort();
   const listen = `127.0.0.1:${port}`;
   const zoo = startZoo(["start", "--config", file, "--listen", listen]);
-  t.after(async () => {
-    if (zoo.child.exitCode !== null || zoo.child.signalCode !== null) return;
-    zoo.child.kill("SIGTERM");
-    const timer = setTimeout(() => zoo.child.kill("SIGKILL"), 8000);
-    await zoo.exited;
-    clearTimeout(timer);
-  });
+  t.after(() => stopZoo(zoo));
   await zoo.waitFor(/listening on http/);
   return {
     ...zoo,

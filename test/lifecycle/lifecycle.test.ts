@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
-import { descendantsOf, freePort, isAlive, startZoo, tempConfig } from "../helpers/zoo-process.ts";
+import { descendantsOf, freePort, isAlive, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 
 const TREE_APP = join(import.meta.dirname, "tree-app.js");
 const UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc"];
@@ -22,7 +22,7 @@ async function startTreeZoo(t: TestContext, app: Record<string, unknown> = {}, p
   const { file } = treeConfig(app);
   const port = await freePort();
   const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`], { prefix });
-  t.after(() => zoo.child.kill("SIGKILL"));
+  t.after(() => stopZoo(zoo));
   return { zoo, port };
 }
 
@@ -127,7 +127,7 @@ test("a listen port that is taken: zoo says so, starts no app, and exits 1", asy
   const port = (blocker.address() as AddressInfo).port;
   const { file } = treeConfig();
   const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
-  t.after(() => zoo.child.kill("SIGKILL"));
+  t.after(() => stopZoo(zoo));
   const { code } = await zoo.exited;
   assert.equal(code, 1, zoo.output());
   assert.match(zoo.output(), new RegExp(`cannot listen on 127.0.0.1:${port}: the address is already in use`));

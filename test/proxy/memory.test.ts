@@ -9,7 +9,7 @@ import http from "node:http";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { freePort, ROOT, startZoo, tempConfig } from "../helpers/zoo-process.ts";
+import { freePort, ROOT, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 import { TestGate } from "./helpers/gate.ts";
 import { app, startProxy, upstream } from "./helpers/net.ts";
 import { rss } from "./helpers/process.ts";
@@ -60,10 +60,7 @@ test("1 GB up and back down through zoo: its memory grows by less than 50 MB", {
   });
   const port = await freePort();
   const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
-  t.after(async () => {
-    zoo.child.kill("SIGKILL");
-    await zoo.exited;
-  });
+  t.after(() => stopZoo(zoo));
   await zoo.waitFor(/echo.*ready/);
   const pid = zoo.child.pid!;
 

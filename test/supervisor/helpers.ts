@@ -123,7 +123,13 @@ export function pidAlive(pid: number): boolean {
 
 export function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), "zoo-sup-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Never throws: an app still writing into the directory (its after hook may run first) must not keep the
+  // later hooks, which kill the test's processes, from running.
+  t.after(() => {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {}
+  });
   return dir;
 }
 
