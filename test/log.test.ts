@@ -11,7 +11,9 @@ function capture(isTTY = false) {
   return { stream, text: () => text };
 }
 
-test("text: every line carries its app's name, padded to the longest name", () => {
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+test("text: every line carries its app's name, padded to the longest name", async () => {
   const out = capture();
   const err = capture();
   const log = createLogger({ names: ["zoo", "python", "go"], stdout: out.stream, stderr: err.stream, color: false });
@@ -20,17 +22,19 @@ test("text: every line carries its app's name, padded to the longest name", () =
   log.zoo("info", "go: ready in 40ms");
   log.zoo("warn", "careful");
   log.access({ method: "GET", path: "/go/x?q=1", route: "/go", status: 200, bytes: 12, durationMs: 1.25 });
+  await nextTurn();
   assert.equal(out.text(), "go     | listening\nzoo    | go: ready in 40ms\nzoo    | GET /go/x?q=1 → /go 200 12B 1.3ms\n");
   assert.equal(err.text(), "python | Traceback\nzoo    | careful\n");
 });
 
-test("json: one object per line with time, app, stream and line", () => {
+test("json: one object per line with time, app, stream and line", async () => {
   const out = capture();
   const err = capture();
   const log = createLogger({ format: "json", names: ["web"], stdout: out.stream, stderr: err.stream });
   log.app("web", "stdout", 'a "quoted" line');
   log.zoo("error", "web: failed", { app: "web", exitCode: 3 });
   log.access({ method: "GET", path: "/", route: "/", status: 503, bytes: 40, durationMs: 2 });
+  await nextTurn();
   const [appLine, accessLine] = out.text().trimEnd().split("\n").map((line) => JSON.parse(line));
   assert.deepEqual({ ...appLine, time: undefined }, { time: undefined, app: "web", stream: "stdout", line: 'a "quoted" line' });
   assert.ok(!Number.isNaN(Date.parse(appLine.time)));
@@ -39,6 +43,22 @@ test("json: one object per line with time, app, stream and line", () => {
   const zooLine = JSON.parse(err.text());
   assert.equal(zooLine.level, "error");
   assert.equal(zooLine.exitCode, 3);
+});
+
+test("access lines are written together once per turn of the event loop, and before any other line", async () => {
+  const out = capture();
+  let writes = 0;
+  out.stream.on("data", () => writes++);
+  const log = createLogger({ names: ["web"], stdout: out.stream, color: false });
+  for (const path of ["/a", "/b", "/c"]) log.access({ method: "GET", path, route: "/", status: 200, bytes: 1, durationMs: 1 });
+  assert.equal(out.text(), "", "nothing written yet in this turn");
+  await nextTurn();
+  assert.equal(writes, 1);
+  assert.equal(out.text().split("\n").length - 1, 3);
+
+  log.access({ method: "GET", path: "/d", route: "/", status: 200, bytes: 1, durationMs: 1 });
+  log.app("web", "stdout", "after /d");
+  assert.match(out.text(), /GET \/d → \/ 200 1B 1\.0ms\nweb \| after \/d\n$/, "an app line first writes the access lines before it");
 });
 
 test("colour by default only on a TTY, and never with NO_COLOR", (t) => {
