@@ -62,12 +62,13 @@ export function setForwardedHeaders(req: IncomingMessage, trustProxy: boolean, s
   if (trustProxy) {
     headers["x-forwarded-for"] = sentFor ? `${sentFor}, ${client}` : client;
     headers["x-forwarded-proto"] ??= proto;
-    headers["x-forwarded-host"] ??= headers.host ?? "";
+    if (headers.host !== undefined) headers["x-forwarded-host"] ??= headers.host;
     if (strippedPrefix !== undefined) headers["x-forwarded-prefix"] = String(headers["x-forwarded-prefix"] ?? "").replace(/\/$/, "") + strippedPrefix;
   } else {
     headers["x-forwarded-for"] = client;
     headers["x-forwarded-proto"] = proto;
-    headers["x-forwarded-host"] = headers.host ?? "";
+    if (headers.host !== undefined) headers["x-forwarded-host"] = headers.host;
+    else delete headers["x-forwarded-host"]; // HTTP/1.0 may come without a Host: nothing to forward
     if (strippedPrefix !== undefined) headers["x-forwarded-prefix"] = strippedPrefix;
     else if (headers["x-forwarded-prefix"] !== undefined) delete headers["x-forwarded-prefix"];
     if (headers.forwarded !== undefined) delete headers.forwarded;

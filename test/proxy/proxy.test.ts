@@ -60,6 +60,9 @@ test("X-Forwarded-* are set by zoo; client values are replaced unless trustProxy
     assert.equal(seen["x-forwarded-proto"], "http");
     assert.equal(seen["x-forwarded-host"], `127.0.0.1:${port}`);
     assert.equal(seen.forwarded, undefined);
+    const reply = await raw(port, "GET / HTTP/1.0\r\nX-Forwarded-Host: evil.com\r\n\r\n");
+    const withoutHost = json(reply.slice(reply.indexOf("\r\n\r\n") + 4)).headers;
+    assert.equal(withoutHost["x-forwarded-host"], undefined, "HTTP/1.0 without Host: no X-Forwarded-Host, not the forged one");
   }
   {
     const { port } = await startProxy(t, [app("/", "a")], new TestGate({ a: { port: up.port } }), { trustProxy: true });
