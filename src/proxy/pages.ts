@@ -4,6 +4,14 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { STATUS_CODES } from "node:http";
 
+function noop() {}
+
+/** The status's reason phrase, and the page's one line: "502 Bad Gateway: route /node → app node: …". */
+function page(status: number, detail: string): { reason: string; body: string } {
+  const reason = STATUS_CODES[status] ?? "";
+  return { reason, body: `${status} ${reason}: ${detail}\n` };
+}
+
 /** Writes a small text/plain response, unless a response has already begun or the client is gone. */
 export function sendPage(res: ServerResponse, status: number, detail: string, headers?: Record<string, string>): void {
   if (res.headersSent || res.destroyed) {
@@ -11,8 +19,7 @@ export function sendPage(res: ServerResponse, status: number, detail: string, he
     if (!res.writableEnded) res.destroy();
     return;
   }
-  const reason = STATUS_CODES[status] ?? "";
-  const body = `${status} ${reason}: ${detail}\n`;
+  const { reason, body } = page(status, detail);
   // The reason is passed explicitly: a writeHead that threw (an app's status line with a control character) leaves
   // its statusMessage on the response, and Node would otherwise reuse it and throw again, out of any handler.
   res.writeHead(status, reason, {
@@ -33,8 +40,9 @@ const SOCKET_PAGE_LINGER_MS = 2000;
 /** The same page written raw on a socket that asked for an upgrade (or a CONNECT), then closed. */
 export function sendSocketPage(socket: Duplex, status: number, detail: string, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;
-  const body = `${status} ${STATUS_CODES[status] ?? ""}: ${detail}\n`;
-  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`, "Content-Type: text/plain; charset=utf-8", `Content-Length: ${Buffer.byteLength(body)}`, "Connection: close"];
+  socket.on("error", noop); // a client reset while the page goes out is no fault of zoo's
+  const { reason, body } = page(status, detail);
+  const lines = [`HTTP/1.1 ${status} ${reason}`, "Content-Type: text/plain; charset=utf-8", `Content-Length: ${Buffer.byteLength(body)}`, "Connection: close"];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   socket.end(lines.join("\r\n") + "\r\n\r\n" + body);
   // Read and drop what the client still sends, so its FIN is seen (closing the socket) and unread bytes cannot turn

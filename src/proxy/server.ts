@@ -366,7 +366,6 @@ export class ProxyServer {
     const status = clientErrorStatus(error.code);
     const answerable = status !== undefined && socket.writable && (socket as Socket).bytesWritten === 0;
     if (!answerable) return void socket.destroy();
-    socket.on("error", noop);
     sendSocketPage(socket, status, `malformed request (${error.code})`);
     if (!this.#options.accessLog) return;
     (socket as Socket).once("close", () =>
@@ -482,7 +481,6 @@ function clientErrorStatus(code: string | undefined): number | undefined {
 }
 
 function onConnect(_req: IncomingMessage, socket: Duplex): void {
-  socket.on("error", noop);
   sendSocketPage(socket, 400, "CONNECT is not supported: zoo is a reverse proxy, not a forward proxy");
 }
 

@@ -154,9 +154,7 @@ export async function runCommand(options: SpawnOptions & { timeoutMs: number; si
     options.signal?.removeEventListener("abort", killGroup);
     void subprocess.catch(() => {});
     // Leftovers of the probe's group, if any, and its descendants elsewhere.
-    try {
-      if (child.pid) process.kill(-child.pid, "SIGKILL");
-    } catch {}
+    killGroup();
     tree?.signal("SIGKILL");
   }
 }

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { descendantsOf, freePort, isAlive, ROOT, startZoo, type ZooProcess } from "../helpers/zoo-process.ts";
+import { descendantsOf, freePort, isAlive, ROOT, startZoo, stopZoo, type ZooProcess } from "../helpers/zoo-process.ts";
 import { checkSeedRoutes, get, waitFor200 } from "./seed-checks.ts";
 
 const CONFIG = join(ROOT, "zoo.config.json");
@@ -31,15 +31,8 @@ async function startSeed(t: TestContext, env: NodeJS.ProcessEnv = {}): Promise<{
   const [port, PYTHON_PORT, NODE_PORT, GO_PORT] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const ports = { PYTHON_PORT: String(PYTHON_PORT), NODE_PORT: String(NODE_PORT), GO_PORT: String(GO_PORT) };
   const zoo = startZoo(["start", "--config", CONFIG, "--listen", `127.0.0.1:${port}`], { env: { ...ports, ...env } });
-  t.after(() => {
-    // Only after a failure is anything still running: take the whole tree down.
-    for (const pid of descendantsOf(zoo.child.pid!)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {}
-    }
-    zoo.child.kill("SIGKILL");
-  });
+  // Only after a failure is anything still running.
+  t.after(() => stopZoo(zoo));
   return { zoo, port };
 }
 
