@@ -274,7 +274,7 @@ export class SupervisedApp {
       child = await spawnProcess({
         command: this.config.command,
         cwd: this.config.cwd,
-        env: { ...this.config.env, ...(port !== undefined && { PORT: String(port) }), [RUN_TAG_VARIABLE]: tag },
+        env: { ...this.#env(), [RUN_TAG_VARIABLE]: tag },
       });
     } catch (error) {
       return this.#fail(error instanceof SpawnError ? error.message : `cannot start: ${(error as Error).message}`, null);
@@ -293,6 +293,12 @@ export class SupervisedApp {
     void this.#watchHealth(run);
   }
 
+  /** The app's own environment over zoo's: its `env`, and PORT when it has a port. Exec probes get it too. */
+  #env(): Record<string, string> {
+    const { env, port } = this.config;
+    return port === undefined ? env : { ...env, PORT: String(port) };
+  }
+
   #pipeLines(stream: NodeJS.ReadableStream, name: "stdout" | "stderr"): Promise<void> {
     const splitter = new LineSplitter((line) => this.#hooks.log.app(this.name, name, line));
     return new Promise((resolve) => {
@@ -309,7 +315,7 @@ export class SupervisedApp {
 
   async #watchHealth(run: Run): Promise<void> {
     const probe = this.config.health;
-    const target = { host: "127.0.0.1", port: this.config.port, cwd: this.config.cwd, env: { ...this.config.env, ...(this.config.port !== undefined && { PORT: String(this.config.port) }) } };
+    const target = { host: "127.0.0.1", port: this.config.port, cwd: this.config.cwd, env: this.#env() };
     const current = () => this.#run === run && !run.ended.signal.aborted;
     const state = (): AppState => this.#state; // read fresh after each await (no narrowing)
     try {
