@@ -82,9 +82,10 @@ async function run(config: Config, log: Logger): Promise<number> {
     accessLog: config.accessLog,
   });
   let listening = false;
+  let listen = config.listen; // with port 0, the port actually bound once listening
   const control = new ControlServer(() => ({
     listening,
-    listen: config.listen,
+    listen,
     apps: supervisor.snapshot().map((status) => {
       const { lazy, idleTimeout } = byName.get(status.name)!;
       return { ...status, lazy, idleTimeout };
@@ -130,6 +131,7 @@ async function run(config: Config, log: Logger): Promise<number> {
   try {
     const { host } = config.listen;
     const port = await proxy.listen(host, config.listen.port);
+    listen = { host, port };
     listening = true;
     log.zoo("info", `listening on http://${host.includes(":") ? `[${host}]` : host}:${port}`);
     const socketPath = controlSocketPath(config.control, port);
