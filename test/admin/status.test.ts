@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { controlSocketPath } from "../../src/admin/server.ts";
-import { CLI, ROOT, freePort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
+import { CLI, ROOT, listeningPort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
 const EXIT = join(ROOT, "fixtures/supervisor/exit.js");
@@ -23,10 +23,9 @@ test("zoo status prints every app's state, pid, port and restarts; zoo health fo
     },
     routes: { "/": "web" },
   });
-  const port = await freePort();
-  const listen = `127.0.0.1:${port}`;
-  const zoo = startZoo(["start", "--config", file, "--listen", listen]);
+  const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
   t.after(() => stopZoo(zoo));
+  const listen = `127.0.0.1:${await listeningPort(zoo)}`;
   await zoo.waitFor(/web: ready/);
   await zoo.waitFor(/worker: failed/);
 
@@ -53,10 +52,9 @@ test("zoo health fails while an essential app is not ready, and names it", async
     apps: { web: { command: [process.execPath, SERVER], essential: true, env: { LISTEN_DELAY_MS: "60000" } } },
     routes: { "/": "web" },
   });
-  const port = await freePort();
-  const listen = `127.0.0.1:${port}`;
-  const zoo = startZoo(["start", "--config", file, "--listen", listen]);
+  const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
   t.after(() => stopZoo(zoo));
+  const listen = `127.0.0.1:${await listeningPort(zoo)}`;
   await zoo.waitFor(/web: starting/);
   await zoo.waitFor(/listening on/);
   const health = zooCommand("health", "--config", file, "--listen", listen);

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { descendantsOf, freePort, isAlive, ROOT, startZoo, stopZoo, type ZooProcess } from "../helpers/zoo-process.ts";
+import { descendantsOf, freePort, isAlive, listeningPort, ROOT, startZoo, stopZoo, type ZooProcess } from "../helpers/zoo-process.ts";
 import { checkSeedRoutes, get, waitFor200 } from "./seed-checks.ts";
 
 const CONFIG = join(ROOT, "zoo.config.json");
@@ -28,12 +28,12 @@ function requireApps(t: TestContext, ...apps: ("python" | "go")[]): boolean {
 }
 
 async function startSeed(t: TestContext, env: NodeJS.ProcessEnv = {}): Promise<{ zoo: ZooProcess; port: number }> {
-  const [port, PYTHON_PORT, NODE_PORT, GO_PORT] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [PYTHON_PORT, NODE_PORT, GO_PORT] = await Promise.all([freePort(), freePort(), freePort()]);
   const ports = { PYTHON_PORT: String(PYTHON_PORT), NODE_PORT: String(NODE_PORT), GO_PORT: String(GO_PORT) };
-  const zoo = startZoo(["start", "--config", CONFIG, "--listen", `127.0.0.1:${port}`], { env: { ...ports, ...env } });
+  const zoo = startZoo(["start", "--config", CONFIG, "--listen", "127.0.0.1:0"], { env: { ...ports, ...env } });
   // Only after a failure is anything still running.
   t.after(() => stopZoo(zoo));
-  return { zoo, port };
+  return { zoo, port: await listeningPort(zoo) };
 }
 
 /** SIGTERM, then exit code 0 and none of zoo's processes left. */

@@ -62,6 +62,15 @@ export function startZoo(args: string[], options: { prefix?: string[]; env?: Nod
 }
 
 /**
+ * The port a zoo started with `--listen 127.0.0.1:0` listens on, from its "listening on" line. A port picked free
+ * beforehand can be taken by another test before zoo binds it.
+ */
+export async function listeningPort(zoo: ZooProcess): Promise<number> {
+  const line = await zoo.waitFor(/listening on http:\/\/\S+:\d+/);
+  return Number(/:(\d+)$/.exec(line)![1]);
+}
+
+/**
  * Stops a zoo a test started, if it still runs: SIGTERM, so it stops its apps; if it has not exited after `graceMs`,
  * SIGKILL to it. Whatever was below it and outlived it (zoo behind a prefix such as unshare, which does not forward
  * signals) is killed too. For t.after: a bare SIGKILL to zoo would orphan its apps.

@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import type { TestContext } from "node:test";
 import { join } from "node:path";
 import { health, status } from "../../src/admin/client.ts";
-import { freePort, startZoo, stopZoo, tempConfig, type ZooProcess } from "../helpers/zoo-process.ts";
+import { listeningPort, startZoo, stopZoo, tempConfig, type ZooProcess } from "../helpers/zoo-process.ts";
 
 export const APP = join(import.meta.dirname, "app.js");
 
@@ -26,11 +26,10 @@ export function app(over: Record<string, unknown> = {}, env: Record<string, stri
 /** Starts zoo on a free port with these apps and routes; stopped with SIGTERM (then SIGKILL) after the test. */
 export async function lazyZoo(t: TestContext, config: Record<string, unknown>): Promise<LazyZoo> {
   const { file } = tempConfig({ logFormat: "text", ...config });
-  const port = await freePort();
-  const listen = `127.0.0.1:${port}`;
-  const zoo = startZoo(["start", "--config", file, "--listen", listen]);
+  const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
   t.after(() => stopZoo(zoo));
-  await zoo.waitFor(/listening on http/);
+  const port = await listeningPort(zoo);
+  const listen = `127.0.0.1:${port}`;
   return {
     ...zoo,
     port,

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
-import { descendantsOf, freePort, isAlive, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
+import { descendantsOf, isAlive, listeningPort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 
 const TREE_APP = join(import.meta.dirname, "tree-app.js");
 const UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc"];
@@ -17,13 +17,12 @@ function treeConfig(app: Record<string, unknown> = {}) {
   });
 }
 
-/** zoo on a one-app config (the tree fixture), on a free port, killed after the test whatever happens. */
+/** zoo on a one-app config (the tree fixture), on a free port, stopped after the test whatever happens. */
 async function startTreeZoo(t: TestContext, app: Record<string, unknown> = {}, prefix?: string[]) {
   const { file } = treeConfig(app);
-  const port = await freePort();
-  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`], { prefix });
+  const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"], { prefix });
   t.after(() => stopZoo(zoo));
-  return { zoo, port };
+  return { zoo, port: await listeningPort(zoo) };
 }
 
 async function get(port: number, path = "/"): Promise<{ status: number; body: string }> {

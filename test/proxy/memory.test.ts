@@ -9,7 +9,7 @@ import http from "node:http";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { freePort, ROOT, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
+import { listeningPort, ROOT, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 import { TestGate } from "./helpers/gate.ts";
 import { app, startProxy, upstream } from "./helpers/net.ts";
 import { rss } from "./helpers/process.ts";
@@ -58,9 +58,9 @@ test("1 GB up and back down through zoo: its memory grows by less than 50 MB", {
     apps: { echo: { command: [process.execPath, join(ROOT, "fixtures/supervisor/echo.js")], stopTimeout: "2s" } },
     routes: { "/": "echo" },
   });
-  const port = await freePort();
-  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${port}`]);
+  const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
   t.after(() => stopZoo(zoo));
+  const port = await listeningPort(zoo);
   await zoo.waitFor(/echo.*ready/);
   const pid = zoo.child.pid!;
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { descendantsOf, freePort, isAlive, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
+import { descendantsOf, isAlive, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 import { LineSplitter } from "../../src/supervisor/lines.ts";
 import { app, FIXTURES, NODE, pidAlive, statesOf, supervise, tempDir, waitFor, waitState } from "./helpers.ts";
 
@@ -309,7 +309,7 @@ test("an app that exits by itself while zoo stops it (restart always) is not res
 /** The real zoo CLI on a one-app config; killed after the test whatever happens. */
 async function zooWith(t: TestContext, appConfig: Record<string, unknown>) {
   const { file } = tempConfig({ apps: { app: appConfig }, routes: { "/": "app" } });
-  const zoo = startZoo(["start", "--config", file, "--listen", `127.0.0.1:${await freePort()}`]);
+  const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
   t.after(() => stopZoo(zoo));
   return zoo;
 }
