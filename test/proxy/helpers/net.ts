@@ -61,11 +61,11 @@ export async function startProxy(
   t: TestContext,
   routes: Route[],
   gate: TestGate,
-  options: Partial<Omit<ProxyServerOptions, "routes" | "gate">> = {},
+  options: Partial<Omit<ProxyServerOptions, "routes" | "upstreams">> = {},
 ): Promise<Proxy> {
   const access: AccessEntry[] = [];
   const log: Logger = { ...silentLogger, access: (entry) => access.push(entry) };
-  const proxy = new ProxyServer({ routes, gate, log, upstreamTimeout: 5000, readyWait: 2000, trustProxy: false, accessLog: true, ...options });
+  const proxy = new ProxyServer({ routes, upstreams: gate, log, upstreamTimeout: 5000, readyWait: 2000, trustProxy: false, accessLog: true, ...options });
   const port = await proxy.listen("127.0.0.1", 0);
   t.after(() => proxy.close(0));
   return { proxy, port, gate, access };

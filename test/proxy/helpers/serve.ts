@@ -9,7 +9,7 @@ import { TestGate } from "./gate.ts";
 const { routes, apps = {} } = JSON.parse(process.argv[2]) as { routes: Route[]; apps?: Record<string, { port: number }> };
 const proxy = new ProxyServer({
   routes,
-  gate: new TestGate(apps),
+  upstreams: new TestGate(apps),
   log: silentLogger,
   upstreamTimeout: 10_000,
   readyWait: 1000,
