@@ -2,47 +2,22 @@
 // process). Every state change goes through #moveTo, which logs one line and emits one event. The probe timing
 // is in probe-schedule.ts, what keeps the app awake in activity.ts, a run's processes in instance.ts.
 import type { AppConfig } from "../config/schema.ts";
-import type { Logger } from "../log.ts";
 import { Activity } from "./activity.ts";
-import { background, type InternalErrorHandler } from "./background.ts";
-import { realClock, within, type Cancel, type Clock } from "./clock.ts";
-import { Instance, OUTPUT_GRACE_MS, type Termination } from "./instance.ts";
+import { background } from "./background.ts";
+import { within, type Cancel } from "./clock.ts";
+import { realDeps, type AppDeps, type AppHooks } from "./deps.ts";
+import { Instance, OUTPUT_GRACE_MS, startInstance, type Termination, type Upstream } from "./instance.ts";
 import { freePort } from "./ports.ts";
-import { realProber, type Prober } from "./probe.ts";
 import type { ProcInfo } from "./proctree.ts";
 import { runProbeSchedule } from "./probe-schedule.ts";
-import { decideRestart, emptyHistory, formatMs, type Ending, type RestartHistory } from "./restart.ts";
-import { realSpawner, SpawnError, type AppProcess, type Exit, type Spawner } from "./spawn.ts";
+import { decideRestart, emptyHistory, formatMs, type RestartHistory } from "./restart.ts";
+import type { Exit } from "./spawn.ts";
 import { canTransition, isRunning, type AppState } from "./state.ts";
 import { describeExit, levelOf, stateLine, type AppStatus, type StateChange } from "./status.ts";
 
 export type { AppStatus, StateChange } from "./status.ts";
-
-export interface AppHooks {
-  log: Logger;
-  onChange(change: StateChange): void;
-  /** The app failed for good and is essential: zoo should stop everything and exit with this code. */
-  onFatal?(app: string, exitCode: number): void;
-  /** A bug in zoo on a background path (see background.ts). */
-  onInternalError: InternalErrorHandler;
-}
-
-/** What the app runs on: time, processes, probes, and chance (backoff jitter). Tests inject fakes. */
-export interface AppDeps {
-  clock: Clock;
-  spawner: Spawner;
-  prober: Prober;
-  random: () => number;
-}
-
-export const realDeps: AppDeps = { clock: realClock, spawner: realSpawner, prober: realProber, random: Math.random };
-
-/** One ready instance of an app, reserved until release(); the proxy's UpstreamPool has the same shape. */
-export interface Upstream {
-  host: string;
-  port: number;
-  release(): void;
-}
+export { realDeps, type AppDeps, type AppHooks } from "./deps.ts";
+export type { Upstream } from "./instance.ts";
 
 /** How stop() ends the app: its stopSignal then SIGKILL after stopTimeout, or SIGKILL at once. */
 export type StopMode = "graceful" | "immediate";
@@ -64,7 +39,8 @@ export class SupervisedApp {
   /** Set by stop(): no more restarts, no more wakes. */
   #stopRequested = false;
   #completed = false;
-  readonly #activity: Activity;
+  /** What keeps the app awake: open requests (track) and holds from dependents. */
+  readonly activity: Activity;
   /** The app's port: its fixed `port`, or one zoo picked (assignPort) and keeps for every run. */
   #port: number | undefined;
 
@@ -73,7 +49,7 @@ export class SupervisedApp {
     this.#hooks = hooks;
     this.#deps = deps;
     this.#port = config.port;
-    this.#activity = new Activity({
+    this.activity = new Activity({
       idleTimeout: config.idleTimeout,
       clock: deps.clock,
       mayIdle: () => this.#state === "ready",
@@ -110,7 +86,7 @@ export class SupervisedApp {
   }
 
   status(): AppStatus {
-    const { lastActivity, openRequests } = this.#activity;
+    const { lastActivity, openRequests } = this.activity;
     return {
       name: this.name,
       state: this.#state,
@@ -136,21 +112,7 @@ export class SupervisedApp {
   acquire(): Upstream | undefined {
     const port = this.#instance?.port;
     if (!this.ready || port === undefined) return undefined;
-    return { host: "127.0.0.1", port, release: this.track() };
-  }
-
-  /**
-   * A request or connection to the app began; call the returned function when it has truly ended
-   * (the response closed, the socket closed). With an idleTimeout, the app is put to sleep after
-   * that long without any.
-   */
-  track(): () => void {
-    return this.#activity.openRequest();
-  }
-
-  /** Keeps the app from sleeping until the returned function is called (while a dependent is awake). */
-  holdForDependent(): () => void {
-    return this.#activity.holdForDependent();
+    return { host: "127.0.0.1", port, release: this.activity.openRequest() };
   }
 
   /** Puts a lazy app to sleep: not running until wake(). */
@@ -189,7 +151,7 @@ export class SupervisedApp {
   async stop(mode: StopMode = "graceful"): Promise<void> {
     this.#stopRequested = true;
     this.#cancelBackoff?.();
-    this.#activity.cancelIdle();
+    this.activity.cancelIdle();
     const immediate = mode === "immediate";
     // What a crashed run left behind, first: a pending launch may be waiting for it to die.
     if (immediate) this.#instance?.process.processes.signal("SIGKILL");
@@ -213,26 +175,15 @@ export class SupervisedApp {
   async #launch(): Promise<void> {
     await this.#leftovers;
     if (this.#stopRequested) return;
-    const { port } = this.config;
     await this.assignPort();
-    if (port !== undefined && (await this.#deps.prober.isPortInUse(port))) {
-      return this.#fail(`port ${port} is already in use by another process`, null);
-    }
-    let process: AppProcess;
-    try {
-      process = await this.#deps.spawner.spawn({ command: this.config.command, cwd: this.config.cwd, env: this.#env() });
-    } catch (error) {
-      return this.#fail(error instanceof SpawnError ? error.message : `cannot start: ${(error as Error).message}`, null);
-    }
-    const instance = new Instance(process, { name: this.name, port: this.#port, clock: this.#deps.clock, log: this.#hooks.log });
+    const instance = await startInstance(this.config, { port: this.#port, env: this.#env(), deps: this.#deps, log: this.#hooks.log });
+    if (typeof instance === "string") return this.#fail(instance, null);
     this.#instance = instance;
+    const { process } = instance;
     const restart = this.#status.restarts > 0 ? `, restart ${this.#status.restarts}` : "";
     this.#status = { ...this.#status, pid: process.pid, startedAt: instance.startedAt, readyAt: undefined, health: undefined };
     this.#moveTo("starting", `pid ${process.pid}${restart}`);
-    this.#background(
-      process.exited.then((exit) => this.#onExit(instance, exit)),
-      "handling its exit",
-    );
+    this.#background(process.exited.then((exit) => this.#onExit(instance, exit)), "handling its exit");
     this.#background(this.#watchHealth(instance), "health checks");
   }
 
@@ -262,7 +213,7 @@ export class SupervisedApp {
           const readyAt = this.#deps.clock.now();
           this.#status.readyAt = readyAt;
           this.#moveTo("ready", `in ${readyAt - instance.startedAt}ms`);
-          this.#activity.armIdle();
+          this.activity.armIdle();
         },
         passed: () => {
           if (this.#state === "unhealthy") this.#moveTo("ready", "again");
@@ -285,10 +236,9 @@ export class SupervisedApp {
 
   async #sleepWhenIdle(): Promise<void> {
     const instance = this.#instance;
-    if (!instance || instance.exit || this.#activity.inUse || (this.#state !== "ready" && this.#state !== "unhealthy")) return;
+    if (!instance || instance.exit || this.activity.inUse || (this.#state !== "ready" && this.#state !== "unhealthy")) return;
     instance.idle = true;
-    const idleFor = `idle for ${formatMs(this.config.idleTimeout!)}`;
-    this.#moveTo("stopping", idleFor, `${this.name}: ${idleFor}, stopping`);
+    this.#moveTo("stopping", this.#idleFor(), `${this.name}: ${this.#idleFor()}, stopping`);
     await instance.end(this.#gracefully());
     this.#finishStop(instance);
   }
@@ -303,9 +253,7 @@ export class SupervisedApp {
     await within(this.#deps.clock, instance.outputDone, OUTPUT_GRACE_MS);
     if (this.#stopRequested || instance.idle || this.#instance !== instance) return; // stop() or sleep finish this run
 
-    const ending: Ending = instance.unhealthy
-      ? { cause: "unhealthy", code: exit.code, signal: exit.signal, description: instance.unhealthy }
-      : { cause: "exited", code: exit.code, signal: exit.signal, description: describeExit(exit) };
+    const ending = instance.ending(exit);
     // Whatever the run left behind (children in its group, setsid'd grandchildren) goes too.
     if (!instance.unhealthy) this.#leftovers = instance.end(this.#gracefully());
 
@@ -328,8 +276,12 @@ export class SupervisedApp {
   #finishStop(instance: Instance): void {
     if (this.#instance !== instance || this.#state === "stopped") return;
     const how = instance.exit ? describeExit(instance.exit) : "gone";
-    if (instance.idle && !this.#stopRequested) this.#moveTo("sleeping", `idle for ${formatMs(this.config.idleTimeout!)}; the next request wakes it`);
+    if (instance.idle && !this.#stopRequested) this.#moveTo("sleeping", `${this.#idleFor()}; the next request wakes it`);
     else this.#moveTo("stopped", how);
+  }
+
+  #idleFor(): string {
+    return `idle for ${formatMs(this.config.idleTimeout!)}`;
   }
 
   #gracefully(): Termination {

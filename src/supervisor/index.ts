@@ -1,7 +1,7 @@
 // All apps together: start in dependency order, stop in reverse, one event stream for everyone else.
 import type { AppConfig, DependencyConditionName } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
-import { findCycles } from "../dependencies.ts";
+import { dependencyProblem } from "../dependencies.ts";
 import { realDeps, SupervisedApp, type AppDeps, type AppStatus, type StateChange, type Upstream } from "./app.ts";
 import { background, type InternalErrorHandler } from "./background.ts";
 import { readProcessTable } from "./proctree.ts";
@@ -68,7 +68,9 @@ export class Supervisor {
       onInternalError: this.#onInternalError,
     };
     for (const config of apps) this.#apps.set(config.name, new SupervisedApp(config, hooks, this.#deps));
-    checkDependencies(apps);
+    // Unknown names and cycles would make start() wait forever: refuse them up front.
+    const problem = dependencyProblem(apps);
+    if (problem) throw new Error(problem);
   }
 
   /** Launches every non-lazy app once its dependencies meet their condition; independent apps in parallel. */
@@ -133,7 +135,7 @@ export class Supervisor {
    * timeouts: the app does not sleep while any is open).
    */
   track(name: string): () => void {
-    return this.#apps.get(name)?.track() ?? (() => {});
+    return this.#apps.get(name)?.activity.openRequest() ?? (() => {});
   }
 
   /** A ready instance of the app, held (for idle accounting) until release(); undefined when none is ready. */
@@ -206,7 +208,7 @@ export class Supervisor {
   /** While an app is awake or waking, its dependencies do not go to sleep. */
   #holdDependencies(app: SupervisedApp): void {
     if (this.#dependencyHolds.has(app.name)) return;
-    const holds = Object.keys(app.config.dependsOn).map((dep) => this.#apps.get(dep)!.holdForDependent());
+    const holds = Object.keys(app.config.dependsOn).map((dep) => this.#apps.get(dep)!.activity.holdForDependent());
     this.#dependencyHolds.set(app.name, holds);
   }
 
@@ -287,16 +289,4 @@ function meets(dep: SupervisedApp, condition: DependencyConditionName): boolean 
     case "completed":
       return dep.completed;
   }
-}
-
-/** Unknown names and cycles would make start() wait forever: refuse them up front. */
-function checkDependencies(apps: AppConfig[]): void {
-  const byName = new Map(apps.map((a) => [a.name, a]));
-  for (const app of apps) {
-    for (const dep of Object.keys(app.dependsOn)) {
-      if (!byName.has(dep)) throw new Error(`app ${app.name} depends on unknown app ${dep}`);
-    }
-  }
-  const [cycle] = findCycles(new Map(apps.map((app) => [app.name, Object.keys(app.dependsOn)])));
-  if (cycle) throw new Error(`dependency cycle: ${cycle.join(" → ")}`);
 }

@@ -1,10 +1,13 @@
 // One instance of an app: one run of its process, from spawn to the end of its whole process tree, on one port.
 // It owns the process, its output, and ending it (gracefully or at once); the app decides what its ending means.
+import type { AppConfig } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
 import { sleep, within, type Clock } from "./clock.ts";
+import type { AppDeps } from "./deps.ts";
 import { LineSplitter } from "./lines.ts";
-import type { AppProcess, Exit } from "./spawn.ts";
-import { formatMs } from "./restart.ts";
+import { formatMs, type Ending } from "./restart.ts";
+import { SpawnError, type AppProcess, type Exit } from "./spawn.ts";
+import { describeExit } from "./status.ts";
 
 /** Output still arriving after an exit is logged before the exit line, waiting at most this long. */
 export const OUTPUT_GRACE_MS = 50;
@@ -12,8 +15,36 @@ export const OUTPUT_GRACE_MS = 50;
 const KILL_WAIT_MS = 5000;
 const TREE_POLL_MS = 20;
 
+/** One ready instance of an app, reserved until release(); the proxy's UpstreamPool has the same shape. */
+export interface Upstream {
+  host: string;
+  port: number;
+  release(): void;
+}
+
 /** How to end an instance: its stopSignal then SIGKILL after stopTimeout, or SIGKILL at once. */
 export type Termination = { how: "graceful"; stopSignal: NodeJS.Signals; stopTimeout: number } | { how: "immediate" };
+
+/**
+ * Starts an instance of the app on `port` with `env` (after checking that a fixed port is free). A string instead
+ * of an instance says why the app cannot run: "command not found: …".
+ */
+export async function startInstance(
+  config: AppConfig,
+  options: { port: number | undefined; env: Record<string, string>; deps: AppDeps; log: Logger },
+): Promise<Instance | string> {
+  const { port, env, deps, log } = options;
+  if (config.port !== undefined && (await deps.prober.isPortInUse(config.port))) {
+    return `port ${config.port} is already in use by another process`;
+  }
+  let process: AppProcess;
+  try {
+    process = await deps.spawner.spawn({ command: config.command, cwd: config.cwd, env });
+  } catch (error) {
+    return error instanceof SpawnError ? error.message : `cannot start: ${(error as Error).message}`;
+  }
+  return new Instance(process, { name: config.name, port, clock: deps.clock, log });
+}
 
 export class Instance {
   readonly name: string;
@@ -59,6 +90,13 @@ export class Instance {
   exited(exit: Exit): void {
     this.#exit = exit;
     this.#ended.abort();
+  }
+
+  /** How the run ended, for the restart decision: it exited, or zoo ended it because its probe failed. */
+  ending(exit: Exit): Ending {
+    const { code, signal } = exit;
+    if (this.unhealthy) return { cause: "unhealthy", code, signal, description: this.unhealthy };
+    return { cause: "exited", code, signal, description: describeExit(exit) };
   }
 
   /** Forwards a signal to the root's process group. */
