@@ -82,6 +82,12 @@ test("the top-level envFile feeds ${VAR}; where zoo's own environment has the va
   assert.equal(node.env.LEVEL, "info");
 });
 
+test("a PORT in the top-level envFile is not zoo's listen port: $PORT for the default listen is zoo's own", async (t) => {
+  const dir = tempTree(t, { ".env": "PORT=3000\n", "zoo.config.json": json({ envFile: ".env", apps: { web: { command: "web" } } }) });
+  assert.equal((await load(dir)).listen.port, 8000);
+  assert.equal((await load(dir, { PORT: "4000" })).listen.port, 4000);
+});
+
 test("the envFile path itself may use ${VAR} from zoo's environment", async (t) => {
   const dir = tempTree(t, { "prod.env": "STAGE=prod\n", "zoo.config.json": json({ envFile: "${STAGE:-dev}.env", apps: { web: { command: "web" } } }) });
   assert.deepEqual(appEnv(await load(dir, { STAGE: "prod" }), "web"), { STAGE: "prod" });
