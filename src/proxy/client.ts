@@ -70,7 +70,7 @@ export class UpstreamClient {
   /** Sends the admitted (already rewritten) request or upgrade; its answer or failure reaches the client. */
   forward(exchange: Exchange, destination: Destination): void {
     exchange.timer = setTimeout(onUpstreamTimeout, this.#options.upstreamTimeout, exchange);
-    if (exchange.websocket) this.#proxy.ws(exchange.req, exchange.socket, exchange.head, destination, this.#onError);
+    if (exchange.websocket) this.#proxy.ws(exchange.req, exchange.socket, exchange.takeHead(), destination, this.#onError);
     else this.#proxy.web(exchange.req, exchange.res, destination, this.#onError);
   }
 
