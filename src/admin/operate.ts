@@ -15,16 +15,17 @@ export async function appCommand(action: AppAction, apps: string[], options: Cli
   return reply.every((outcome) => outcome.ok) ? 0 : 1;
 }
 
-/** Exit codes: 0 applied (or planned, with dryRun), 2 the new config is invalid or the change needs a restart. */
+/** Exit codes: 0 applied (or planned, with dryRun), 1 a step failed, 2 the new config is invalid or needs a restart of zoo. */
 export async function reload(dryRun: boolean, options: ClientOptions = {}): Promise<number> {
   const { out = process.stdout, err = process.stderr } = options;
   const reply = await post<ReloadReply | Refusal>(options, `/reload${dryRun ? "?dryRun=1" : ""}`);
   if (typeof reply === "number") return reply;
   if (isRefusal(reply)) return err.write(`zoo reload: ${reply.refused}\n`), 2;
   if (reply.errors) err.write(reply.errors.endsWith("\n") ? reply.errors : reply.errors + "\n");
-  const heading = !reply.ok ? "not reloaded" : dryRun ? "would do" : "reloaded";
+  const heading = reply.errors !== undefined || reply.refused ? "not reloaded" : !reply.ok ? "reloaded, with failures" : dryRun ? "would do" : "reloaded";
   (reply.ok ? out : err).write(`${heading}:\n${reply.plan.map((line) => `  ${line}\n`).join("") || "  nothing changed\n"}`);
-  return reply.ok ? 0 : 2;
+  if (reply.ok) return 0;
+  return reply.errors !== undefined || reply.refused ? 2 : 1;
 }
 
 export interface LogsOptions extends ClientOptions {

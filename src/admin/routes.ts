@@ -23,6 +23,8 @@ export interface ReloadReply {
   ok: boolean;
   /** Invalid config: every error, as `zoo validate` prints them. */
   errors?: string;
+  /** The change needs a restart of zoo: nothing was applied. */
+  refused?: boolean;
   /** What was (or, with dryRun, would be) done, one line each. */
   plan: string[];
 }
