@@ -1,7 +1,7 @@
 // zoo reload: load the config again exactly as at start, then apply only the difference to the running zoo.
 // One reload at a time; an invalid config or a change that needs a restart changes nothing.
 import { describePlan, isEmptyPlan, planReload, type ReloadPlan } from "./config/diff.ts";
-import type { AppConfig, Config } from "./config/schema.ts";
+import type { AppConfig, Config } from "./config/types.ts";
 import { ConfigError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 

@@ -1,7 +1,7 @@
 // What a reload changes: the difference between the running config and a newly loaded one, as a plan.
 // Pure: it reads two normalized configs and says what to do; main applies it.
 import { isDeepStrictEqual } from "node:util";
-import type { AppConfig, Config } from "./schema.ts";
+import type { AppConfig, Config } from "./types.ts";
 
 /** Top-level settings a running zoo takes over at once; a change to any other one needs a restart of zoo. */
 const LIVE_SETTINGS = new Set<string>(["routes", "apps", "accessLog", "trustProxy", "upstreamTimeout", "readyWait", "drainTimeout", "file", "dir"]);
