@@ -4,6 +4,7 @@ import type { Logger } from "../log.ts";
 import { dependencyProblem } from "../dependencies.ts";
 import { realDeps, SupervisedApp, type AppDeps, type AppStatus, type StateChange, type Upstream } from "./app.ts";
 import { background, type InternalErrorHandler } from "./background.ts";
+import { firstVerdict, handOver, type HandoverIo, type Outcome } from "./handover.ts";
 import { readProcessTable } from "./proctree.ts";
 import { isRunning } from "./state.ts";
 
@@ -12,6 +13,9 @@ export type { AppState } from "./state.ts";
 export type { InternalErrorHandler } from "./background.ts";
 export { APP_STATES } from "./state.ts";
 export { freePort } from "./ports.ts";
+export type { Outcome } from "./handover.ts";
+
+const STOPPED_ON_REQUEST = "stopped on request";
 
 /** Every state change of every app. */
 export type SupervisorEvent = { type: "state" } & StateChange;
@@ -27,6 +31,8 @@ export interface SupervisorOptions extends Partial<AppDeps> {
   onInternalError?: InternalErrorHandler;
   /** How often descendants of running apps are looked up in /proc. Default 500ms. */
   trackIntervalMs?: number;
+  /** How long a replaced or removed app may finish its open requests before it is stopped. Default 10s. */
+  drainTimeout?: number;
 }
 
 export class Supervisor {
@@ -45,29 +51,50 @@ export class Supervisor {
   readonly #wakes = new Map<string, Promise<void>>();
   /** Per app that is awake (or on its way up): the holds that keep its dependencies awake. */
   readonly #dependencyHolds = new Map<string, (() => void)[]>();
+  /** Apps stopped with zoo stop: they stay stopped until zoo start. */
+  readonly #stoppedOnRequest = new Set<string>();
+  /** State changes of apps that are not (or no longer) the current one of their name: replacements, retirees. */
+  readonly #watchers = new Map<SupervisedApp, (change: StateChange) => void>();
+  /** Every app with a process or on its way to one: the current ones, and replacements or retirees off stage. */
+  readonly #alive = new Set<SupervisedApp>();
+  readonly #createApp: (config: AppConfig) => SupervisedApp;
+  /** A reload may change it. */
+  drainTimeout: number;
 
   constructor(apps: AppConfig[], options: SupervisorOptions) {
-    const { log, onFatal, onInternalError, trackIntervalMs = 500, ...deps } = options;
+    const { log, onFatal, onInternalError, trackIntervalMs = 500, drainTimeout = 10_000, ...deps } = options;
     this.#log = log;
+    this.drainTimeout = drainTimeout;
     this.#trackIntervalMs = trackIntervalMs;
     this.#deps = { ...realDeps, ...deps };
     this.#onInternalError = (error, what) => {
       log.zoo("error", `internal error (a bug in zoo) in ${what}: ${error.stack ?? error.message}`);
       onInternalError?.(error, what);
     };
-    const hooks = {
-      log,
-      onChange: (change: StateChange) => {
-        if (change.to === "sleeping" || change.to === "stopped" || change.to === "failed") this.#releaseDependencies(change.app);
-        this.#emit({ type: "state", ...change });
-        for (const waiter of [...this.#waiters]) waiter(change);
-      },
-      onFatal: (app: string, code: number) => {
-        if (!this.#stopping) onFatal?.(app, code);
-      },
-      onInternalError: this.#onInternalError,
+    // Only the current app of a name speaks for it; a replacement starting or a retiree draining only logs.
+    this.#createApp = (config) => {
+      const app: SupervisedApp = new SupervisedApp(
+        config,
+        {
+          log,
+          onChange: (change: StateChange) => {
+            if (change.to === "stopped" || change.to === "failed") this.#alive.delete(app);
+            else this.#alive.add(app);
+            if (this.#apps.get(change.app) !== app) return this.#watchers.get(app)?.(change);
+            if (change.to === "sleeping" || change.to === "stopped" || change.to === "failed") this.#releaseDependencies(change.app);
+            this.#emit({ type: "state", ...change });
+            for (const waiter of [...this.#waiters]) waiter(change);
+          },
+          onFatal: (name: string, code: number) => {
+            if (!this.#stopping && this.#apps.get(name) === app) onFatal?.(name, code);
+          },
+          onInternalError: this.#onInternalError,
+        },
+        this.#deps,
+      );
+      return app;
     };
-    for (const config of apps) this.#apps.set(config.name, new SupervisedApp(config, hooks, this.#deps));
+    for (const config of apps) this.#apps.set(config.name, this.#createApp(config));
     // Unknown names and cycles would make start() wait forever: refuse them up front.
     const problem = dependencyProblem(apps);
     if (problem) throw new Error(problem);
@@ -100,13 +127,14 @@ export class Supervisor {
       return stopping;
     };
     await Promise.all([...this.#apps.keys()].map(stopApp));
+    await Promise.all([...this.#alive].map((app) => app.stop())); // replacements and retirees off stage
     this.#stopTracking();
   }
 
   /** SIGKILL to every process of every app, at once. */
   async killAll(): Promise<void> {
     this.#stopping = true;
-    await Promise.all([...this.#apps.values()].map((app) => app.stop("immediate")));
+    await Promise.all([...new Set([...this.#apps.values(), ...this.#alive])].map((app) => app.stop("immediate")));
     this.#stopTracking();
   }
 
@@ -118,6 +146,118 @@ export class Supervisor {
   /** Every pid known for the app's current run: its root process and the descendants tracked so far. */
   processes(name: string): number[] {
     return this.#apps.get(name)?.processes() ?? [];
+  }
+
+  names(): string[] {
+    return [...this.#apps.keys()];
+  }
+
+  /** zoo stop: the app stops and stays stopped (also when its dependents restart) until startApp. */
+  async stopApp(name: string): Promise<Outcome> {
+    const app = this.#known(name);
+    if (this.#stoppedOnRequest.has(name)) return { ok: true, message: "already stopped" };
+    this.#stoppedOnRequest.add(name);
+    await app.stop("graceful", STOPPED_ON_REQUEST);
+    return { ok: true, message: "stopped" };
+  }
+
+  /** zoo start: an app stopped on request (or failed for good) runs again, as a fresh app. */
+  async startApp(name: string): Promise<Outcome> {
+    const app = this.#known(name);
+    if (!this.#stoppedOnRequest.delete(name) && app.state !== "stopped" && app.state !== "failed") return { ok: true, message: `already ${app.state}` };
+    const next = this.#createApp(app.config);
+    next.continueFrom(app.status(), false);
+    this.#apps.set(name, next);
+    return this.#start(next, "started");
+  }
+
+  /** zoo restart: a new instance takes over without downtime (stop-then-start for a fixed port). */
+  restartApp(name: string): Promise<Outcome> {
+    return this.replaceApp(this.#known(name).config, "restarted");
+  }
+
+  /** A reload's changed app, or a restart: the new config's app replaces the running one (handover.ts). */
+  async replaceApp(config: AppConfig, done = "replaced"): Promise<Outcome> {
+    const old = this.#known(config.name);
+    const next = this.#createApp(config);
+    next.continueFrom(old.status(), done === "restarted");
+    if (this.#stoppedOnRequest.has(config.name) || old.state === "sleeping" || !this.#hasRun(old)) {
+      // Nothing serves now: the new config simply takes the old one's place, in the same state.
+      this.#apps.set(config.name, next);
+      await old.stop("graceful", "replaced");
+      if (this.#stoppedOnRequest.has(config.name)) return next.stop("graceful", STOPPED_ON_REQUEST).then(() => ({ ok: true, message: `${done} (stays stopped)` }));
+      if (old.state === "sleeping" || config.lazy) return next.sleep(), { ok: true, message: `${done} (sleeping until its first request)` };
+      return this.#start(next, done);
+    }
+    const outcome = await handOver(old, next, this.#handoverIo());
+    return { ok: outcome.ok, message: outcome.ok ? `${done}: ${outcome.message}` : outcome.message };
+  }
+
+  /** A reload's new app: registered at once (requests to it are held), then brought up as at start. */
+  addApp(config: AppConfig): Promise<Outcome> {
+    const app = this.#createApp(config);
+    this.#apps.set(config.name, app);
+    return this.#start(app, "started");
+  }
+
+  /** A reload's removed app: its open requests drain (up to drainTimeout), then it stops and is forgotten. */
+  async removeApp(name: string): Promise<Outcome> {
+    const app = this.#known(name);
+    let cancel = () => {};
+    const timeUp = new Promise<void>((resolve) => (cancel = this.#deps.clock.setTimeout(resolve, this.drainTimeout)));
+    await Promise.race([app.activity.drained(), timeUp]);
+    cancel();
+    await app.stop("graceful", "removed from the config");
+    this.#apps.delete(name);
+    this.#stoppedOnRequest.delete(name);
+    return { ok: true, message: "drained and stopped" };
+  }
+
+  /** Why requests to the app get no instance until an operator acts. */
+  unavailable(name: string): string | undefined {
+    return this.#stoppedOnRequest.has(name) ? `${STOPPED_ON_REQUEST} (zoo start ${name} to run it again)` : undefined;
+  }
+
+  #known(name: string): SupervisedApp {
+    const app = this.#apps.get(name);
+    if (!app) throw new Error(`unknown app ${name}`);
+    return app;
+  }
+
+  /** Whether the app is running or on its way (so a replacement must take over from it). */
+  #hasRun(app: SupervisedApp): boolean {
+    return isRunning(app.state) || app.state === "backoff";
+  }
+
+  /** Brings the app up (or to sleep, if lazy); resolves with how its first start went. */
+  async #start(app: SupervisedApp, done: string): Promise<Outcome> {
+    await app.assignPort();
+    if (app.config.lazy) return app.sleep(), { ok: true, message: `${done} (sleeping until its first request)` };
+    const verdict = firstVerdict(app, this.#handoverIo());
+    await this.#bringUp(app, "launch");
+    const outcome = await verdict;
+    return { ok: outcome.ok, message: outcome.ok ? `${done}, ${outcome.message}` : `not ready: ${outcome.message}` };
+  }
+
+  #handoverIo(): HandoverIo {
+    return {
+      clock: this.#deps.clock,
+      drainTimeout: this.drainTimeout,
+      swap: (next) => this.#apps.set(next.name, next),
+      bringUp: (next) => this.#bringUp(next, "launch"),
+      watch: (app, fn) => {
+        // The current app's changes go to the waiters; others' to the watchers. Watch both ways.
+        const waiter = (change: StateChange) => {
+          if (this.#apps.get(change.app) === app) fn(change);
+        };
+        this.#watchers.set(app, fn);
+        this.#waiters.add(waiter);
+        return () => {
+          this.#watchers.delete(app);
+          this.#waiters.delete(waiter);
+        };
+      },
+    };
   }
 
   snapshot(): AppStatus[] {
@@ -268,7 +408,7 @@ export class Supervisor {
    * parent exited) is still known as the app's. Runs every trackIntervalMs on its own.
    */
   trackDescendants(): void {
-    const running = [...this.#apps.values()].filter((app) => isRunning(app.state));
+    const running = [...this.#alive].filter((app) => isRunning(app.state));
     if (running.length === 0) return;
     const table = readProcessTable();
     for (const app of running) app.trackDescendants(table);
