@@ -1,10 +1,11 @@
 // All apps together: start in dependency order, stop in reverse, one event stream for everyone else.
-import type { AppConfig, DependencyConditionName } from "../config/types.ts";
+import type { AppConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import { dependencyProblem } from "../dependencies.ts";
 import { realDeps, SupervisedApp, type AppDeps, type AppStatus, type StateChange, type Upstream } from "./app.ts";
 import { background, type InternalErrorHandler } from "./background.ts";
-import { firstVerdict, handOver, type HandoverIo, type Outcome } from "./handover.ts";
+import { Dependencies } from "./dependencies.ts";
+import { Operations } from "./operations.ts";
 import { readProcessTable } from "./proctree.ts";
 import { isRunning } from "./state.ts";
 
@@ -15,7 +16,6 @@ export { APP_STATES } from "./state.ts";
 export { freePort } from "./ports.ts";
 export type { Outcome } from "./handover.ts";
 
-const STOPPED_ON_REQUEST = "stopped on request";
 
 /** Every state change of every app. */
 export type SupervisorEvent = { type: "state" } & StateChange;
@@ -49,22 +49,18 @@ export class Supervisor {
   #stopping = false;
   /** Wakes in progress, one per app however many requests ask for it. */
   readonly #wakes = new Map<string, Promise<void>>();
-  /** Per app that is awake (or on its way up): the holds that keep its dependencies awake. */
-  readonly #dependencyHolds = new Map<string, (() => void)[]>();
-  /** Apps stopped with zoo stop: they stay stopped until zoo start. */
-  readonly #stoppedOnRequest = new Set<string>();
+  readonly #dependencies: Dependencies;
   /** State changes of apps that are not (or no longer) the current one of their name: replacements, retirees. */
   readonly #watchers = new Map<SupervisedApp, (change: StateChange) => void>();
   /** Every app with a process or on its way to one: the current ones, and replacements or retirees off stage. */
   readonly #alive = new Set<SupervisedApp>();
   readonly #createApp: (config: AppConfig) => SupervisedApp;
-  /** A reload may change it. */
-  drainTimeout: number;
+  /** zoo stop/start/restart, and a reload's added, changed and removed apps. */
+  readonly operations: Operations;
 
   constructor(apps: AppConfig[], options: SupervisorOptions) {
     const { log, onFatal, onInternalError, trackIntervalMs = 500, drainTimeout = 10_000, ...deps } = options;
     this.#log = log;
-    this.drainTimeout = drainTimeout;
     this.#trackIntervalMs = trackIntervalMs;
     this.#deps = { ...realDeps, ...deps };
     this.#onInternalError = (error, what) => {
@@ -81,7 +77,7 @@ export class Supervisor {
             if (change.to === "stopped" || change.to === "failed") this.#alive.delete(app);
             else this.#alive.add(app);
             if (this.#apps.get(change.app) !== app) return this.#watchers.get(app)?.(change);
-            if (change.to === "sleeping" || change.to === "stopped" || change.to === "failed") this.#releaseDependencies(change.app);
+            if (change.to === "sleeping" || change.to === "stopped" || change.to === "failed") this.#dependencies.release(change.app);
             this.#emit({ type: "state", ...change });
             for (const waiter of [...this.#waiters]) waiter(change);
           },
@@ -95,6 +91,20 @@ export class Supervisor {
       return app;
     };
     for (const config of apps) this.#apps.set(config.name, this.#createApp(config));
+    this.#dependencies = new Dependencies({
+      apps: this.#apps,
+      waiters: this.#waiters,
+      stopping: () => this.#stopping,
+      wake: (app, cause) => this.#wake(app, cause),
+    });
+    this.operations = new Operations({
+      apps: this.#apps,
+      create: this.#createApp,
+      bringUp: (app) => this.#bringUp(app, "launch"),
+      watch: (app, fn) => this.#watch(app, fn),
+      clock: this.#deps.clock,
+      drainTimeout,
+    });
     // Unknown names and cycles would make start() wait forever: refuse them up front.
     const problem = dependencyProblem(apps);
     if (problem) throw new Error(problem);
@@ -152,111 +162,21 @@ export class Supervisor {
     return [...this.#apps.keys()];
   }
 
-  /** zoo stop: the app stops and stays stopped (also when its dependents restart) until startApp. */
-  async stopApp(name: string): Promise<Outcome> {
-    const app = this.#known(name);
-    if (this.#stoppedOnRequest.has(name)) return { ok: true, message: "already stopped" };
-    this.#stoppedOnRequest.add(name);
-    await app.stop("graceful", STOPPED_ON_REQUEST);
-    return { ok: true, message: "stopped" };
-  }
-
-  /** zoo start: an app stopped on request (or failed for good) runs again, as a fresh app. */
-  async startApp(name: string): Promise<Outcome> {
-    const app = this.#known(name);
-    if (!this.#stoppedOnRequest.delete(name) && app.state !== "stopped" && app.state !== "failed") return { ok: true, message: `already ${app.state}` };
-    const next = this.#createApp(app.config);
-    next.continueFrom(app.status(), false);
-    this.#apps.set(name, next);
-    return this.#start(next, "started");
-  }
-
-  /** zoo restart: a new instance takes over without downtime (stop-then-start for a fixed port). */
-  restartApp(name: string): Promise<Outcome> {
-    return this.replaceApp(this.#known(name).config, "restarted");
-  }
-
-  /** A reload's changed app, or a restart: the new config's app replaces the running one (handover.ts). */
-  async replaceApp(config: AppConfig, done = "replaced"): Promise<Outcome> {
-    const old = this.#known(config.name);
-    const next = this.#createApp(config);
-    next.continueFrom(old.status(), done === "restarted");
-    if (this.#stoppedOnRequest.has(config.name) || old.state === "sleeping" || !this.#hasRun(old)) {
-      // Nothing serves now: the new config simply takes the old one's place, in the same state.
-      this.#apps.set(config.name, next);
-      await old.stop("graceful", "replaced");
-      if (this.#stoppedOnRequest.has(config.name)) return next.stop("graceful", STOPPED_ON_REQUEST).then(() => ({ ok: true, message: `${done} (stays stopped)` }));
-      if (old.state === "sleeping" || config.lazy) return next.sleep(), { ok: true, message: `${done} (sleeping until its first request)` };
-      return this.#start(next, done);
-    }
-    const outcome = await handOver(old, next, this.#handoverIo());
-    return { ok: outcome.ok, message: outcome.ok ? `${done}: ${outcome.message}` : outcome.message };
-  }
-
-  /** A reload's new app: registered at once (requests to it are held), then brought up as at start. */
-  addApp(config: AppConfig): Promise<Outcome> {
-    const app = this.#createApp(config);
-    this.#apps.set(config.name, app);
-    return this.#start(app, "started");
-  }
-
-  /** A reload's removed app: its open requests drain (up to drainTimeout), then it stops and is forgotten. */
-  async removeApp(name: string): Promise<Outcome> {
-    const app = this.#known(name);
-    let cancel = () => {};
-    const timeUp = new Promise<void>((resolve) => (cancel = this.#deps.clock.setTimeout(resolve, this.drainTimeout)));
-    await Promise.race([app.activity.drained(), timeUp]);
-    cancel();
-    await app.stop("graceful", "removed from the config");
-    this.#apps.delete(name);
-    this.#stoppedOnRequest.delete(name);
-    return { ok: true, message: "drained and stopped" };
-  }
-
-  /** Why requests to the app get no instance until an operator acts. */
+  /** Unavailable reasons for the proxy ("stopped on request"). */
   unavailable(name: string): string | undefined {
-    return this.#stoppedOnRequest.has(name) ? `${STOPPED_ON_REQUEST} (zoo start ${name} to run it again)` : undefined;
+    return this.operations.unavailable(name);
   }
 
-  #known(name: string): SupervisedApp {
-    const app = this.#apps.get(name);
-    if (!app) throw new Error(`unknown app ${name}`);
-    return app;
-  }
-
-  /** Whether the app is running or on its way (so a replacement must take over from it). */
-  #hasRun(app: SupervisedApp): boolean {
-    return isRunning(app.state) || app.state === "backoff";
-  }
-
-  /** Brings the app up (or to sleep, if lazy); resolves with how its first start went. */
-  async #start(app: SupervisedApp, done: string): Promise<Outcome> {
-    await app.assignPort();
-    if (app.config.lazy) return app.sleep(), { ok: true, message: `${done} (sleeping until its first request)` };
-    const verdict = firstVerdict(app, this.#handoverIo());
-    await this.#bringUp(app, "launch");
-    const outcome = await verdict;
-    return { ok: outcome.ok, message: outcome.ok ? `${done}, ${outcome.message}` : `not ready: ${outcome.message}` };
-  }
-
-  #handoverIo(): HandoverIo {
-    return {
-      clock: this.#deps.clock,
-      drainTimeout: this.drainTimeout,
-      swap: (next) => this.#apps.set(next.name, next),
-      bringUp: (next) => this.#bringUp(next, "launch"),
-      watch: (app, fn) => {
-        // The current app's changes go to the waiters; others' to the watchers. Watch both ways.
-        const waiter = (change: StateChange) => {
-          if (this.#apps.get(change.app) === app) fn(change);
-        };
-        this.#watchers.set(app, fn);
-        this.#waiters.add(waiter);
-        return () => {
-          this.#watchers.delete(app);
-          this.#waiters.delete(waiter);
-        };
-      },
+  /** Calls fn with every state change of `app`, current or not, until the returned function is called. */
+  #watch(app: SupervisedApp, fn: (change: StateChange) => void): () => void {
+    const waiter = (change: StateChange) => {
+      if (this.#apps.get(change.app) === app) fn(change);
+    };
+    this.#watchers.set(app, fn);
+    this.#waiters.add(waiter);
+    return () => {
+      this.#watchers.delete(app);
+      this.#waiters.delete(waiter);
     };
   }
 
@@ -338,59 +258,11 @@ export class Supervisor {
    * dependency that can never meet its condition fails the app), then the app launched or woken.
    */
   async #bringUp(app: SupervisedApp, how: "launch" | "wake"): Promise<void> {
-    this.#holdDependencies(app);
-    const blocker = await this.#dependenciesMet(app);
+    this.#dependencies.hold(app);
+    const blocker = await this.#dependencies.met(app);
     if (this.#stopping) return;
     if (blocker) return app.fail(blocker);
     await (how === "launch" ? app.launch() : app.wake());
-  }
-
-  /** While an app is awake or waking, its dependencies do not go to sleep. */
-  #holdDependencies(app: SupervisedApp): void {
-    if (this.#dependencyHolds.has(app.name)) return;
-    const holds = Object.keys(app.config.dependsOn).map((dep) => this.#apps.get(dep)!.activity.holdForDependent());
-    this.#dependencyHolds.set(app.name, holds);
-  }
-
-  #releaseDependencies(name: string): void {
-    for (const release of this.#dependencyHolds.get(name) ?? []) release();
-    this.#dependencyHolds.delete(name);
-  }
-
-  /**
-   * Waits until each dependency meets its condition. Resolves undefined when they all do, or the
-   * reason the app can never start (a dependency failed or stopped short of its condition).
-   */
-  #dependenciesMet(app: SupervisedApp): Promise<string | undefined> {
-    const deps = Object.entries(app.config.dependsOn);
-    const check = (): string | null | undefined => {
-      for (const [name, condition] of deps) {
-        const dep = this.#apps.get(name)!;
-        if (meets(dep, condition)) continue;
-        if (dep.state === "failed") return `dependency ${name} failed`;
-        if (dep.state === "stopped") return `dependency ${name} stopped before it was ${condition}`;
-        return null; // still waiting
-      }
-      return undefined;
-    };
-    return new Promise((resolve) => {
-      const settle = () => {
-        if (this.#stopping) return done(undefined);
-        // Sleeping dependencies (lazy, or just gone idle) are woken by whoever needs them.
-        for (const [name] of deps) {
-          const dep = this.#apps.get(name)!;
-          if (dep.state === "sleeping") this.#wake(dep, `${app.name} (depends on it)`);
-        }
-        const result = check();
-        if (result !== null) done(result);
-      };
-      const done = (result: string | undefined) => {
-        this.#waiters.delete(settle);
-        resolve(result);
-      };
-      this.#waiters.add(settle);
-      settle();
-    });
   }
 
   #emit(event: SupervisorEvent): void {
@@ -417,16 +289,5 @@ export class Supervisor {
   #stopTracking(): void {
     clearInterval(this.#tracker);
     this.#tracker = undefined;
-  }
-}
-
-function meets(dep: SupervisedApp, condition: DependencyConditionName): boolean {
-  switch (condition) {
-    case "started":
-      return dep.everStarted;
-    case "ready":
-      return dep.state === "ready";
-    case "completed":
-      return dep.completed;
   }
 }
