@@ -79,7 +79,13 @@ export class Supervisor {
             if (this.#apps.get(change.app) !== app) return this.#watchers.get(app)?.(change);
             if (change.to === "sleeping" || change.to === "stopped" || change.to === "failed") this.#dependencies.release(change.app);
             this.#emit({ type: "state", ...change });
-            for (const waiter of [...this.#waiters]) waiter(change);
+            for (const waiter of [...this.#waiters]) {
+              try {
+                waiter(change);
+              } catch (error) {
+                this.#onInternalError(error as Error, `${change.app}: a waiter for its state`);
+              }
+            }
           },
           onFatal: (name: string, code: number) => {
             if (!this.#stopping && this.#apps.get(name) === app) onFatal?.(name, code);
