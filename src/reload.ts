@@ -31,7 +31,7 @@ export interface ReloadResult {
   /** An invalid config: the errors, as `zoo validate` prints them. */
   errors?: string;
   /** The change needs a restart of zoo: nothing was applied. */
-  refused?: boolean;
+  needsRestart?: boolean;
   /** One line per step: what was done (or would be, with dryRun), and each step's failure. */
   plan: string[];
 }
@@ -75,7 +75,7 @@ export class Reloader {
     const steps = describePlan(plan);
     if (plan.refused.length > 0) {
       this.#log.zoo("error", `reload (${cause}): refused, nothing changed: ${plan.refused.join("; ")}`);
-      return { ok: false, refused: true, plan: steps };
+      return { ok: false, needsRestart: true, plan: steps };
     }
     if (dryRun) return { ok: true, plan: steps };
     if (isEmptyPlan(plan)) {

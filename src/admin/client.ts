@@ -31,12 +31,14 @@ export async function health(options: ClientOptions = {}): Promise<number> {
 }
 
 /** The control socket of the zoo the config describes, or exit code 2 after printing why the config is bad. */
-export async function controlSocketOf(options: ClientOptions): Promise<string | number> {
+export async function controlSocketOf(options: ClientOptions, { evenIfInvalid = false } = {}): Promise<string | number> {
   try {
     const config = await loadConfig({ configPath: options.configPath, listen: options.listen });
     return controlSocketPath(config.control, config.listen.port);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
+    // zoo reload of a broken file: the running zoo reports every error itself, and changes nothing.
+    if (evenIfInvalid && error.controlAddress) return controlSocketPath(error.controlAddress.control, error.controlAddress.port);
     (options.err ?? process.stderr).write(error.message.endsWith("\n") ? error.message : error.message + "\n");
     return 2;
   }

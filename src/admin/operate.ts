@@ -18,14 +18,14 @@ export async function appCommand(action: AppAction, apps: string[], options: Cli
 /** Exit codes: 0 applied (or planned, with dryRun), 1 a step failed, 2 the new config is invalid or needs a restart of zoo. */
 export async function reload(dryRun: boolean, options: ClientOptions = {}): Promise<number> {
   const { out = process.stdout, err = process.stderr } = options;
-  const reply = await post<ReloadReply | Refusal>(options, `/reload${dryRun ? "?dryRun=1" : ""}`);
+  const reply = await post<ReloadReply | Refusal>(options, `/reload${dryRun ? "?dryRun=1" : ""}`, { evenIfInvalid: true });
   if (typeof reply === "number") return reply;
   if (isRefusal(reply)) return err.write(`zoo reload: ${reply.refused}\n`), 2;
   if (reply.errors) err.write(reply.errors.endsWith("\n") ? reply.errors : reply.errors + "\n");
-  const heading = reply.errors !== undefined || reply.refused ? "not reloaded" : !reply.ok ? "reloaded, with failures" : dryRun ? "would do" : "reloaded";
+  const heading = reply.errors !== undefined || reply.needsRestart ? "not reloaded" : !reply.ok ? "reloaded, with failures" : dryRun ? "would do" : "reloaded";
   (reply.ok ? out : err).write(`${heading}:\n${reply.plan.map((line) => `  ${line}\n`).join("") || "  nothing changed\n"}`);
   if (reply.ok) return 0;
-  return reply.errors !== undefined || reply.refused ? 2 : 1;
+  return reply.errors !== undefined || reply.needsRestart ? 2 : 1;
 }
 
 export interface LogsOptions extends ClientOptions {
@@ -86,9 +86,9 @@ function formatLine(entry: LogLine, width: number): string {
   return `${name} | ${entry.stream === "zoo" ? "zoo: " : ""}${entry.line}\n`;
 }
 
-async function post<T>(options: ClientOptions, path: string): Promise<T | number> {
+async function post<T>(options: ClientOptions, path: string, lookup = { evenIfInvalid: false }): Promise<T | number> {
   const { err = process.stderr } = options;
-  const socketPath = await controlSocketOf(options);
+  const socketPath = await controlSocketOf(options, lookup);
   if (typeof socketPath === "number") return socketPath;
   try {
     return await new Promise<T>((resolve, reject) => {

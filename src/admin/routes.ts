@@ -24,7 +24,7 @@ export interface ReloadReply {
   /** Invalid config: every error, as `zoo validate` prints them. */
   errors?: string;
   /** The change needs a restart of zoo: nothing was applied. */
-  refused?: boolean;
+  needsRestart?: boolean;
   /** What was (or, with dryRun, would be) done, one line each. */
   plan: string[];
 }

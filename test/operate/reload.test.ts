@@ -40,9 +40,9 @@ test("a broken config: zoo reload exits 2 printing every error, and the old conf
   z.rewrite({ apps: { node: { ...app(), colour: "red" }, second: { command: "x", port: 70000 } }, routes: { "/": "node" } });
   const reloaded = await z.cli("reload");
   assert.equal(reloaded.code, 2);
-  assert.match(reloaded.stderr, /apps\.node\.colour/);
+  assert.match(reloaded.stderr, /apps\.node: unknown key `colour`/);
   assert.match(reloaded.stderr, /apps\.second\.port/);
-  assert.match(z.zoo.output(), /reload: .*apps\.node\.colour/s, "zoo logs the errors too");
+  await z.zoo.waitFor(/reload \(zoo reload\): the new config is invalid, nothing changed:[^]*unknown key `colour`/); // logged too
   assert.equal(await pidOf(z.port), pid);
 });
 
