@@ -64,6 +64,7 @@ test("zoo stop keeps an app stopped (503 saying so, status shows it) until zoo s
 
 test("the control socket is usable only by zoo's own user (mode 0600)", async (t) => {
   const z = await runZoo(t, { apps: { node: app() }, routes: ROUTES });
+  await z.zoo.waitFor(/node: starting/); // the control socket is up before the apps start
   const socket = join(tmpdir(), `zoo-${z.port}.sock`);
   assert.equal(statSync(socket).mode & 0o777, 0o600);
 });
