@@ -103,10 +103,12 @@ export class Admission {
 
   /** The one answer to a failed wait, on both paths: 503, why, and when to try again. */
   #notReady(exchange: Exchange, route: AppRoute, waitedMs: number): void {
-    const { readyWait } = this.#options;
+    const { readyWait, upstreams } = this.#options;
+    const unavailable = upstreams.unavailable?.(route.app);
     // A timer may fire a millisecond early; a refusal before that came from an app that failed or stopped.
-    const detail =
-      waitedMs < readyWait - 1
+    const detail = unavailable
+      ? `${route.label}: ${unavailable}`
+      : waitedMs < readyWait - 1
         ? `${route.label}: the app is not ready`
         : `${route.label}: the app is not ready after ${readyWait} ms (readyWait); it may still be starting, retry shortly`;
     exchange.answer(503, detail, { "Retry-After": this.#retryAfter });
