@@ -10,7 +10,7 @@
 import { build } from "esbuild";
 // @ts-expect-error postject ships no types: inject(file, resourceName, data, { sentinelFuse })
 import { inject } from "postject";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { arch as hostArch } from "node:os";
 import { resolve } from "node:path";
@@ -77,11 +77,16 @@ const seaConfig = resolve(WORK, "sea-config.json");
 writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache }, null, 2));
 execFileSync(runningNode, ["--experimental-sea-config", seaConfig], { stdio: "inherit" });
 
-// 3. A copy of the base Node with the blob injected.
+// 3. A copy of the base Node, without its debug symbols (18 MB of the official binary) when binutils' strip is here,
+// with the blob injected.
 rmSync(output, { force: true });
-copyFileSync(baseNode, output);
+const stripped = spawnSync("strip", ["-o", output, baseNode]).status === 0;
+if (!stripped) {
+  process.stderr.write("build-binary: no `strip` (binutils): the binary keeps Node's debug symbols\n");
+  copyFileSync(baseNode, output);
+}
 chmodSync(output, 0o755);
 await inject(output, "NODE_SEA_BLOB", readFileSync(blob), { sentinelFuse: SEA_FUSE });
 
 const mb = (file: string) => `${(statSync(file).size / 1e6).toFixed(1)} MB`;
-process.stdout.write(`build-binary: ${output} (${mb(output)}; bundle ${mb(bundle)}; code cache ${useCodeCache ? "on" : "off"})\n`);
+process.stdout.write(`build-binary: ${output} (${mb(output)}; bundle ${mb(bundle)}; code cache ${useCodeCache ? "on" : "off"}; ${stripped ? "stripped" : "not stripped"})\n`);
