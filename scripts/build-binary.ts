@@ -13,7 +13,7 @@ import { inject } from "postject";
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { arch as hostArch } from "node:os";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -80,6 +80,7 @@ execFileSync(runningNode, ["--experimental-sea-config", seaConfig], { stdio: "in
 // 3. A copy of the base Node, without its debug symbols (18 MB of the official binary) when binutils' strip is here,
 // with the blob injected.
 rmSync(output, { force: true });
+mkdirSync(dirname(output), { recursive: true });
 const stripped = spawnSync("strip", ["-o", output, baseNode]).status === 0;
 if (!stripped) {
   process.stderr.write("build-binary: no `strip` (binutils): the binary keeps Node's debug symbols\n");
