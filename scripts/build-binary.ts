@@ -83,9 +83,10 @@ execFileSync(runningNode, ["--experimental-sea-config", seaConfig], { stdio: "in
 // with the blob injected.
 rmSync(output, { force: true });
 mkdirSync(dirname(output), { recursive: true });
-const stripped = spawnSync("strip", ["-o", output, baseNode]).status === 0;
+const strips = [`${{ x64: "x86_64", arm64: "aarch64" }[arch] ?? arch}-linux-gnu-strip`, "strip"];
+const stripped = strips.some((strip) => spawnSync(strip, ["-o", output, baseNode]).status === 0);
 if (!stripped) {
-  process.stderr.write("build-binary: no `strip` (binutils): the binary keeps Node's debug symbols\n");
+  process.stderr.write(`build-binary: no ${strips.join(" or ")} for ${arch} (binutils): the binary keeps Node's debug symbols\n`);
   copyFileSync(baseNode, output);
 }
 chmodSync(output, 0o755);
