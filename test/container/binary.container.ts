@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort, ROOT } from "../helpers/zoo-process.ts";
 import { SEED_LINES, get, waitFor200 } from "../e2e/seed-checks.ts";
-import { setUpPodman, stopWithinThreeSeconds, type Podman } from "./podman.ts";
+import { assertHealthy, setUpPodman, stopWithinThreeSeconds, type Podman } from "./podman.ts";
 
 const ZOO_BIN = "localhost/zoo-bin-test:latest";
 
@@ -41,8 +41,7 @@ async function proveImage(t: TestContext, setup: Podman, image: string, apps: st
     const status = await podman("exec", name, "zoo", "status");
     assert.equal(status.code, 0, `zoo status: ${status.stdout}${status.stderr}`);
     for (const app of apps) assert.match(status.stdout, new RegExp(`^${app}\\s.*\\bready\\b`, "m"), `zoo status:\n${status.stdout}`);
-    const health = await podman("healthcheck", "run", name);
-    assert.equal(health.code, 0, `HEALTHCHECK (zoo health) failed: ${health.stdout}${health.stderr}`);
+    await assertHealthy(setup, name);
 
     const ps = await podman("exec", name, "cat", "/proc/1/cmdline");
     assert.equal(ps.stdout.split("\0").filter(Boolean).join(" "), "tini -- zoo start", "PID 1 is tini");

@@ -5,7 +5,7 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { freePort } from "../helpers/zoo-process.ts";
 import { checkSeedRoutes, get, waitFor200 } from "../e2e/seed-checks.ts";
-import { setUpPodman, stopWithinThreeSeconds } from "./podman.ts";
+import { assertHealthy, setUpPodman, stopWithinThreeSeconds } from "./podman.ts";
 
 const IMAGE = "localhost/zoo-test:latest";
 
@@ -29,8 +29,7 @@ test("the image serves the seed story, restarts a killed app, reaps orphans and 
     await waitFor200(port, ["/", "/node", "/go"], 60_000);
     await checkSeedRoutes(port);
 
-    const health = await podman("healthcheck", "run", name);
-    assert.equal(health.code, 0, `HEALTHCHECK (zoo health) failed: ${health.stdout}${health.stderr}`);
+    await assertHealthy(podmanSetup, name);
 
     // zoo in the image is the single executable, not node_modules + dist.
     const zooFile = await podman("exec", name, "sh", "-c", "head -c 4 /usr/local/bin/zoo | od -An -c && ls /app");
