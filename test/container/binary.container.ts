@@ -5,7 +5,7 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort, ROOT } from "../helpers/zoo-process.ts";
@@ -13,6 +13,7 @@ import { SEED_LINES, get, waitFor200 } from "../e2e/seed-checks.ts";
 import { assertHealthy, setUpPodman, stopWithinThreeSeconds, type Podman } from "./podman.ts";
 
 const ZOO_BIN = "localhost/zoo-bin-test:latest";
+const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 
 /** Runs an image, checks the seed's lines under `paths`, `zoo status` and `zoo health` inside it, then stops it. */
 async function proveImage(t: TestContext, setup: Podman, image: string, apps: string[], paths: string[]): Promise<void> {
@@ -42,6 +43,15 @@ async function proveImage(t: TestContext, setup: Podman, image: string, apps: st
     assert.equal(status.code, 0, `zoo status: ${status.stdout}${status.stderr}`);
     for (const app of apps) assert.match(status.stdout, new RegExp(`^${app}\\s.*\\bready\\b`, "m"), `zoo status:\n${status.stdout}`);
     await assertHealthy(setup, name);
+    // The other commands, from the same file.
+    const validate = await podman("exec", name, "zoo", "validate");
+    assert.equal(validate.code, 0, `zoo validate: ${validate.stdout}${validate.stderr}`);
+    assert.match(validate.stdout, /zoo\.config\.json: valid/);
+    const schema = await podman("exec", name, "zoo", "schema");
+    assert.equal(schema.code, 0, schema.stderr);
+    assert.equal(JSON.parse(schema.stdout).type, "object", "zoo schema prints the JSON Schema");
+    const version = await podman("exec", name, "zoo", "--version");
+    assert.equal(version.stdout.trim(), VERSION, "zoo --version");
 
     const ps = await podman("exec", name, "cat", "/proc/1/cmdline");
     assert.equal(ps.stdout.split("\0").filter(Boolean).join(" "), "tini -- zoo start", "PID 1 is tini");
