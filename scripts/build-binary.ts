@@ -45,7 +45,6 @@ const output = resolve(ROOT, values.out ?? `dist/zoo-linux-${arch}`);
 // V8's code cache is specific to the Node binary that makes it: only when the blob is made by the base binary itself.
 const useCodeCache = !values["no-code-cache"] && baseNode === runningNode;
 
-
 const pkg = JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8")) as { version: string };
 
 // 1. One CommonJS file. src/cli.ts runs main() only when it is the entry (import.meta.main): the bundle's own entry calls it.
@@ -61,7 +60,8 @@ await build({
   legalComments: "none",
   // import.meta.url becomes a name that the check below must not find in the bundle.
   define: { "import.meta.main": "false", "import.meta.url": NO_FILES, ZOO_VERSION: JSON.stringify(pkg.version) },
-  // cosmiconfig loads TypeScript config files with the `typescript` package; zoo reads JSON and YAML configs only.
+  // cosmiconfig loads TypeScript config files with the `typescript` package; zoo reads JSON and YAML configs only
+  // (a JavaScript config would need import(), which a SEA with a code cache does not have).
   external: ["typescript"],
   logLevel: "warning",
 });
