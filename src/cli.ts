@@ -180,7 +180,11 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+// The single-file build (scripts/build-binary.ts) has no package.json beside it: it defines ZOO_VERSION instead.
+declare const ZOO_VERSION: string | undefined;
+
 function version(): string {
+  if (typeof ZOO_VERSION === "string") return ZOO_VERSION;
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
   return pkg.version;
 }
