@@ -126,16 +126,29 @@ const clients: Record<string, () => Handler> = {
     const upstream = pool();
     return (req, res) => {
       prepare(req);
-      const signal = AbortSignal.any([AbortSignal.timeout(UPSTREAM_TIMEOUT_MS), closedSignal(res)]);
+      // zoo's own timer, as for every candidate (undici's timeouts tick every ~500 ms), and the client leaving.
+      const abort = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => ((timedOut = true), abort.abort()), UPSTREAM_TIMEOUT_MS);
+      res.once("close", () => res.writableFinished || abort.abort());
       const body = hasBody(req) ? req : null;
-      const options = { path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: undiciHeaders(req), body, signal };
+      const options = { path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: undiciHeaders(req), body, signal: abort.signal };
       upstream.stream(
         options,
         ({ statusCode, headers }) => {
-          res.writeHead(statusCode, headers as http.OutgoingHttpHeaders); // parsed: names lower-cased
+          clearTimeout(timer);
+          // Parsed headers (names lower-cased, repeated ones as arrays), back to a flat list for zoo's filter.
+          const flat: string[] = [];
+          for (const [name, value] of Object.entries(headers)) {
+            for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) flat.push(name, String(v));
+          }
+          res.writeHead(statusCode, responseHeaders(flat, headers.connection as string | undefined));
           return res;
         },
-        (error) => error && fail(res, error.name === "TimeoutError" ? 504 : 502),
+        (error) => {
+          clearTimeout(timer);
+          if (error) fail(res, timedOut ? 504 : 502);
+        },
       );
     };
   },
@@ -145,31 +158,28 @@ const clients: Record<string, () => Handler> = {
     return (req, res) => {
       prepare(req);
       const body = hasBody(req) ? req : null;
-      upstream.dispatch(
-        { origin, path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: undiciHeaders(req), body, headersTimeout: UPSTREAM_TIMEOUT_MS },
-        new DispatchHandler(res),
-      );
+      upstream.dispatch({ origin, path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: undiciHeaders(req), body }, new DispatchHandler(res));
     };
   },
 };
 
-/** An AbortSignal that fires when the client's response closes before it finished (the client went away). */
-function closedSignal(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.once("close", () => res.writableFinished || controller.abort(new Error("client gone")));
-  return controller.signal;
-}
-
 /** undici's handler interface (the raw one: header names as the upstream spelled them, as Buffers). */
 class DispatchHandler implements Dispatcher.DispatchHandler {
   readonly #res: ServerResponse;
+  #abort?: (error?: Error) => void;
+  #timedOut = false;
+  readonly #timer: NodeJS.Timeout;
   constructor(res: ServerResponse) {
     this.#res = res;
+    // zoo's own timer (undici's headersTimeout ticks every ~500 ms); the client leaving aborts the upstream request.
+    this.#timer = setTimeout(() => ((this.#timedOut = true), this.#abort?.(new Error("upstream timeout"))), UPSTREAM_TIMEOUT_MS);
+    res.once("close", () => res.writableFinished || this.#abort?.(new Error("client gone")));
   }
   onConnect(abort: (error?: Error) => void): void {
-    this.#res.once("close", () => this.#res.writableFinished || abort(new Error("client gone")));
+    this.#abort = abort;
   }
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    clearTimeout(this.#timer);
     const flat = rawHeaders.map((b) => b.toString("latin1"));
     let connection: string | undefined;
     for (let i = 0; i < flat.length; i += 2) if (flat[i].length === 10 && flat[i].toLowerCase() === "connection") connection = flat[i + 1];
@@ -183,8 +193,9 @@ class DispatchHandler implements Dispatcher.DispatchHandler {
   onComplete(): void {
     this.#res.end();
   }
-  onError(error: Error & { code?: string }): void {
-    fail(this.#res, error.code === "UND_ERR_HEADERS_TIMEOUT" ? 504 : 502);
+  onError(): void {
+    clearTimeout(this.#timer);
+    fail(this.#res, this.#timedOut ? 504 : 502);
   }
 }
 
