@@ -2,18 +2,18 @@
 // imports that are used once and then only referenced, a config load done in a worker thread that then exits,
 // and zoo itself (`node dist/cli.js start` and `node src/cli.ts start` with the root zoo.config.json).
 // Each variant is a fresh process; its VmRSS is read one second after it listens (as `npm run bench` does).
-//   npm run build && node bench/idle-rss.ts [--rounds 3]
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+//   npm run build && node bench/idle-rss.ts [--rounds 3] [--only TEXT]   (--only: the empty server and the variants whose name contains TEXT; "zoo": zoo only)
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { REPO_DIR, spawnZoo } from "./contenders.ts";
+import { BENCH_DIR, REPO_DIR, spawnZoo } from "./contenders.ts";
 import { freePort, httpGet, memoryOf, pollUntil, startProcess } from "./proc.ts";
 import { median } from "./report.ts";
 import { freePortEnv } from "./supervision.ts";
 
-const { values: flags } = parseArgs({ options: { rounds: { type: "string", default: "3" } } });
+const { values: flags } = parseArgs({ options: { rounds: { type: "string", default: "3" }, only: { type: "string" } } });
 const rounds = Number(flags.rounds);
 const tmp = mkdtempSync(join(tmpdir(), "zoo-idle-"));
 
@@ -31,6 +31,7 @@ const VARIANTS: { name: string; code: string }[] = [
   { name: "+ ms", code: `import "ms";` },
   { name: "+ undici (candidate client)", code: `import "undici";` },
   { name: "+ all of zoo's imports", code: ALL.map((m) => `import "${m}";`).join(" ") },
+  { name: "+ all of zoo's imports and undici", code: [...ALL, "undici"].map((m) => `import "${m}";`).join(" ") },
   // Per-import deltas above do not add up (the first sizeable module grows the heap for all): what leaving one out
   // of the whole set saves is what loading it only when used would save.
   ...["zod", "execa", "send", "http-proxy-3", "cosmiconfig"].map((left) => ({
@@ -108,29 +109,42 @@ async function main(): Promise<void> {
   }
   const rows: { name: string; rss: number[] }[] = [];
   let n = 0;
-  for (const v of VARIANTS) {
+  const chosen = [VARIANTS[0], ...VARIANTS.slice(1).filter((v) => !flags.only || v.name.includes(flags.only))];
+  for (const v of chosen) {
     const rss: number[] = [];
     for (let r = 0; r < rounds; r++) rss.push(await measureVariant(v.code, n++));
     rows.push({ name: v.name, rss });
     console.error(`${v.name}: ${rss.map(mb).join(", ")} MB`);
   }
   const dist = join(REPO_DIR, "dist", "cli.js");
-  for (const [name, cli] of [
+  for (const [name, cli] of (flags.only && flags.only !== "zoo" ? [] : [
     ["zoo: `node dist/cli.js start`, root zoo.config.json", dist],
     ["zoo: `node src/cli.ts start` (type stripping), root zoo.config.json", join(REPO_DIR, "src", "cli.ts")],
-  ] as const) {
+  ] as const)) {
     const rss: number[] = [];
     for (let r = 0; r < rounds; r++) rss.push(await measureZoo(cli, n++));
     rows.push({ name, rss });
     console.error(`${name}: ${rss.map(mb).join(", ")} MB`);
   }
   const base = median(rows[0].rss)!;
-  console.log(`Node ${process.version}, median of ${rounds} fresh processes each, VmRSS one second after the server answered.\n`);
-  console.log("| process | idle RSS | over the empty server |", "\n|---|--:|--:|");
+  const lines = [
+    `# Idle RSS — ${new Date().toISOString().slice(0, 19)}Z`,
+    "",
+    `\`node bench/idle-rss.ts --rounds ${rounds}${flags.only ? ` --only ${flags.only}` : ""}\`: Node ${process.version}, median of ${rounds} fresh processes each, ` +
+      "VmRSS one second after the server (or zoo's /node route) answered.",
+    "",
+    "| process | idle RSS | over the empty server |",
+    "|---|--:|--:|",
+  ];
   for (const row of rows) {
     const m = median(row.rss)!;
-    console.log(`| ${row.name} | ${mb(m)} MB | ${row === rows[0] ? "" : `+${mb(m - base)} MB`} |`);
+    lines.push(`| ${row.name} | ${mb(m)} MB | ${row === rows[0] ? "" : `+${mb(m - base)} MB`} |`);
   }
+  const report = lines.join("\n") + "\n";
+  console.log(report);
+  const file = join(BENCH_DIR, "results", `${new Date().toISOString().slice(0, 16).replace(":", "")}Z-idle-rss.md`);
+  writeFileSync(file, report);
+  console.error(`wrote ${file}`);
 }
 
 try {
