@@ -1,12 +1,11 @@
 // The composition root: config → Supervisor + ProxyServer + control socket, signals, exit code.
 import { setFlagsFromString } from "node:v8";
 import { loadConfig } from "./config/load.ts";
-import type { AppConfig, Config } from "./config/schema.ts";
+import type { AppConfig, Config } from "./config/types.ts";
 import { ConfigError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Supervisor } from "./supervisor/index.ts";
-import { freePort } from "./supervisor/ports.ts";
-import { ProxyServer, type AppGate } from "./proxy/server.ts";
+import { ProxyServer } from "./proxy/server.ts";
 import { ControlServer, controlSocketPath } from "./admin/server.ts";
 
 export interface StartOptions {
@@ -17,6 +16,8 @@ export interface StartOptions {
 
 /** Docker's default `docker stop` grace before SIGKILL. */
 const DOCKER_STOP_GRACE_MS = 10_000;
+/** EX_SOFTWARE (sysexits.h): zoo ended because of a bug in itself. */
+export const EXIT_INTERNAL_ERROR = 70;
 
 /** Runs zoo until it is asked to stop or an essential app fails; resolves to the process exit code. */
 export async function start(options: StartOptions = {}): Promise<number> {
@@ -30,7 +31,6 @@ export async function start(options: StartOptions = {}): Promise<number> {
   }
   const log = createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...config.apps.map((a) => a.name)] });
   warnAboutEnvironment(config, log);
-  await assignFreePorts(config.apps);
   return run(config, log);
 }
 
@@ -54,6 +54,20 @@ async function run(config: Config, log: Logger): Promise<number> {
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
   let stopping: Promise<void> | undefined;
+  let internalError = false;
+
+  // zoo's own bugs, wherever they surface (a background path of the supervisor, or anything else that throws or
+  // rejects with nobody to catch it): one policy. The stack is logged, every app is stopped cleanly, exit 70.
+  const onInternalError = () => {
+    internalError = true;
+    void shutdown(EXIT_INTERNAL_ERROR);
+  };
+  const onUncaught = (error: unknown, origin: string) => {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log.zoo("error", `internal error (a bug in zoo), ${origin}: ${detail}`);
+    onInternalError();
+  };
+  const onUnhandledRejection = (reason: unknown) => onUncaught(reason, "unhandledRejection");
 
   const supervisor = new Supervisor(config.apps, {
     log,
@@ -61,20 +75,12 @@ async function run(config: Config, log: Logger): Promise<number> {
       log.zoo("error", `${app}: essential app failed for good, stopping everything`, { app, exitCode });
       void shutdown(exitCode || 1);
     },
+    onInternalError, // the supervisor has logged the stack
   });
   const byName = new Map(config.apps.map((app) => [app.name, app]));
-  const gate: AppGate = {
-    upstream: (app) => {
-      const port = byName.get(app)?.port;
-      return port === undefined ? undefined : { host: "127.0.0.1", port };
-    },
-    isReady: (app) => supervisor.isReady(app),
-    waitReady: (app, timeoutMs, signal, cause) => supervisor.waitReady(app, timeoutMs, signal, cause),
-    track: (app) => supervisor.track(app),
-  };
   const proxy = new ProxyServer({
     routes: config.routes,
-    gate,
+    upstreams: supervisor,
     log,
     upstreamTimeout: config.upstreamTimeout,
     readyWait: config.readyWait,
@@ -97,10 +103,16 @@ async function run(config: Config, log: Logger): Promise<number> {
       log.zoo("info", "stopping: draining requests, then stopping apps");
       await proxy.close(config.drainTimeout).catch((error) => log.zoo("warn", `proxy close: ${error.message}`));
       listening = false;
-      await supervisor.stop();
-      await control.close();
-      log.zoo("info", `stopped, exit code ${code}`);
-      resolveExit(code);
+      await supervisor.stop().catch(async (error) => {
+        log.zoo("error", `internal error (a bug in zoo) while stopping the apps: ${error.stack}; killing them`);
+        internalError = true;
+        await supervisor.killAll();
+      });
+      await control.close().catch(() => {});
+      // A bug found on the way out still ends zoo with 70.
+      const exitCode = internalError ? EXIT_INTERNAL_ERROR : code;
+      log.zoo("info", `stopped, exit code ${exitCode}`);
+      resolveExit(exitCode);
     })();
     return stopping;
   }
@@ -127,6 +139,8 @@ async function run(config: Config, log: Logger): Promise<number> {
     ["SIGHUP", onHangup],
   ];
   for (const [signal, handler] of handlers) process.on(signal, handler);
+  process.on("uncaughtException", onUncaught);
+  process.on("unhandledRejection", onUnhandledRejection);
 
   try {
     const { host } = config.listen;
@@ -147,13 +161,9 @@ async function run(config: Config, log: Logger): Promise<number> {
 
   const code = await exited;
   for (const [signal, handler] of handlers) process.off(signal, handler);
+  process.off("uncaughtException", onUncaught);
+  process.off("unhandledRejection", onUnhandledRejection);
   return code;
-}
-
-async function assignFreePorts(apps: AppConfig[]): Promise<void> {
-  for (const app of apps) {
-    app.port ??= await freePort();
-  }
 }
 
 function warnAboutEnvironment(config: Config, log: Logger): void {

@@ -1,16 +1,19 @@
-// Config loading, one step after another: discovery → parse → interpolate → validate (zod) → normalize →
-// cross-checks → Config. Every problem found on the way is collected and thrown together as one ConfigError.
+// Config loading, one step after another: discovery → parse → top-level envFile → interpolate → validate (zod)
+// → cross-checks → app envFiles → normalize → Config. Every problem found on the way is collected and thrown
+// together as one ConfigError.
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { cosmiconfig } from "cosmiconfig";
 import { ConfigError, type ConfigProblem } from "../errors.ts";
-import { crossCheck, type CheckInput } from "./checks.ts";
+import { checkInputOf, crossCheck } from "./checks.ts";
+import { readEnvFiles } from "./envfile.ts";
 import { formatIssues } from "./format.ts";
 import { interpolate } from "./interpolate.ts";
 import { DEFAULT_PORT, parseListen } from "./listen.ts";
 import { normalizeApp, normalizeRoute } from "./normalize.ts";
 import { ConfigSyntaxError, loadJson, loadYaml } from "./parse.ts";
-import { AppSchema, ConfigSchema, RouteSchema, type AppConfig, type Config, type ParsedConfig } from "./schema.ts";
+import { AppSchema, ConfigSchema, type ParsedApp } from "./schema.ts";
+import type { AppConfig, Config } from "./types.ts";
 
 export interface LoadOptions {
   /** An explicit config file (`--config`); relative to `cwd`. */
@@ -112,26 +115,32 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
   const { file, env = process.env } = options;
   const dir = path.dirname(file);
 
-  const interpolated = interpolate(raw, env);
-  const problems: ConfigProblem[] = [...interpolated.problems];
+  // The top-level envFile first: its variables feed ${VAR}, under zoo's own environment (as compose's .env does).
+  const sharedSpec = interpolate(fieldOf(raw, "envFile"), env, ["envFile"]);
+  const shared = readEnvFiles(sharedSpec.value, ["envFile"], dir);
+  const interpolated = interpolate(raw, { ...shared.values, ...definedOnly(env) });
+  const interpolationProblems = [...sharedSpec.problems, ...interpolated.problems.filter((p) => !startsWith(p.path, ["envFile"]))];
+  // A value with an unresolved ${VAR} is reported once, not again as a bad port or a missing file.
+  const unresolved = interpolationProblems.map((p) => p.path);
+  const notUnresolved = (problem: ConfigProblem) => !unresolved.some((u) => startsWith(problem.path, u));
+  const problems: ConfigProblem[] = [...interpolationProblems, ...shared.problems.filter(notUnresolved)];
   const value = interpolated.value;
 
   const parsed = ConfigSchema.safeParse(value);
-  if (!parsed.success) {
-    const unresolved = interpolated.problems.map((p) => p.path);
-    const schemaProblems = formatIssues(parsed.error.issues, ConfigSchema, value);
-    problems.push(...schemaProblems.filter((p) => !unresolved.some((u) => startsWith(p.path, u))));
-  }
+  if (!parsed.success) problems.push(...formatIssues(parsed.error.issues, ConfigSchema, value).filter(notUnresolved));
 
   const listen = resolveListen(parsed.success ? parsed.data.listen : validListen(value), options.listen, env);
   problems.push(...listen.problems);
 
-  const input = parsed.success ? checkInputOf(parsed.data, listen.port) : partialCheckInput(value, listen.port);
-  problems.push(...crossCheck(input));
+  problems.push(...crossCheck(checkInputOf(value, listen.port)));
+
+  // Every app's envFile is read, valid app or not, so that a missing file is reported with the rest.
+  const appFiles = new Map(entriesOf(fieldOf(value, "apps")).map(([name, app]) => [name, readEnvFiles(fieldOf(app, "envFile"), ["apps", name, "envFile"], dir)]));
+  for (const files of appFiles.values()) problems.push(...files.problems.filter(notUnresolved));
 
   const apps: AppConfig[] = [];
-  for (const [name, app] of input.apps) {
-    const normal = normalizeApp(name, app, dir);
+  for (const [name, app] of parsed.success ? Object.entries(parsed.data.apps) : validApps(value)) {
+    const normal = normalizeApp(name, app, dir, { ...shared.values, ...appFiles.get(name)?.values });
     problems.push(...normal.problems);
     apps.push(normal.value);
   }
@@ -152,6 +161,7 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     readyWait: config.readyWait,
     drainTimeout: config.drainTimeout,
     control: config.control ? path.resolve(dir, config.control) : undefined,
+    envFiles: [...new Set([...shared.files, ...[...appFiles.values()].flatMap((files) => files.files)])],
   };
 }
 
@@ -178,32 +188,12 @@ function resolveListen(fromFile: string | number | undefined, override: string |
   return { host: "", port: undefined, problems };
 }
 
-function checkInputOf(config: ParsedConfig, listenPort: number | undefined): CheckInput {
-  return {
-    listenPort: listenPort === 0 ? undefined : listenPort,
-    appNames: Object.keys(config.apps),
-    apps: Object.entries(config.apps),
-    routes: Object.entries(config.routes),
-  };
-}
-
-/** The parts of an invalid config that do validate, so the cross-checks can still run on them. */
-function partialCheckInput(value: unknown, listenPort: number | undefined): CheckInput {
-  const record = (x: unknown): Record<string, unknown> => (x !== null && typeof x === "object" && !Array.isArray(x) ? (x as Record<string, unknown>) : {});
-  const apps = Object.entries(record(record(value).apps));
-  const routes = Object.entries(record(record(value).routes));
-  return {
-    listenPort: listenPort === 0 ? undefined : listenPort,
-    appNames: apps.map(([name]) => name),
-    apps: apps.flatMap(([name, app]): CheckInput["apps"] => {
-      const result = AppSchema.safeParse(app);
-      return result.success ? [[name, result.data]] : [];
-    }),
-    routes: routes.flatMap(([prefix, route]): CheckInput["routes"] => {
-      const result = RouteSchema.safeParse(route);
-      return result.success ? [[prefix, result.data]] : [];
-    }),
-  };
+/** The apps of an invalid config that do validate, so that their commands are still checked. */
+function validApps(value: unknown): Array<[name: string, app: ParsedApp]> {
+  return entriesOf(fieldOf(value, "apps")).flatMap(([name, app]): Array<[string, ParsedApp]> => {
+    const result = AppSchema.safeParse(app);
+    return result.success ? [[name, result.data]] : [];
+  });
 }
 
 /** The file's `listen` when the rest of the config is invalid; NaN when it is itself invalid (already reported). */
@@ -215,4 +205,16 @@ function validListen(value: unknown): string | number | undefined {
 
 function startsWith(full: readonly (string | number)[], prefix: readonly (string | number)[]): boolean {
   return prefix.length <= full.length && prefix.every((key, i) => full[i] === key);
+}
+
+function entriesOf(value: unknown): Array<[string, unknown]> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? Object.entries(value) : [];
+}
+
+function fieldOf(value: unknown, key: string): unknown {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

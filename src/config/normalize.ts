@@ -2,14 +2,14 @@
 // string env values, explicit probes, dependsOn as a map.
 import path from "node:path";
 import type { ConfigPath, ConfigProblem } from "../errors.ts";
-import type { AppConfig, DependencyConditionName, ParsedApp, ParsedRoute, Probe, Route } from "./schema.ts";
+import type { ParsedApp, ParsedRoute } from "./schema.ts";
+import { PROBE_DEFAULTS, type AppConfig, type DependencyConditionName, type Probe, type Route } from "./types.ts";
 import { splitWords } from "./words.ts";
 
 export type Normalized<T> = { value: T; problems: ConfigProblem[] };
 
-const PROBE_DEFAULTS = { timeout: 1000, interval: 5000, startTimeout: 60_000, failures: 3 };
-
-export function normalizeApp(name: string, app: ParsedApp, dir: string): Normalized<AppConfig> {
+/** `fileEnv`: the variables of the top-level and the app's envFile, under the app's `env`. */
+export function normalizeApp(name: string, app: ParsedApp, dir: string, fileEnv: Record<string, string>): Normalized<AppConfig> {
   const problems: ConfigProblem[] = [];
   const at: ConfigPath = ["apps", name];
   const argv = (command: string | string[], where: ConfigPath): string[] => {
@@ -36,7 +36,7 @@ export function normalizeApp(name: string, app: ParsedApp, dir: string): Normali
     name,
     command,
     cwd: path.resolve(dir, app.cwd ?? "."),
-    env: Object.fromEntries(Object.entries(app.env).map(([k, v]) => [k, String(v)])),
+    env: { ...fileEnv, ...Object.fromEntries(Object.entries(app.env).map(([k, v]) => [k, String(v)])) },
     port: app.port,
     health: normalizeHealth(app.health, (exec) => argv(exec, [...at, "health", "exec"])),
     restart: app.restart,

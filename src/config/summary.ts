@@ -1,12 +1,13 @@
-// A short, human summary of a valid config for `zoo validate`: where zoo listens, the apps, the routes.
+// A short, human summary of a valid config for `zoo validate`: where zoo listens, the env files read, the apps, the routes.
 import path from "node:path";
-import type { AppConfig, Config, Probe, Route } from "./schema.ts";
+import type { AppConfig, Config, Probe, Route } from "./types.ts";
 
 export function summarize(config: Config): string {
   const { host, port } = config.listen;
   const lines = [
     `${config.file}: valid`,
     `listen ${host.includes(":") ? `[${host}]` : host}:${port}`,
+    ...(config.envFiles.length > 0 ? [`env files ${config.envFiles.map((file) => relative(config.dir, file)).join(", ")}`] : []),
     "",
     ...table(
       ["APP", "COMMAND", "CWD", "PORT", "HEALTH", "DEPENDS ON"],

@@ -2,7 +2,7 @@
 // while starting, `interval` once ready, N failures) is the app's job, not the probe's.
 import http from "node:http";
 import net from "node:net";
-import type { Probe } from "../config/schema.ts";
+import type { Probe } from "../config/types.ts";
 import { runCommand } from "./spawn.ts";
 
 export interface ProbeResult {
@@ -91,3 +91,13 @@ export function startupPollInterval(probe: Probe): number {
 export async function isPortInUse(port: number, host = "127.0.0.1"): Promise<boolean> {
   return (await tcpProbe(host, port, 500)).ok;
 }
+
+/** What the supervisor probes with; tests inject their own to script results in virtual time. */
+export interface Prober {
+  /** One attempt of `probe` (see runProbe). */
+  run(probe: Probe, target: ProbeTarget, signal?: AbortSignal): Promise<ProbeResult>;
+  /** Whether a fixed port is taken before the app is started. */
+  isPortInUse(port: number): Promise<boolean>;
+}
+
+export const realProber: Prober = { run: runProbe, isPortInUse: (port) => isPortInUse(port) };
