@@ -3,7 +3,7 @@
 // Two bare floors (the 15-line kind: no header rules, no timeout, no error page), used by `npm run bench`:
 //   bare-http     node:http server + http.request on a keep-alive Agent
 //   bare-undici   node:http server + undici Pool.stream
-// Four of zoo's shape (its hop-by-hop and X-Forwarded-* rules from src/proxy/headers.ts, an upstream timeout
+// Four of zoo's shape (its hop-by-hop, X-Forwarded-* and X-Request-Id rules from src/proxy/, an upstream timeout
 // answered 504, 502 on errors, a response that ends early cut), used by bench/clients.ts:
 //   hp3-agent        http-proxy-3 on http.Agent with selfHandleResponse (zoo today)
 //   hp3-fetch        http-proxy-3 with its fetch option: undici's fetch on an undici Pool
@@ -13,16 +13,20 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { ProxyServer } from "http-proxy-3";
 import { Pool, fetch as undiciFetch, type Dispatcher } from "undici";
 import { removeRequestHopByHop, responseHeaders, setForwardedHeaders } from "../src/proxy/headers.ts";
+import { requestIdFor } from "../src/proxy/request-id.ts";
 
 const [client, listenPort, upstreamPort] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const origin = `http://127.0.0.1:${upstreamPort}`;
 const UPSTREAM_TIMEOUT_MS = 60_000;
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** What zoo does to every request before it goes upstream. */
-function prepare(req: IncomingMessage): void {
+/** What zoo does to every request before it goes upstream; returns the request's X-Request-Id. */
+function prepare(req: IncomingMessage): string {
+  const id = requestIdFor(req.headers, false);
   removeRequestHopByHop(req.headers, false);
   setForwardedHeaders(req, false, undefined);
+  req.headers["x-request-id"] = id;
+  return id;
 }
 
 function fail(res: ServerResponse, status: number): void {
@@ -70,7 +74,7 @@ const clients: Record<string, () => Handler> = {
   "hp3-agent": () => {
     const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 256 });
     const proxy = new ProxyServer({ selfHandleResponse: true, xfwd: false });
-    type Timer = { timer?: NodeJS.Timeout; timedOut: boolean; proxyReq?: http.ClientRequest };
+    type Timer = { id: string; timer?: NodeJS.Timeout; timedOut: boolean; proxyReq?: http.ClientRequest };
     const timers = new WeakMap<IncomingMessage, Timer>();
     proxy.on("error", (_error, req, res) => {
       const t = timers.get(req);
@@ -82,16 +86,16 @@ const clients: Record<string, () => Handler> = {
       if (t) t.proxyReq = proxyReq;
     });
     proxy.on("proxyRes", (proxyRes, req, res) => {
-      clearTimeout(timers.get(req)?.timer);
-      res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection));
+      const t = timers.get(req)!;
+      clearTimeout(t.timer);
+      res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection, t.id));
       proxyRes.on("error", () => {});
       proxyRes.on("close", () => proxyRes.complete || res.destroy());
       proxyRes.pipe(res);
     });
     const options = { target: { protocol: "http:", host: "127.0.0.1", port: upstreamPort }, agent, changeOrigin: false };
     return (req, res) => {
-      prepare(req);
-      const t: Timer = { timedOut: false };
+      const t: Timer = { id: prepare(req), timedOut: false };
       t.timer = setTimeout(() => ((t.timedOut = true), t.proxyReq?.destroy()), UPSTREAM_TIMEOUT_MS);
       timers.set(req, t);
       proxy.web(req, res, options);
@@ -125,7 +129,7 @@ const clients: Record<string, () => Handler> = {
   "undici-stream": () => {
     const upstream = pool();
     return (req, res) => {
-      prepare(req);
+      const id = prepare(req);
       // zoo's own timer, as for every candidate (undici's timeouts tick every ~500 ms), and the client leaving.
       const abort = new AbortController();
       let timedOut = false;
@@ -142,7 +146,7 @@ const clients: Record<string, () => Handler> = {
           for (const [name, value] of Object.entries(headers)) {
             for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) flat.push(name, String(v));
           }
-          res.writeHead(statusCode, responseHeaders(flat, headers.connection as string | undefined));
+          res.writeHead(statusCode, responseHeaders(flat, headers.connection as string | undefined, id));
           return res;
         },
         (error) => {
@@ -156,9 +160,9 @@ const clients: Record<string, () => Handler> = {
   "undici-dispatch": () => {
     const upstream = pool();
     return (req, res) => {
-      prepare(req);
+      const id = prepare(req);
       const body = hasBody(req) ? req : null;
-      upstream.dispatch({ origin, path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: undiciHeaders(req), body }, new DispatchHandler(res));
+      upstream.dispatch({ origin, path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: undiciHeaders(req), body }, new DispatchHandler(res, id));
     };
   },
 };
@@ -166,11 +170,13 @@ const clients: Record<string, () => Handler> = {
 /** undici's handler interface (the raw one: header names as the upstream spelled them, as Buffers). */
 class DispatchHandler implements Dispatcher.DispatchHandler {
   readonly #res: ServerResponse;
+  readonly #id: string;
   #abort?: (error?: Error) => void;
   #timedOut = false;
   readonly #timer: NodeJS.Timeout;
-  constructor(res: ServerResponse) {
+  constructor(res: ServerResponse, id: string) {
     this.#res = res;
+    this.#id = id;
     // zoo's own timer (undici's headersTimeout ticks every ~500 ms); the client leaving aborts the upstream request.
     this.#timer = setTimeout(() => ((this.#timedOut = true), this.#abort?.(new Error("upstream timeout"))), UPSTREAM_TIMEOUT_MS);
     res.once("close", () => res.writableFinished || this.#abort?.(new Error("client gone")));
@@ -183,7 +189,7 @@ class DispatchHandler implements Dispatcher.DispatchHandler {
     const flat = rawHeaders.map((b) => b.toString("latin1"));
     let connection: string | undefined;
     for (let i = 0; i < flat.length; i += 2) if (flat[i].length === 10 && flat[i].toLowerCase() === "connection") connection = flat[i + 1];
-    this.#res.writeHead(statusCode, statusText, responseHeaders(flat, connection));
+    this.#res.writeHead(statusCode, statusText, responseHeaders(flat, connection, this.#id));
     this.#res.on("drain", resume);
     return true;
   }
