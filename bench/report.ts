@@ -187,7 +187,7 @@ export function renderReport(input: ReportInput, targets: Target[]): string {
   );
   lines.push(`Tools: ${Object.values(input.versions).join("; ")}; wrk2: ${input.wrk2}.`);
   lines.push(
-    `Medians of ${s.rounds} alternating round(s) (each contender in turn, repeated). wrk -t1, ` +
+    `Medians of ${s.rounds} alternating round(s) (each contender in turn, repeated; ${s.streamRounds} for the streams). wrk -t1, ` +
       `${s.smallSeconds} s per small-GET run, ${s.fixedSeconds} s per fixed-rate run, ${s.mibSeconds} s per 1 MiB run, ${s.wsSeconds} s per WebSocket run.`,
   );
   lines.push(

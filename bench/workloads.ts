@@ -5,6 +5,8 @@ import { cpuMicros, memoryOf, resetPeakRss } from "./proc.ts";
 
 export interface Settings {
   rounds: number;
+  /** Rounds of the 1 GiB streams: each transfer is long enough to be steady, and they dominate the run time. */
+  streamRounds: number;
   warmupSeconds: number;
   smallSeconds: number;
   fixedSeconds: number;
@@ -25,9 +27,10 @@ export interface Settings {
 // under 10 minutes and --quick around 2.
 export const DEFAULT_SETTINGS: Settings = {
   rounds: 5,
+  streamRounds: 3,
   warmupSeconds: 1,
   smallSeconds: 3,
-  fixedSeconds: 3,
+  fixedSeconds: 2,
   fixedConnections: 10,
   fixedDelayMs: 10,
   mibSeconds: 2,
@@ -41,6 +44,7 @@ export const DEFAULT_SETTINGS: Settings = {
 
 export const QUICK_SETTINGS: Settings = {
   rounds: 1,
+  streamRounds: 1,
   warmupSeconds: 1,
   smallSeconds: 2,
   fixedSeconds: 2,
@@ -100,9 +104,9 @@ export async function runThroughput(
   const noteFailures = (workload: string, who: ContenderName, failed: number, total: number) => {
     if (failed > 0) failures.push(`${workload}, ${who}: ${failed} of ${total} requests failed`);
   };
-  const rounds = async (title: string, one: (c: Contender) => Promise<string>, who = contenders) => {
-    for (let round = 1; round <= s.rounds; round++) {
-      for (const c of who) log(`[${title}] round ${round}/${s.rounds} ${c.name}: ${await one(c)}`);
+  const rounds = async (title: string, one: (c: Contender) => Promise<string>, who = contenders, count = s.rounds) => {
+    for (let round = 1; round <= count; round++) {
+      for (const c of who) log(`[${title}] round ${round}/${count} ${c.name}: ${await one(c)}`);
     }
   };
   const full = contenders.filter((c) => !c.floor);
@@ -174,7 +178,7 @@ export async function runThroughput(
       else failures.push(`upload, ${c.name}: status ${up.status}, upstream counted ${up.bytes} of ${s.streamBytes} bytes`);
       const rss = downRss && upRss ? `, zoo RSS +${((downRss.peak - downRss.baseline) / 1e6).toFixed(1)} / +${((upRss.peak - upRss.baseline) / 1e6).toFixed(1)} MB` : "";
       return `down ${Math.round(down.bytes / down.seconds / 1e6)} MB/s, up ${Math.round(up.bytes / up.seconds / 1e6)} MB/s${rss}`;
-    }, full);
+    }, full, s.streamRounds);
   }
 
   if (wanted("ws")) {
