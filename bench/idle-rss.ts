@@ -17,7 +17,7 @@ const { values: flags } = parseArgs({ options: { rounds: { type: "string", defau
 const rounds = Number(flags.rounds);
 const tmp = mkdtempSync(join(tmpdir(), "zoo-idle-"));
 
-const ALL = ["http-proxy-3", "zod", "cosmiconfig", "execa", "send", "tree-kill", "ms"];
+const ALL = ["http-proxy-3", "zod", "cosmiconfig", "execa", "send", "tree-kill", "ms", "dotenv"];
 
 /** The statements a variant runs before it starts its server (an ES module evaluated with `node -e`). */
 const VARIANTS: { name: string; code: string }[] = [
@@ -29,6 +29,7 @@ const VARIANTS: { name: string; code: string }[] = [
   { name: "+ send", code: `import "send";` },
   { name: "+ tree-kill", code: `import "tree-kill";` },
   { name: "+ ms", code: `import "ms";` },
+  { name: "+ dotenv", code: `import "dotenv";` },
   { name: "+ undici (candidate client)", code: `import "undici";` },
   { name: "+ all of zoo's imports", code: ALL.map((m) => `import "${m}";`).join(" ") },
   { name: "+ all of zoo's imports and undici", code: [...ALL, "undici"].map((m) => `import "${m}";`).join(" ") },
@@ -91,6 +92,9 @@ async function measureZoo(cli: string, n: number): Promise<number> {
     await pollUntil(`zoo route /node`, async () => ((await httpGet(`${origin}/node`, 5000)).status === 200 ? true : undefined), {
       timeoutMs: 60_000,
       exited: proc.exited,
+    }).catch((error: Error) => {
+      const log = readFileSync(join(tmp, `zoo-${n}.log`), "utf8").split("\n").slice(-15).join("\n");
+      throw new Error(`${error.message}; zoo's log ends:\n${log}`);
     });
     await sleep(1000);
     return memoryOf(proc.pid)?.rss ?? NaN;
