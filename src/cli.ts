@@ -1,10 +1,11 @@
-// argv → command: start (the default), validate, schema, status, health.
+// argv → command: start (the default), validate, schema, status, health, probe, export.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { parseListen } from "./config/listen.ts";
 import { loadConfig } from "./config/load.ts";
-import { ConfigSchema } from "./config/schema.ts";
+import { ConfigSchema, Duration } from "./config/schema.ts";
+import type { ExportOptions } from "./export/command.ts";
 import { summarize } from "./config/summary.ts";
 import { ZooError } from "./errors.ts";
 
@@ -18,6 +19,10 @@ Commands:
   schema       Print the config's JSON Schema
   status       Show the apps of a running zoo
   health       Exit 0 when a running zoo is healthy, 1 when not
+  probe TARGET Run one probe and exit 0 when it passes, 1 when it fails. TARGET: tcp://HOST:PORT,
+               http://HOST:PORT/PATH, or an app's name (its configured probe on its port)
+  export compose|kubernetes
+               Write the config as a compose project or as Kubernetes manifests
 
 Options:
   -c, --config PATH           Config file (default: $ZOO_CONFIG, else zoo.config.json, zoo.config.yaml,
@@ -25,21 +30,50 @@ Options:
                               from the working directory up to the project root)
   -l, --listen PORT|HOST:PORT Where zoo listens (overrides the config's listen)
       --log-format text|json  Log format (overrides the config's logFormat)
+
+probe options:
+      --status N              Expected HTTP status (default: any 2xx or 3xx)
+      --timeout DURATION      One attempt's time limit (default 1s, or the app's health.timeout)
+      --wait DURATION         Retry until the probe passes or this much time has passed (default: one attempt)
+
+export options:
+      --image IMAGE           The image every service runs (default: zoo)
+  -o, --output DIR            Where to write the files (default: compose: the current directory;
+                              kubernetes: one YAML stream on stdout)
+      --workdir DIR           Where the config file's directory is inside the image (default: /app)
+      --namespace NS          kubernetes: the namespace of every object
+      --gateway NAME          kubernetes: the Gateway the HTTPRoutes attach to (default: zoo)
+
   -h, --help                  Show this help
   -v, --version               Show zoo's version
 
 Exit codes: 0 done, 1 failed, 2 bad config or usage.
 `;
 
-const COMMANDS = ["start", "validate", "schema", "status", "health"] as const;
+const COMMANDS = ["start", "validate", "schema", "status", "health", "probe", "export"] as const;
 type Command = (typeof COMMANDS)[number];
+const EXPORT_FORMATS = ["compose", "kubernetes"] as const;
 
 interface Invocation {
   command: Command | "help" | "version";
   configPath?: string;
   listen?: string;
   logFormat?: "text" | "json";
+  probe?: { target: string; status?: number; timeoutMs?: number; waitMs?: number };
+  export?: ExportOptions;
 }
+
+/** Options only one command takes, and that command. */
+const COMMAND_OPTIONS: Record<string, Command> = {
+  status: "probe",
+  timeout: "probe",
+  wait: "probe",
+  image: "export",
+  output: "export",
+  workdir: "export",
+  namespace: "export",
+  gateway: "export",
+};
 
 class UsageError extends ZooError {
   constructor(message: string) {
@@ -58,6 +92,14 @@ export function parseCommandLine(argv: string[]): Invocation {
         config: { type: "string", short: "c" },
         listen: { type: "string", short: "l" },
         "log-format": { type: "string" },
+        status: { type: "string" },
+        timeout: { type: "string" },
+        wait: { type: "string" },
+        image: { type: "string" },
+        output: { type: "string", short: "o" },
+        workdir: { type: "string" },
+        namespace: { type: "string" },
+        gateway: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -75,7 +117,14 @@ export function parseCommandLine(argv: string[]): Invocation {
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command "${command}" (expected one of: ${COMMANDS.join(", ")})`);
   }
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" after "${command}"`);
+  for (const [option, owner] of Object.entries(COMMAND_OPTIONS)) {
+    if (values[option as keyof typeof values] !== undefined && owner !== command) throw new UsageError(`--${option} applies to "zoo ${owner}" only`);
+  }
+  const operands = command === "probe" || command === "export" ? 1 : 0;
+  if (extra.length < operands) {
+    throw new UsageError(command === "probe" ? "probe: expected a target: tcp://HOST:PORT, http://HOST:PORT/PATH or an app name" : `export: expected a format: ${EXPORT_FORMATS.join(" or ")}`);
+  }
+  if (extra.length > operands) throw new UsageError(`unexpected argument "${extra[operands]}" after "${command}${operands ? ` ${extra[0]}` : ""}"`);
 
   const logFormat = values["log-format"];
   if (logFormat !== undefined && logFormat !== "text" && logFormat !== "json") {
@@ -85,7 +134,43 @@ export function parseCommandLine(argv: string[]): Invocation {
     const listen = parseListen(values.listen);
     if (!listen.ok) throw new UsageError(`--listen: ${listen.error}`);
   }
-  return { command: command as Command, configPath: values.config, listen: values.listen, logFormat };
+  const invocation: Invocation = { command: command as Command, configPath: values.config, listen: values.listen, logFormat };
+  if (command === "probe") {
+    invocation.probe = {
+      target: extra[0],
+      status: values.status === undefined ? undefined : httpStatus(values.status),
+      timeoutMs: values.timeout === undefined ? undefined : duration("--timeout", values.timeout),
+      waitMs: values.wait === undefined ? undefined : duration("--wait", values.wait),
+    };
+  }
+  if (command === "export") {
+    const format = extra[0];
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`export: unknown format "${format}" (expected ${EXPORT_FORMATS.join(" or ")})`);
+    for (const option of ["namespace", "gateway"] as const) {
+      if (values[option] !== undefined && format !== "kubernetes") throw new UsageError(`--${option} applies to "zoo export kubernetes" only`);
+    }
+    invocation.export = {
+      format: format as ExportOptions["format"],
+      image: values.image,
+      outDir: values.output,
+      workdir: values.workdir,
+      namespace: values.namespace,
+      gateway: values.gateway,
+    };
+  }
+  return invocation;
+}
+
+function httpStatus(text: string): number {
+  const status = Number(text);
+  if (!/^\d{3}$/.test(text) || status < 100 || status > 599) throw new UsageError(`--status: expected an HTTP status from 100 to 599, found "${text}"`);
+  return status;
+}
+
+function duration(flag: string, text: string): number {
+  const parsed = Duration.safeParse(/^\d+$/.test(text) ? Number(text) : text);
+  if (!parsed.success) throw new UsageError(`${flag}: expected a duration such as "500ms", "5s", "2m" or a number of milliseconds, found "${text}"`);
+  return parsed.data;
 }
 
 /** Runs one command; resolves to the process exit code. */
@@ -120,6 +205,10 @@ export async function runCli(argv: string[]): Promise<number> {
         return (await import("./admin/client.ts")).health({ configPath, listen });
       case "start":
         return (await import("./main.ts")).start({ configPath, listen, logFormat });
+      case "probe":
+        return await (await import("./probe-command.ts")).probeCommand({ ...invocation.probe!, configPath });
+      case "export":
+        return await (await import("./export/command.ts")).exportCommand({ ...invocation.export!, configPath, listen });
     }
   } catch (error) {
     if (!(error instanceof ZooError)) throw error;
