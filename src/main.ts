@@ -1,12 +1,11 @@
 // The composition root: config → Supervisor + ProxyServer + control socket, signals, exit code.
 import { setFlagsFromString } from "node:v8";
 import { loadConfig } from "./config/load.ts";
-import type { AppConfig, Config } from "./config/schema.ts";
+import type { AppConfig, Config } from "./config/types.ts";
 import { ConfigError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Supervisor } from "./supervisor/index.ts";
-import { freePort } from "./supervisor/ports.ts";
-import { ProxyServer, type AppGate } from "./proxy/server.ts";
+import { ProxyServer } from "./proxy/server.ts";
 import { ControlServer, controlSocketPath } from "./admin/server.ts";
 
 export interface StartOptions {
@@ -30,7 +29,6 @@ export async function start(options: StartOptions = {}): Promise<number> {
   }
   const log = createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...config.apps.map((a) => a.name)] });
   warnAboutEnvironment(config, log);
-  await assignFreePorts(config.apps);
   return run(config, log);
 }
 
@@ -63,18 +61,9 @@ async function run(config: Config, log: Logger): Promise<number> {
     },
   });
   const byName = new Map(config.apps.map((app) => [app.name, app]));
-  const gate: AppGate = {
-    upstream: (app) => {
-      const port = byName.get(app)?.port;
-      return port === undefined ? undefined : { host: "127.0.0.1", port };
-    },
-    isReady: (app) => supervisor.isReady(app),
-    waitReady: (app, timeoutMs, signal, cause) => supervisor.waitReady(app, timeoutMs, signal, cause),
-    track: (app) => supervisor.track(app),
-  };
   const proxy = new ProxyServer({
     routes: config.routes,
-    gate,
+    upstreams: supervisor,
     log,
     upstreamTimeout: config.upstreamTimeout,
     readyWait: config.readyWait,
@@ -148,12 +137,6 @@ async function run(config: Config, log: Logger): Promise<number> {
   const code = await exited;
   for (const [signal, handler] of handlers) process.off(signal, handler);
   return code;
-}
-
-async function assignFreePorts(apps: AppConfig[]): Promise<void> {
-  for (const app of apps) {
-    app.port ??= await freePort();
-  }
 }
 
 function warnAboutEnvironment(config: Config, log: Logger): void {

@@ -5,27 +5,18 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { ProxyServer as HttpProxy, type ServerOptions } from "http-proxy-3";
-import type { Route } from "../config/schema.ts";
+import type { Route } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import { removeRequestHopByHop, responseHeaders, setForwardedHeaders } from "./headers.ts";
 import { sendPage, sendSocketPage } from "./pages.ts";
 import { collapseLeadingSlashes, normalizeTarget, type Target } from "./paths.ts";
 import { compileRoutes, type RouteTable } from "./routes.ts";
 import { serveStatic } from "./static.ts";
-
-/** What the proxy needs to know about apps; it never reaches into the supervisor. */
-export interface AppGate {
-  upstream(app: string): { host: string; port: number } | undefined;
-  isReady(app: string): boolean;
-  /** True once the app is ready (waking it if it sleeps); `cause` names the request for the log: "GET /x". */
-  waitReady(app: string, timeoutMs: number, signal?: AbortSignal, cause?: string): Promise<boolean>;
-  /** A request or connection to the app began; call the returned function when it has ended. */
-  track?(app: string): () => void;
-}
+import type { Upstream, UpstreamPool } from "./upstream.ts";
 
 export interface ProxyServerOptions {
   routes: Route[];
-  gate: AppGate;
+  upstreams: UpstreamPool;
   log: Logger;
   /** Milliseconds to wait for an upstream's response headers before 504. */
   upstreamTimeout: number;
@@ -219,8 +210,7 @@ export class ProxyServer {
     switch (route.kind) {
       case "app":
         this.#rewriteForUpstream(req, route, match.rest, target, false);
-        if (this.#options.gate.isReady(route.app)) return this.#toApp(req, res, route);
-        return this.#holdUntilReady(req, res, route);
+        return this.#admit(req, res, route);
       case "proxy":
         this.#rewriteForUpstream(req, route, match.rest, target, false);
         this.#startTimer(req, exchange);
@@ -247,11 +237,16 @@ export class ProxyServer {
     setForwardedHeaders(req, this.#options.trustProxy, route.stripPrefix ? route.prefix : undefined);
   }
 
-  #toApp(req: WithExchange, res: ServerResponse, route: Prepared & { kind: "app" }): void {
+  /** To a ready instance now, or held until one is. */
+  #admit(req: WithExchange, res: ServerResponse, route: Prepared & { kind: "app" }): void {
+    const upstream = this.#options.upstreams.acquire(route.app);
+    if (upstream) this.#toApp(req, res, route, upstream);
+    else this.#holdUntilReady(req, res, route);
+  }
+
+  #toApp(req: WithExchange, res: ServerResponse, route: Prepared & { kind: "app" }, upstream: Upstream): void {
     const exchange = req[kExchange]!;
-    const upstream = this.#options.gate.upstream(route.app);
-    if (upstream === undefined) return this.#notReady(res, route);
-    exchange.untrack = this.#options.gate.track?.(route.app);
+    exchange.untrack = upstream.release;
     this.#startTimer(req, exchange);
     this.#proxy.web(req, res, this.#appOptions(route.app, upstream), this.#onProxyError);
   }
@@ -260,11 +255,11 @@ export class ProxyServer {
     const exchange = req[kExchange]!;
     exchange.hold = new AbortController();
     const since = performance.now();
-    this.#options.gate.waitReady(route.app, this.#options.readyWait, exchange.hold.signal, `${req.method} ${exchange.url}`).then(
-      (ready) => {
+    this.#options.upstreams.waitFor(route.app, this.#options.readyWait, exchange.hold.signal, `${req.method} ${exchange.url}`).then(
+      (upstream) => {
         exchange.hold = undefined;
-        if (res.destroyed) return; // the client left while waiting: logged as 499
-        if (ready) this.#toApp(req, res, route);
+        if (res.destroyed) return upstream?.release(); // the client left while waiting: logged as 499
+        if (upstream) this.#toApp(req, res, route, upstream);
         else this.#notReady(res, route, performance.now() - since);
       },
       (error: Error) => sendPage(res, 502, `${route.label}: ${error.message}`),
@@ -315,9 +310,7 @@ export class ProxyServer {
     exchange.proxyReq = undefined;
     const attempt = (exchange.retries = (exchange.retries ?? 0) + 1);
     setTimeout(() => {
-      if (res.destroyed) return;
-      if (this.#options.gate.isReady(route.app)) this.#toApp(req, res, route);
-      else this.#holdUntilReady(req, res, route);
+      if (!res.destroyed) this.#admit(req, res, route);
     }, RETRY_FIRST_DELAY_MS * 2 ** (attempt - 1));
   }
 
@@ -406,20 +399,18 @@ export class ProxyServer {
     this.#rewriteForUpstream(req, route, match.rest, target, true);
 
     if (route.kind === "proxy") return this.#wsTo(req, socket, head, route.proxyOptions!);
-    const gate = this.#options.gate;
-    const go = () => {
-      const upstream = gate.upstream(route.app);
-      if (upstream === undefined) return refuse(503, `${route.label}: the app is not ready`);
-      exchange.untrack = gate.track?.(route.app);
+    const go = (upstream: Upstream) => {
+      exchange.untrack = upstream.release;
       this.#wsTo(req, socket, head, this.#appOptions(route.app, upstream));
     };
-    if (gate.isReady(route.app)) return go();
+    const ready = this.#options.upstreams.acquire(route.app);
+    if (ready) return go(ready);
     exchange.hold = new AbortController();
     const since = performance.now();
-    gate.waitReady(route.app, this.#options.readyWait, exchange.hold.signal, `${req.method} ${exchange.url} (WebSocket)`).then(
-      (ready) => {
-        if (socket.destroyed) return;
-        if (ready) return go();
+    this.#options.upstreams.waitFor(route.app, this.#options.readyWait, exchange.hold.signal, `${req.method} ${exchange.url} (WebSocket)`).then(
+      (upstream) => {
+        if (socket.destroyed) return upstream?.release();
+        if (upstream) return go(upstream);
         refuse(503, this.#notReadyDetail(route, performance.now() - since), { "Retry-After": this.#retryAfter() });
       },
       () => refuse(502, `${route.label}: cannot reach the app`),

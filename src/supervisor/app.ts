@@ -2,9 +2,10 @@
 // Every state change goes through #moveTo, which logs one line and emits one event.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AppConfig } from "../config/schema.ts";
+import type { AppConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import { LineSplitter } from "./lines.ts";
+import { freePort } from "./ports.ts";
 import { isPortInUse, runProbe, startupPollInterval } from "./probe.ts";
 import { ProcessTree, RUN_TAG_VARIABLE } from "./proctree.ts";
 import { decideRestart, emptyHistory, formatMs, type Ending, type RestartHistory } from "./restart.ts";
@@ -91,10 +92,23 @@ export class SupervisedApp {
   #active = 0;
   #openRequests = 0;
   #idleTimer: NodeJS.Timeout | undefined;
+  /** The app's port: its fixed `port`, or one zoo picked (assignPort) and keeps for every run. */
+  #port: number | undefined;
 
   constructor(config: AppConfig, hooks: AppHooks) {
     this.config = config;
     this.#hooks = hooks;
+    this.#port = config.port;
+  }
+
+  get port(): number | undefined {
+    return this.#port;
+  }
+
+  /** Picks a free port for an app without a fixed one; the config itself is never changed. */
+  async assignPort(): Promise<number> {
+    this.#port ??= await freePort();
+    return this.#port;
   }
 
   get name(): string {
@@ -122,7 +136,7 @@ export class SupervisedApp {
       state: this.#state,
       ...this.#status,
       active: this.#openRequests,
-      ...(this.config.port !== undefined && { port: this.config.port }),
+      ...(this.#port !== undefined && { port: this.#port }),
       essential: this.config.essential,
     };
   }
@@ -264,6 +278,7 @@ export class SupervisedApp {
     await this.#leftovers;
     if (this.#stopRequested) return;
     const { port } = this.config;
+    await this.assignPort();
     if (port !== undefined && (await isPortInUse(port))) {
       return this.#fail(`port ${port} is already in use by another process`, null);
     }
@@ -295,8 +310,8 @@ export class SupervisedApp {
 
   /** The app's own environment over zoo's: its `env`, and PORT when it has a port. Exec probes get it too. */
   #env(): Record<string, string> {
-    const { env, port } = this.config;
-    return port === undefined ? env : { ...env, PORT: String(port) };
+    const port = this.#port;
+    return port === undefined ? this.config.env : { ...this.config.env, PORT: String(port) };
   }
 
   #pipeLines(stream: NodeJS.ReadableStream, name: "stdout" | "stderr"): Promise<void> {
@@ -315,7 +330,7 @@ export class SupervisedApp {
 
   async #watchHealth(run: Run): Promise<void> {
     const probe = this.config.health;
-    const target = { host: "127.0.0.1", port: this.config.port, cwd: this.config.cwd, env: this.#env() };
+    const target = { host: "127.0.0.1", port: this.#port, cwd: this.config.cwd, env: this.#env() };
     const current = () => this.#run === run && !run.ended.signal.aborted;
     const state = (): AppState => this.#state; // read fresh after each await (no narrowing)
     try {

@@ -1,5 +1,5 @@
 // All apps together: start in dependency order, stop in reverse, one event stream for everyone else.
-import type { AppConfig, DependencyConditionName } from "../config/schema.ts";
+import type { AppConfig, DependencyConditionName } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import { findCycles } from "../dependencies.ts";
 import { SupervisedApp, type AppStatus, type StateChange } from "./app.ts";
@@ -10,6 +10,13 @@ export type { AppStatus, StateChange } from "./app.ts";
 export type { AppState } from "./state.ts";
 export { APP_STATES } from "./state.ts";
 export { freePort } from "./ports.ts";
+
+/** One ready instance of an app, reserved until release(); the proxy's UpstreamPool has the same shape. */
+export interface Upstream {
+  host: string;
+  port: number;
+  release(): void;
+}
 
 /** Every state change of every app. */
 export type SupervisorEvent = { type: "state" } & StateChange;
@@ -53,6 +60,7 @@ export class Supervisor {
 
   /** Launches every non-lazy app once its dependencies meet their condition; independent apps in parallel. */
   async start(): Promise<void> {
+    await Promise.all([...this.#apps.values()].map((app) => app.assignPort()));
     this.#tracker ??= setInterval(() => this.trackDescendants(), this.#trackIntervalMs).unref();
     await Promise.all(
       [...this.#apps.values()].map(async (app) => {
@@ -112,6 +120,19 @@ export class Supervisor {
    */
   track(name: string): () => void {
     return this.#apps.get(name)?.track() ?? (() => {});
+  }
+
+  /** A ready instance of the app, held (for idle accounting) until release(); undefined when none is ready. */
+  acquire(name: string): Upstream | undefined {
+    const app = this.#apps.get(name);
+    if (!app?.ready || app.port === undefined) return undefined;
+    return { host: "127.0.0.1", port: app.port, release: app.track() };
+  }
+
+  /** Like waitReady, then acquire: a ready instance, or undefined on timeout, abort, stop or failure. */
+  async waitFor(name: string, timeoutMs: number, signal?: AbortSignal, cause?: string): Promise<Upstream | undefined> {
+    const ready = await this.waitReady(name, timeoutMs, signal, cause);
+    return ready ? this.acquire(name) : undefined;
   }
 
   isReady(name: string): boolean {

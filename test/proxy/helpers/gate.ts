@@ -1,5 +1,5 @@
-// A small real AppGate for tests: app → { host, port, ready }, waitReady resolves when the test flips ready.
-import type { AppGate } from "../../../src/proxy/server.ts";
+// A small real UpstreamPool for tests: app → { host, port, ready }, waitFor resolves when the test flips ready.
+import type { Upstream, UpstreamPool } from "../../../src/proxy/upstream.ts";
 
 interface Entry {
   host: string;
@@ -8,7 +8,7 @@ interface Entry {
   waiters: Set<(ready: boolean) => void>;
 }
 
-export class TestGate implements AppGate {
+export class TestGate implements UpstreamPool {
   readonly apps = new Map<string, Entry>();
   /** Requests and connections currently open per app (via track). */
   readonly active = new Map<string, number>();
@@ -37,9 +37,20 @@ export class TestGate implements AppGate {
     return this.apps.get(app)?.waiters.size ?? 0;
   }
 
-  upstream(app: string) {
+  /** The app's address; tests override it to move the app. */
+  upstream(app: string): { host: string; port: number } | undefined {
     const entry = this.apps.get(app);
     return entry ? { host: entry.host, port: entry.port } : undefined;
+  }
+
+  acquire(app: string): Upstream | undefined {
+    if (!this.isReady(app)) return undefined;
+    const address = this.upstream(app);
+    return address && { ...address, release: this.track(app) };
+  }
+
+  async waitFor(app: string, timeoutMs: number, signal?: AbortSignal): Promise<Upstream | undefined> {
+    return (await this.waitReady(app, timeoutMs, signal)) ? this.acquire(app) : undefined;
   }
 
   isReady(app: string): boolean {

@@ -3,7 +3,7 @@ import http from "node:http";
 import net from "node:net";
 import { once } from "node:events";
 import type { TestContext } from "node:test";
-import type { Route } from "../../../src/config/schema.ts";
+import type { Route } from "../../../src/config/types.ts";
 import { silentLogger, type AccessEntry, type Logger } from "../../../src/log.ts";
 import { ProxyServer, type ProxyServerOptions } from "../../../src/proxy/server.ts";
 import { TestGate } from "./gate.ts";
@@ -61,11 +61,11 @@ export async function startProxy(
   t: TestContext,
   routes: Route[],
   gate: TestGate,
-  options: Partial<Omit<ProxyServerOptions, "routes" | "gate">> = {},
+  options: Partial<Omit<ProxyServerOptions, "routes" | "upstreams">> = {},
 ): Promise<Proxy> {
   const access: AccessEntry[] = [];
   const log: Logger = { ...silentLogger, access: (entry) => access.push(entry) };
-  const proxy = new ProxyServer({ routes, gate, log, upstreamTimeout: 5000, readyWait: 2000, trustProxy: false, accessLog: true, ...options });
+  const proxy = new ProxyServer({ routes, upstreams: gate, log, upstreamTimeout: 5000, readyWait: 2000, trustProxy: false, accessLog: true, ...options });
   const port = await proxy.listen("127.0.0.1", 0);
   t.after(() => proxy.close(0));
   return { proxy, port, gate, access };

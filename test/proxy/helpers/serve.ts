@@ -3,13 +3,13 @@
 // Prints {"port":N} once listening; SIGTERM closes it (drain 1 s) and exits.
 import { silentLogger } from "../../../src/log.ts";
 import { ProxyServer } from "../../../src/proxy/server.ts";
-import type { Route } from "../../../src/config/schema.ts";
+import type { Route } from "../../../src/config/types.ts";
 import { TestGate } from "./gate.ts";
 
 const { routes, apps = {} } = JSON.parse(process.argv[2]) as { routes: Route[]; apps?: Record<string, { port: number }> };
 const proxy = new ProxyServer({
   routes,
-  gate: new TestGate(apps),
+  upstreams: new TestGate(apps),
   log: silentLogger,
   upstreamTimeout: 10_000,
   readyWait: 1000,
