@@ -1,10 +1,11 @@
 // argv → command: start (the default), validate, schema, status, health, probe, export.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import ms from "ms";
 import { z } from "zod";
 import { parseListen } from "./config/listen.ts";
 import { loadConfig } from "./config/load.ts";
-import { ConfigSchema, Duration } from "./config/schema.ts";
+import { ConfigSchema } from "./config/schema.ts";
 import type { ExportOptions } from "./export/command.ts";
 import { summarize } from "./config/summary.ts";
 import { ZooError } from "./errors.ts";
@@ -168,9 +169,9 @@ function httpStatus(text: string): number {
 }
 
 function duration(flag: string, text: string): number {
-  const parsed = Duration.safeParse(/^\d+$/.test(text) ? Number(text) : text);
-  if (!parsed.success) throw new UsageError(`${flag}: expected a duration such as "500ms", "5s", "2m" or a number of milliseconds, found "${text}"`);
-  return parsed.data;
+  const parsed = /^\d+$/.test(text) ? Number(text) : /^\d+(\.\d+)?[a-z]+$/i.test(text) ? ms(text as ms.StringValue) : undefined;
+  if (typeof parsed !== "number" || !Number.isFinite(parsed)) throw new UsageError(`${flag}: expected a duration such as "500ms", "5s", "2m" or a number of milliseconds, found "${text}"`);
+  return Math.round(parsed);
 }
 
 /** Runs one command; resolves to the process exit code. */

@@ -3,7 +3,7 @@
 // Exported health checks and init containers run it inside the image, so the image needs no curl.
 import { setTimeout as delay } from "node:timers/promises";
 import { loadConfig } from "./config/load.ts";
-import type { AppConfig, Probe } from "./config/schema.ts";
+import type { AppConfig, Probe } from "./config/types.ts";
 import { ZooError } from "./errors.ts";
 import { httpProbe, runProbe, tcpProbe, type ProbeResult } from "./supervisor/probe.ts";
 

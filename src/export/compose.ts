@@ -1,5 +1,5 @@
 // `zoo export compose`: one service per app from the same image, plus the front zoo that fronts them by address.
-import type { DependencyConditionName, Probe } from "../config/schema.ts";
+import type { DependencyConditionName, Probe } from "../config/types.ts";
 import { renderYaml } from "./yaml.ts";
 import { formatDuration, FRONT, FRONT_CONFIG_PATH, frontConfig, probeCommand, type ExportPlan, type ServiceApp } from "./plan.ts";
 

@@ -1,7 +1,7 @@
 // zoo's routes as Gateway API (v1) HTTPRoutes. PathPrefix matches whole segments and the longest wins, as in zoo;
 // what Gateway API cannot state portably goes to the front zoo, with a comment that says why.
 import { isIP } from "node:net";
-import type { Route } from "../config/schema.ts";
+import type { Route } from "../config/types.ts";
 import { FRONT, type ExportPlan } from "./plan.ts";
 
 /** At most this many rules in one HTTPRoute (the API server's limit). */

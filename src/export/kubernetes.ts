@@ -1,6 +1,6 @@
 // `zoo export kubernetes`: per app a Deployment (the image's entrypoint kept, the command in `args`) and a Service;
 // the routes as Gateway API HTTPRoutes; a front zoo Deployment for what HTTPRoutes cannot state.
-import type { Probe } from "../config/schema.ts";
+import type { Probe } from "../config/types.ts";
 import { chunkRules, planRoutes } from "./gateway.ts";
 import type { YamlDoc } from "./yaml.ts";
 import { formatDuration, FRONT, FRONT_CONFIG_PATH, frontConfig, probeCommand, type ExportPlan, type ServiceApp } from "./plan.ts";

@@ -1,7 +1,7 @@
 // What both exports share: each app as a service of its own (name, port, directory and environment inside the
 // image), the checks every export needs, and the config of the front zoo, which fronts apps by address.
 import path from "node:path";
-import type { AppConfig, Config, Probe, Route } from "../config/schema.ts";
+import type { AppConfig, Config, Probe, Route } from "../config/types.ts";
 import { ZooError } from "../errors.ts";
 import { mapNames } from "./names.ts";
 

@@ -1,6 +1,6 @@
 // Configs the export tests share, and the exports of them made in-process.
 import { buildConfig } from "../../src/config/load.ts";
-import type { Config } from "../../src/config/schema.ts";
+import type { Config } from "../../src/config/types.ts";
 import { planExport } from "../../src/export/plan.ts";
 
 /** Every kind of app, dependency and route the exports map, with names DNS would reject. */
