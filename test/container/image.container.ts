@@ -1,42 +1,13 @@
 // The Dockerfile, built and run with podman: the seed story through the container's port, an app killed inside
 // comes back, an orphan is reaped by tini, and `podman stop` ends zoo with exit code 0 well inside the grace time.
-// Podman and local stand-ins for the base images come from ../shared/container (see its README).
+// Podman and local stand-ins for the base images come from ../shared/container (see its README and tools.ts).
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { freePort, ROOT } from "../helpers/zoo-process.ts";
+import { freePort } from "../helpers/zoo-process.ts";
+import { buildImage, podmanEnv, run, whyNoPodman } from "./tools.ts";
 import { checkSeedRoutes, get, waitFor200 } from "../e2e/seed-checks.ts";
 
-const TOOLS = resolve(process.env.ZOO_CONTAINER_TOOLS ?? resolve(ROOT, "../shared/container"));
 const IMAGE = "localhost/zoo-test:latest";
-const BASE_IMAGES = ["docker.io/library/node:24-bookworm-slim", "docker.io/library/golang:bookworm"];
-
-/** The environment podman-env.sh sets up (private storage and a runtime that works on these hosts). */
-function podmanEnv(): NodeJS.ProcessEnv {
-  const dump = spawnSync("bash", ["-c", '. "$1" >/dev/null && env -0', "_", resolve(TOOLS, "podman-env.sh")], { encoding: "utf8" });
-  if (dump.status !== 0) throw new Error(`podman-env.sh failed: ${dump.stderr}`);
-  return Object.fromEntries(dump.stdout.split("\0").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
-}
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise) => {
-    execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolvePromise({ code, stdout, stderr: error && !stderr ? error.message : stderr });
-    });
-  });
-}
-
-/** Why podman cannot run here at all, or undefined. Anything else missing is set up by the test itself. */
-function whyNoPodman(): string | undefined {
-  if (process.platform !== "linux") return `podman needs Linux (this is ${process.platform})`;
-  if (!existsSync(resolve(TOOLS, "stand-in-images.sh"))) return `no container tools at ${TOOLS} (set ZOO_CONTAINER_TOOLS)`;
-  const hasPodman = spawnSync("sh", ["-c", "command -v podman"]).status === 0;
-  if (!hasPodman && process.getuid?.() !== 0) return "podman is not installed, and installing it needs root (apt-get install podman)";
-  return undefined;
-}
 
 test("the image serves the seed story, restarts a killed app, reaps orphans and stops cleanly", { timeout: 20 * 60_000 }, async (t: TestContext) => {
   const reason = whyNoPodman();
@@ -45,21 +16,8 @@ test("the image serves the seed story, restarts a killed app, reaps orphans and 
     return t.skip(reason);
   }
 
-  // Podman and the stand-in base images: made once per machine (a minute or two).
   const env = { ...process.env, ...podmanEnv() };
-  const hasPodman = () => spawnSync("sh", ["-c", "command -v podman"]).status === 0;
-  const baseImages = async () => (await Promise.all(BASE_IMAGES.map((image) => run("podman", ["image", "exists", image], env)))).every((r) => r.code === 0);
-  if (!hasPodman() || !(await baseImages())) {
-    const setup = await run(resolve(TOOLS, "stand-in-images.sh"), [], env, 15 * 60_000);
-    assert.equal(setup.code, 0, `stand-in-images.sh failed:\n${setup.stdout}${setup.stderr}`);
-  }
-
-  // Behind a TLS-intercepting proxy, npm inside the build needs the machine's CA bundle: a build secret, never a layer.
-  const ca = [process.env.NODE_EXTRA_CA_CERTS, "/etc/ssl/certs/ca-certificates.crt"].find((file) => file && existsSync(file));
-  const secret = ca ? ["--secret", `id=ca-certificates,src=${ca}`] : [];
-  // --format docker keeps the HEALTHCHECK (the OCI format has none).
-  const build = await run("podman", ["build", "--pull=never", "--isolation=chroot", "--format", "docker", ...secret, "-t", IMAGE, ROOT], env, 15 * 60_000);
-  assert.equal(build.code, 0, `podman build failed:\n${build.stdout.slice(-4000)}${build.stderr.slice(-4000)}`);
+  await buildImage(IMAGE, env);
 
   const name = `zoo-test-${process.pid}`;
   const port = await freePort();
