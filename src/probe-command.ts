@@ -87,7 +87,9 @@ function addressAttempt(spec: Exclude<ProbeTargetSpec, { kind: "app" }>, options
 
 /** The app's configured probe against 127.0.0.1 and its configured port; exec probes run in its cwd with its env. */
 async function appAttempt(name: string, options: ProbeCommandOptions): Promise<() => Promise<ProbeResult>> {
-  const config = await loadConfig({ configPath: options.configPath });
+  // listen 0: zoo's own port does not matter to a probe, and in an app's container $PORT (zoo's default listen)
+  // is the app's port, which zoo would otherwise report as a clash.
+  const config = await loadConfig({ configPath: options.configPath, listen: 0 });
   const app = config.apps.find((candidate) => candidate.name === name);
   if (!app) {
     const names = config.apps.map((candidate) => candidate.name).join(", ") || "none";

@@ -182,3 +182,10 @@ test("usage errors exit 2 and start nothing", async () => {
     assert.match(run.stderr, message, `zoo ${args.join(" ")}`);
   }
 });
+
+test("APP inside the app's own container: $PORT is the app's port, not a clash with zoo's listen port", async (t) => {
+  const { port } = await httpServer(t, () => 200);
+  const root = project(t, { "zoo.config.json": JSON.stringify({ apps: { web: { command: "node server.js", port } } }) });
+  const run = await runZoo(["probe", "web"], { cwd: root, env: { PORT: String(port) } });
+  assert.equal(run.code, 0, run.stderr);
+});
