@@ -74,10 +74,7 @@ export function planExport(config: Config, settings: ExportSettings): ExportPlan
   return { config, settings, apps, byName: new Map(apps.map((app) => [app.app.name, app])), frontPort: config.listen.port };
 }
 
-/**
- * The app's own variables. The hook for env files: once the config has `envFile`, its variables are read here,
- * under `env`, so that both exports carry them.
- */
+/** The app's own variables: those of the envFiles (top-level, then the app's) with `env` over them, as loaded. */
 function appEnv(app: AppConfig): Record<string, string> {
   return { ...app.env };
 }
