@@ -149,3 +149,12 @@ test("a config zoo rejects, or listen 0, exits 2 and writes nothing", async (t) 
   assert.match(bad.stderr, /invalid config/);
   assert.ok(!existsSync(path.join(root, "out")), "no output directory");
 });
+
+test("envFile variables are exported with env over them", async (t) => {
+  const config = { envFile: "shared.env", apps: { web: { command: "node server.js", port: 3000, envFile: "web.env", env: { MODE: "env" } } } };
+  const root = project(t, { "zoo.config.json": JSON.stringify(config), "shared.env": "SHARED=1\nMODE=shared\n", "web.env": "WEB=yes\nMODE=web\n" });
+  const run = await runZoo(["export", "compose", "-o", "out"], { cwd: root });
+  assert.equal(run.code, 0, run.stderr);
+  const compose = parse(readFileSync(path.join(root, "out/compose.yaml"), "utf8"), { version: "1.1" });
+  assert.deepEqual(compose.services.web.environment, { SHARED: "1", MODE: "env", WEB: "yes", PORT: "3000", HOST: "0.0.0.0" });
+});
