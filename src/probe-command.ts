@@ -85,7 +85,10 @@ function addressAttempt(spec: Exclude<ProbeTargetSpec, { kind: "app" }>, options
   return () => httpProbe(spec.host, spec.port, spec.path, options.status, timeout);
 }
 
-/** The app's configured probe against 127.0.0.1 and its configured port; exec probes run in its cwd with its env. */
+/**
+ * The app's configured probe against 127.0.0.1 and its configured port (an app with a `url`: that address); exec
+ * probes run in its cwd with its env.
+ */
 async function appAttempt(name: string, options: ProbeCommandOptions): Promise<() => Promise<ProbeResult>> {
   // listen 0: zoo's own port does not matter to a probe, and in an app's container $PORT (zoo's default listen)
   // is the app's port, which zoo would otherwise report as a clash.
@@ -96,6 +99,8 @@ async function appAttempt(name: string, options: ProbeCommandOptions): Promise<(
     throw new ProbeUsageError(`probe: no app "${name}" in ${config.file} (apps: ${names})`);
   }
   const probe = withTimeout(app.health, options.timeoutMs);
+  // An app zoo fronts by url: its probe against its address.
+  if (app.url) return () => runProbe(probe, { host: app.url!.host, port: app.url!.port, cwd: app.cwd, env: app.env });
   if ((probe.kind === "tcp" || probe.kind === "http") && app.port === undefined) {
     throw new ProbeUsageError(
       `probe: app "${name}" has no fixed port in ${config.file}, so there is nothing to probe from outside zoo; ` +

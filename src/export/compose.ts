@@ -31,9 +31,10 @@ export function exportCompose(plan: ExportPlan): ComposeProject {
 
 function appService(plan: ExportPlan, serviceApp: ServiceApp): Record<string, unknown> {
   const { app } = serviceApp;
-  const dependsOn = Object.entries(app.dependsOn).map(([name, condition]) => {
-    const dependency = plan.byName.get(name)!;
-    return [dependency.service, { condition: composeCondition(condition, dependency.app.health) }];
+  // A dependency zoo fronts by url runs elsewhere: compose cannot wait for it.
+  const dependsOn = Object.entries(app.dependsOn).flatMap(([name, condition]) => {
+    const dependency = plan.byName.get(name);
+    return dependency ? [[dependency.service, { condition: composeCondition(condition, dependency.app.health) }]] : [];
   });
   return {
     image: plan.settings.image,

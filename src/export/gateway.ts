@@ -31,7 +31,11 @@ export function planRoutes(plan: ExportPlan): RoutePlan {
   for (const route of routes) {
     switch (route.kind) {
       case "app": {
-        const target = plan.byName.get(route.app)!;
+        const target = plan.byName.get(route.app);
+        if (!target) {
+          toFront(route, `app ${route.app} is fronted by url, so it has no Service here`);
+          break;
+        }
         const backendRefs = [{ name: target.service, port: target.port }];
         if (!route.stripPrefix) {
           rules.push({ rule: { matches: [prefixMatch(route.prefix)], backendRefs } });

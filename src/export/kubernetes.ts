@@ -67,7 +67,11 @@ function appDeployment(plan: ExportPlan, serviceApp: ServiceApp, meta: Meta): Ku
   const notes: string[] = [];
   const initContainers: Record<string, unknown>[] = [];
   for (const [dependency, condition] of Object.entries(app.dependsOn)) {
-    const target = plan.byName.get(dependency)!;
+    const target = plan.byName.get(dependency);
+    if (!target) {
+      notes.push(`dependsOn ${dependency}: not carried over; zoo fronts it by url, it runs elsewhere.`);
+      continue;
+    }
     const probe = target.app.health;
     if (condition !== "ready" || probe.kind === "none") {
       notes.push(`dependsOn ${dependency} (${condition}): not carried over; Kubernetes starts every Deployment at once, and an init container can only wait for an app that answers a probe.`);

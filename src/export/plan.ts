@@ -50,13 +50,15 @@ export function planExport(config: Config, settings: ExportSettings): ExportPlan
   if (config.listen.port === 0) {
     throw new ExportError(config.file, ['listen: port 0 (any free port) cannot be published; give "listen" a port, or use --listen PORT']);
   }
+  // An app zoo already fronts by `url` runs elsewhere: it is no service here, the front zoo fronts it as before.
+  const run = config.apps.filter((app) => !app.url);
   const names = mapNames(
-    config.apps.map((app) => app.name),
+    run.map((app) => app.name),
     [FRONT],
   );
-  const taken = new Set([config.listen.port, ...config.apps.flatMap((app) => (app.port === undefined ? [] : [app.port]))]);
+  const taken = new Set([config.listen.port, ...run.flatMap((app) => (app.port === undefined ? [] : [app.port]))]);
   let next = FIRST_ASSIGNED_PORT;
-  const apps = config.apps.map((app): ServiceApp => {
+  const apps = run.map((app): ServiceApp => {
     let port = app.port;
     if (port === undefined) {
       while (taken.has(next)) next++;
@@ -124,9 +126,13 @@ export function frontConfig(plan: ExportPlan, routes: Route[]): Record<string, u
   const { config } = plan;
   const routed = new Set(routes.flatMap((route) => (route.kind === "app" ? [route.app] : [])));
   const apps = Object.fromEntries(
-    plan.apps
-      .filter(({ app }) => routed.has(app.name))
-      .map(({ app, service, port }) => [app.name, { url: `http://${service}:${port}`, health: addressHealth(app.health) }]),
+    config.apps
+      .filter((app) => routed.has(app.name))
+      .map((app) => {
+        const service = plan.byName.get(app.name);
+        const url = service ? `http://${service.service}:${service.port}` : `http://${app.url!.host}:${app.url!.port}`;
+        return [app.name, { url, health: addressHealth(app.health) }];
+      }),
   );
   return {
     listen: plan.frontPort,

@@ -158,3 +158,14 @@ test("envFile variables are exported with env over them", async (t) => {
   const compose = parse(readFileSync(path.join(root, "out/compose.yaml"), "utf8"), { version: "1.1" });
   assert.deepEqual(compose.services.web.environment, { SHARED: "1", MODE: "env", WEB: "yes", PORT: "3000", HOST: "0.0.0.0" });
 });
+
+test("an app zoo fronts by url is no service: the front zoo fronts it at the same address", () => {
+  const { services, front } = composeOf({
+    apps: { web: { command: "x", port: 3000, dependsOn: ["legacy"] }, legacy: { url: "http://legacy.internal:9000" } },
+    routes: { "/": "web", "/legacy": "legacy" },
+  });
+  assert.deepEqual(Object.keys(services), ["web", "zoo"]);
+  assert.equal(services.web.depends_on, undefined);
+  assert.equal(front.apps.legacy.url, "http://legacy.internal:9000");
+  assert.equal(front.apps.web.url, "http://web:3000");
+});

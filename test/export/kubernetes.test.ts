@@ -243,3 +243,20 @@ test("what the API server would reject is refused with exit 2: listen 0, a bad e
   assert.equal(namespace.code, 2);
   assert.match(namespace.stderr, /namespace "Shop_1" is not a DNS-1123 label/);
 });
+
+test("an app zoo fronts by url is no Deployment: its routes go to the front zoo, which fronts it as before", () => {
+  const config = {
+    apps: { web: { command: "x", port: 3000, dependsOn: ["legacy"] }, legacy: { url: "http://legacy.internal:9000", health: { http: "/up" } } },
+    routes: { "/": "web", "/legacy": "legacy" },
+  };
+  const { objects, find, texts } = kubeOf(config);
+  assert.deepEqual(
+    objects.map((object) => `${object.kind}/${object.metadata.name}`),
+    ["Deployment/web", "Service/web", "ConfigMap/zoo-config", "Deployment/zoo", "Service/zoo", "HTTPRoute/zoo"],
+  );
+  const front = JSON.parse(find("ConfigMap", "zoo-config").data["zoo.config.json"]);
+  assert.deepEqual(front.apps, { legacy: { url: "http://legacy.internal:9000", health: { http: "/up", timeout: 1000, interval: 5000, startTimeout: 60_000, failures: 3 } } });
+  assert.deepEqual(front.routes, { "/legacy": "legacy" });
+  assert.match(texts.get("httproutes.yaml")!, /# served by the front zoo: app legacy is fronted by url/);
+  assert.match(texts.get("web.yaml")!, /# dependsOn legacy: not carried over; zoo fronts it by url/);
+});

@@ -189,3 +189,11 @@ test("APP inside the app's own container: $PORT is the app's port, not a clash w
   const run = await runZoo(["probe", "web"], { cwd: root, env: { PORT: String(port) } });
   assert.equal(run.code, 0, run.stderr);
 });
+
+test("APP with a url: its probe against that address", async (t) => {
+  const { port } = await httpServer(t, (path) => (path === "/health" ? 200 : 404));
+  const root = project(t, { "zoo.config.json": JSON.stringify({ apps: { remote: { url: `http://127.0.0.1:${port}`, health: { http: "/health" } } } }) });
+  const run = await runZoo(["probe", "remote"], { cwd: root });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /remote: ok \(http \/health: status 200\)/);
+});
