@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parse } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { checkSeedRoutes, waitFor200 } from "../e2e/seed-checks.ts";
 import { freePort } from "../helpers/zoo-process.ts";
 import { runZoo } from "../helpers/run-zoo.ts";
@@ -123,7 +123,7 @@ test("the exported Deployments run with podman kube play, and each app answers z
     must(await podman("kube", "play", file), `podman kube play ${app}.yaml`);
   }
   for (const app of APPS) {
-    const deployment = parse(readFileSync(join(dir, `${app}.yaml`), "utf8"), { version: "1.1" });
+    const [deployment] = parseAllDocuments(readFileSync(join(dir, `${app}.yaml`), "utf8"), { version: "1.1" }).map((doc) => doc.toJS());
     const pod = `${deployment.metadata.name}-pod`;
     const container = `${pod}-${deployment.spec.template.spec.containers[0].name}`;
     const state = must(await podman("inspect", container, "--format", "{{.State.Status}} {{.Config.WorkingDir}}"), `podman inspect ${container}`);
