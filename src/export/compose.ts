@@ -13,6 +13,9 @@ export interface ComposeProject {
   frontConfig: string;
 }
 
+/** Time allowed for `zoo probe` to start, on top of the probe's timeout. */
+const PROBE_START_MS = 5000;
+
 const RESTART = { always: "always", "on-failure": "on-failure", never: "no" } as const;
 
 export function exportCompose(plan: ExportPlan): ComposeProject {
@@ -63,10 +66,13 @@ function healthcheck(serviceApp: ServiceApp): Record<string, unknown> {
   // The image's own HEALTHCHECK (`zoo health`) asks a zoo that this container does not run.
   if (probe.kind === "none") return { disable: true };
   const test = probe.kind === "exec" ? probe.command : probeCommand(serviceApp, "127.0.0.1")!;
+  // `zoo probe` starts a Node process first: its start-up must not count against the probe's own timeout (and
+  // Docker 20.10 leaves a timed-out check running, so checks that time out pile up).
+  const timeout = probe.kind === "exec" ? probe.timeout : probe.timeout + PROBE_START_MS;
   return {
     test: ["CMD", ...test],
     interval: formatDuration(probe.interval),
-    timeout: formatDuration(probe.timeout),
+    timeout: formatDuration(timeout),
     retries: probe.failures,
     start_period: formatDuration(probe.startTimeout),
   };

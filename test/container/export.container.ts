@@ -82,7 +82,7 @@ test("the exported compose project runs on Docker: the seed's transcript through
 
   must(await compose("up", "--detach"), "docker-compose up");
   try {
-    await waitFor200(port, ["/", "/node", "/go"], 180_000);
+    await waitFor200(port, ["/", "/node", "/go"], 300_000);
     await checkSeedRoutes(port);
 
     const containers = must(await compose("ps", "--quiet"), "docker-compose ps").trim().split("\n");
@@ -118,9 +118,9 @@ test("the exported Deployments run with podman kube play, and each app answers z
   assert.deepEqual(readdirSync(dir).sort(), ["go.yaml", "httproutes.yaml", "node.yaml", "python.yaml", "zoo.yaml"]);
 
   for (const app of APPS) {
-    const file = join(dir, `${app}.yaml`);
-    t.after(() => podman("kube", "down", file));
-    must(await podman("kube", "play", file), `podman kube play ${app}.yaml`);
+    // A Deployment's pod is named <deployment>-pod-0; --replace clears one a broken earlier run left.
+    t.after(() => podman("pod", "rm", "--force", "--time", "0", `${app}-pod-0`));
+    must(await podman("kube", "play", "--replace", join(dir, `${app}.yaml`)), `podman kube play ${app}.yaml`);
   }
   for (const app of APPS) {
     const [deployment] = parseAllDocuments(readFileSync(join(dir, `${app}.yaml`), "utf8"), { version: "1.1" }).map((doc) => doc.toJS());

@@ -49,7 +49,7 @@ test("health checks run zoo probe (or the exec probe) inside the container; no p
   assert.deepEqual(services.web.healthcheck, {
     test: ["CMD", "zoo", "probe", "http://127.0.0.1:3000/health", "--timeout", "1s"],
     interval: "5s",
-    timeout: "1s",
+    timeout: "6s",
     retries: 3,
     start_period: "60s",
   });
