@@ -124,7 +124,7 @@ test("the exported Deployments run with podman kube play, and each app answers z
   }
   for (const app of APPS) {
     const [deployment] = parseAllDocuments(readFileSync(join(dir, `${app}.yaml`), "utf8"), { version: "1.1" }).map((doc) => doc.toJS());
-    const pod = `${deployment.metadata.name}-pod`;
+    const pod = `${deployment.metadata.name}-pod-0`;
     const container = `${pod}-${deployment.spec.template.spec.containers[0].name}`;
     const state = must(await podman("inspect", container, "--format", "{{.State.Status}} {{.Config.WorkingDir}}"), `podman inspect ${container}`);
     assert.match(state, new RegExp(`^running /app/fixtures/${app}\\n`));
