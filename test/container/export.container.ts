@@ -48,25 +48,28 @@ function must(result: { code: number | null; stdout: string; stderr: string }, w
   return result.stdout;
 }
 
-/** Debian's Docker engine: the one this test finds running, or one it starts (and stops after). */
-async function dockerEngine(t: TestContext): Promise<NodeJS.ProcessEnv> {
+/**
+ * Debian's Docker engine: the one this test finds running, or one it starts. `stop` stops the one it started, to
+ * be called after the project is down (after-hooks run in the order they were added).
+ */
+async function dockerEngine(): Promise<{ env: NodeJS.ProcessEnv; stop: () => Promise<unknown> }> {
   const script = resolve(TOOLS, "docker-engine.sh");
   const socket = `unix://${process.env.ZOO_DOCKER_DIR ?? "/tmp/zoo-docker"}/docker.sock`;
   const running = existsSync("/usr/bin/dockerd") && (await run(DOCKER, ["info"], { ...process.env, DOCKER_HOST: socket }, 20_000)).code === 0;
   if (!running) {
     const started = must(await run(script, ["start"], process.env, 10 * 60_000), "docker-engine.sh start");
-    t.after(() => run(script, ["stop"], process.env));
     const host = /DOCKER_HOST=(\S+)/.exec(started)?.[1];
     assert.ok(host, `docker-engine.sh printed no DOCKER_HOST: ${started}`);
-    return { ...process.env, DOCKER_HOST: host };
+    return { env: { ...process.env, DOCKER_HOST: host }, stop: () => run(script, ["stop"], process.env) };
   }
-  return { ...process.env, DOCKER_HOST: socket };
+  return { env: { ...process.env, DOCKER_HOST: socket }, stop: async () => {} };
 }
 
 test("the exported compose project runs on Docker: the seed's transcript through the front zoo, every service healthy, exit 0 on stop", { timeout: 30 * 60_000 }, async (t) => {
   if (skipUnlessPodman(t)) return;
   const podman = await image();
-  const docker = await dockerEngine(t);
+  const engine = await dockerEngine();
+  const docker = engine.env;
 
   // No registry here: the image goes from podman to Docker.
   must(await run("sh", ["-c", `podman save ${IMAGE} | ${DOCKER} load`], { ...podman, DOCKER_HOST: docker.DOCKER_HOST }, 10 * 60_000), "podman save | docker load");
@@ -77,7 +80,10 @@ test("the exported compose project runs on Docker: the seed's transcript through
   must(await runZoo(["export", "compose", "--image", IMAGE, "-o", dir], { env: { PORT: String(port) } }), "zoo export compose");
   const project = `zooexport${process.pid}`;
   const compose = (...args: string[]) => run("docker-compose", ["--project-name", project, "--project-directory", dir, "-f", join(dir, "compose.yaml"), ...args], docker, 5 * 60_000);
-  t.after(() => compose("down", "--volumes", "--timeout", "1"));
+  t.after(async () => {
+    await compose("down", "--volumes", "--timeout", "1");
+    await engine.stop();
+  });
   const logs = async () => `compose logs:\n${(await compose("logs", "--no-color")).stdout.slice(-6000)}`;
 
   must(await compose("up", "--detach"), "docker-compose up");
