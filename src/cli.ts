@@ -1,10 +1,12 @@
-// argv → command: start (the default), validate, schema, status, health.
+// argv → command: start (the default), validate, schema, status, health, probe, export.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import ms from "ms";
 import { z } from "zod";
 import { parseListen } from "./config/listen.ts";
 import { loadConfig } from "./config/load.ts";
 import { ConfigSchema } from "./config/schema.ts";
+import type { ExportOptions } from "./export/command.ts";
 import { summarize } from "./config/summary.ts";
 import { ZooError } from "./errors.ts";
 
@@ -18,6 +20,10 @@ Commands:
   schema       Print the config's JSON Schema
   status       Show the apps of a running zoo
   health       Exit 0 when a running zoo is healthy, 1 when not
+  probe TARGET Run one probe and exit 0 when it passes, 1 when it fails. TARGET: tcp://HOST:PORT,
+               http://HOST:PORT/PATH, or an app's name (its configured probe on its port)
+  export compose|kubernetes
+               Write the config as a compose project or as Kubernetes manifests
 
 Commands for a running zoo (over its control socket):
   restart APP…     Restart apps (without downtime when zoo picks their port)
@@ -37,16 +43,31 @@ Options:
       --json                  logs: JSON lines
       --dry-run               reload: print what would change, change nothing
       --watch                 start: reload when the config file or an env file changes
+
+probe options:
+      --status N              Expected HTTP status (default: any 2xx or 3xx)
+      --timeout DURATION      One attempt's time limit (default 1s, or the app's health.timeout)
+      --wait DURATION         Retry until the probe passes or this much time has passed (default: one attempt)
+
+export options:
+      --image IMAGE           The image every service runs (default: zoo)
+  -o, --output DIR            Where to write the files (default: compose: the current directory;
+                              kubernetes: one YAML stream on stdout)
+      --workdir DIR           Where the config file's directory is inside the image (default: /app)
+      --namespace NS          kubernetes: the namespace of every object
+      --gateway NAME          kubernetes: the Gateway the HTTPRoutes attach to (default: zoo)
+
   -h, --help                  Show this help
   -v, --version               Show zoo's version
 
 Exit codes: 0 done, 1 failed, 2 bad config or usage.
 `;
 
-const COMMANDS = ["start", "validate", "schema", "status", "health", "restart", "stop", "logs", "reload"] as const;
+const COMMANDS = ["start", "validate", "schema", "status", "health", "restart", "stop", "logs", "reload", "probe", "export"] as const;
 type Command = (typeof COMMANDS)[number];
 /** Commands that name apps after them. */
 const TAKES_APPS = new Set<string>(["start", "restart", "stop", "logs"]);
+const EXPORT_FORMATS = ["compose", "kubernetes"] as const;
 
 interface Invocation {
   command: Command | "help" | "version";
@@ -60,7 +81,21 @@ interface Invocation {
   json?: boolean;
   dryRun?: boolean;
   watch?: boolean;
+  probe?: { target: string; status?: number; timeoutMs?: number; waitMs?: number };
+  export?: ExportOptions;
 }
+
+/** Options only one command takes, and that command. */
+const COMMAND_OPTIONS: Record<string, Command> = {
+  status: "probe",
+  timeout: "probe",
+  wait: "probe",
+  image: "export",
+  output: "export",
+  workdir: "export",
+  namespace: "export",
+  gateway: "export",
+};
 
 class UsageError extends ZooError {
   constructor(message: string) {
@@ -84,6 +119,14 @@ export function parseCommandLine(argv: string[]): Invocation {
         json: { type: "boolean" },
         "dry-run": { type: "boolean" },
         watch: { type: "boolean" },
+        status: { type: "string" },
+        timeout: { type: "string" },
+        wait: { type: "string" },
+        image: { type: "string" },
+        output: { type: "string", short: "o" },
+        workdir: { type: "string" },
+        namespace: { type: "string" },
+        gateway: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -101,7 +144,14 @@ export function parseCommandLine(argv: string[]): Invocation {
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command "${command}" (expected one of: ${COMMANDS.join(", ")})`);
   }
-  if (extra.length > 0 && !TAKES_APPS.has(command)) throw new UsageError(`unexpected argument "${extra[0]}" after "${command}"`);
+  for (const [option, owner] of Object.entries(COMMAND_OPTIONS)) {
+    if (values[option as keyof typeof values] !== undefined && owner !== command) throw new UsageError(`--${option} applies to "zoo ${owner}" only`);
+  }
+  const operands = command === "probe" || command === "export" ? 1 : 0;
+  if (extra.length < operands) {
+    throw new UsageError(command === "probe" ? "probe: expected a target: tcp://HOST:PORT, http://HOST:PORT/PATH or an app name" : `export: expected a format: ${EXPORT_FORMATS.join(" or ")}`);
+  }
+  if (extra.length > operands && !TAKES_APPS.has(command)) throw new UsageError(`unexpected argument "${extra[operands]}" after "${command}${operands ? ` ${extra[0]}` : ""}"`);
   if ((command === "restart" || command === "stop") && extra.length === 0) {
     throw new UsageError(`zoo ${command}: name the apps to ${command} (zoo ${command} APP…)`);
   }
@@ -116,18 +166,54 @@ export function parseCommandLine(argv: string[]): Invocation {
     const listen = parseListen(values.listen);
     if (!listen.ok) throw new UsageError(`--listen: ${listen.error}`);
   }
-  return {
+  const invocation: Invocation = {
     command: command as Command,
     configPath: values.config,
     listen: values.listen,
     logFormat,
-    apps: extra,
+    apps: TAKES_APPS.has(command) ? extra : [],
     follow: values.follow,
     lines,
     json: values.json,
     dryRun: values["dry-run"],
     watch: values.watch,
   };
+  if (command === "probe") {
+    invocation.probe = {
+      target: extra[0],
+      status: values.status === undefined ? undefined : httpStatus(values.status),
+      timeoutMs: values.timeout === undefined ? undefined : duration("--timeout", values.timeout),
+      waitMs: values.wait === undefined ? undefined : duration("--wait", values.wait),
+    };
+  }
+  if (command === "export") {
+    const format = extra[0];
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`export: unknown format "${format}" (expected ${EXPORT_FORMATS.join(" or ")})`);
+    for (const option of ["namespace", "gateway"] as const) {
+      if (values[option] !== undefined && format !== "kubernetes") throw new UsageError(`--${option} applies to "zoo export kubernetes" only`);
+    }
+    invocation.export = {
+      format: format as ExportOptions["format"],
+      image: values.image,
+      outDir: values.output,
+      workdir: values.workdir,
+      namespace: values.namespace,
+      gateway: values.gateway,
+    };
+  }
+  return invocation;
+}
+
+function httpStatus(text: string): number {
+  const status = Number(text);
+  if (!/^\d{3}$/.test(text) || status < 100 || status > 599) throw new UsageError(`--status: expected an HTTP status from 100 to 599, found "${text}"`);
+  return status;
+}
+
+function duration(flag: string, text: string): number {
+  const parsed = /^\d+$/.test(text) ? Number(text) : /^\d+(\.\d+)?[a-z]+$/i.test(text) ? ms(text as ms.StringValue) : undefined;
+  if (typeof parsed !== "number" || !Number.isFinite(parsed)) throw new UsageError(`${flag}: expected a duration such as "500ms", "5s", "2m" or a number of milliseconds, found "${text}"`);
+  return Math.round(parsed);
 }
 
 /** Runs one command; resolves to the process exit code. */
@@ -157,21 +243,25 @@ export async function runCli(argv: string[]): Promise<number> {
         process.stdout.write(summarize(await loadConfig({ configPath, listen })));
         return 0;
       case "status":
-        return (await import("./admin/client.ts")).status({ configPath, listen });
+        return await (await import("./admin/client.ts")).status({ configPath, listen });
       case "health":
-        return (await import("./admin/client.ts")).health({ configPath, listen });
+        return await (await import("./admin/client.ts")).health({ configPath, listen });
       case "start":
-        if (apps.length > 0) return (await import("./admin/operate.ts")).appCommand("start", apps, { configPath, listen });
-        return (await import("./main.ts")).start({ configPath, listen, logFormat, watch: invocation.watch });
+        if (apps.length > 0) return await (await import("./admin/operate.ts")).appCommand("start", apps, { configPath, listen });
+        return await (await import("./main.ts")).start({ configPath, listen, logFormat, watch: invocation.watch });
       case "restart":
       case "stop":
-        return (await import("./admin/operate.ts")).appCommand(command, apps, { configPath, listen });
+        return await (await import("./admin/operate.ts")).appCommand(command, apps, { configPath, listen });
       case "logs": {
         const { follow = false, lines = 100, json = false } = invocation;
-        return (await import("./admin/operate.ts")).logs({ configPath, listen, apps, follow, lines, json });
+        return await (await import("./admin/operate.ts")).logs({ configPath, listen, apps, follow, lines, json });
       }
       case "reload":
-        return (await import("./admin/operate.ts")).reload(invocation.dryRun ?? false, { configPath, listen });
+        return await (await import("./admin/operate.ts")).reload(invocation.dryRun ?? false, { configPath, listen });
+      case "probe":
+        return await (await import("./probe-command.ts")).probeCommand({ ...invocation.probe!, configPath });
+      case "export":
+        return await (await import("./export/command.ts")).exportCommand({ ...invocation.export!, configPath, listen });
     }
   } catch (error) {
     if (!(error instanceof ZooError)) throw error;

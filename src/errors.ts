@@ -18,6 +18,10 @@ export const ERROR_CODES = {
   ZOO_ERR_CONFIG_URL: { exitCode: 2, description: "A redirect or proxy target is not an absolute http(s) URL." },
   ZOO_ERR_CONFIG_DEPENDENCY: { exitCode: 2, description: "An app depends on itself, or dependsOn forms a cycle." },
   ZOO_ERR_CONFIG_ENV_FILE: { exitCode: 2, description: "An envFile does not exist or cannot be read." },
+  ZOO_ERR_EXPORT: {
+    exitCode: 2,
+    description: "`zoo export` cannot state the config in compose or Kubernetes terms (e.g. a listen port of 0, an invalid env name).",
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -23,6 +23,9 @@ interface CheckedApp {
   name: string;
   port: number | undefined;
   dependsOn: Record<string, DependencyConditionName>;
+  /** The keys the app's object has, and its `url` when that is a string. */
+  keys: string[];
+  url: string | undefined;
 }
 
 interface CheckedRoute {
@@ -43,7 +46,14 @@ export function checkInputOf(value: unknown, listenPort: number | undefined): Ch
     apps: apps.map(([name, app]) => {
       const port = AppSchema.shape.port.safeParse(record(app).port);
       const dependsOn = AppSchema.shape.dependsOn.safeParse(record(app).dependsOn);
-      return { name, port: port.success ? port.data : undefined, dependsOn: dependsOn.success ? dependencyMap(dependsOn.data) : {} };
+      const url = record(app).url;
+      return {
+        name,
+        port: port.success ? port.data : undefined,
+        dependsOn: dependsOn.success ? dependencyMap(dependsOn.data) : {},
+        keys: Object.keys(record(app)),
+        url: typeof url === "string" ? url : undefined,
+      };
     }),
     routes: routes.map(([prefix, route]): CheckedRoute => {
       if (typeof route === "string") return { prefix, app: { name: route, at: ["routes", prefix] } };
@@ -63,7 +73,45 @@ function record(value: unknown): Record<string, unknown> {
 }
 
 export function crossCheck(input: CheckInput): ConfigProblem[] {
-  return [...checkRoutes(input), ...checkPorts(input), ...checkDependencies(input)];
+  return [...checkAppKinds(input), ...checkRoutes(input), ...checkPorts(input), ...checkDependencies(input)];
+}
+
+/** The keys an app zoo fronts by `url` may have: it has no process, so no command, cwd, env, port, restart, … */
+const ADDRESS_APP_KEYS = ["url", "health", "essential", "dependsOn"];
+
+/** Each app is either run by zoo (`command`) or fronted by it (`url`), and an address is "http://HOST:PORT". */
+function checkAppKinds({ apps }: CheckInput): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const { name, keys, url } of apps) {
+    const at: ConfigPath = ["apps", name];
+    const hasCommand = keys.includes("command");
+    if (!hasCommand && !keys.includes("url")) {
+      problems.push({ code: "ZOO_ERR_CONFIG_INVALID", path: at, message: "missing required key `command` (an app zoo runs), or `url` (an app zoo fronts but does not run)" });
+      continue;
+    }
+    if (!keys.includes("url")) continue;
+    for (const key of keys.filter((k) => !ADDRESS_APP_KEYS.includes(k))) {
+      problems.push({
+        code: "ZOO_ERR_CONFIG_INVALID",
+        path: [...at, key],
+        message: `\`${key}\` is for an app zoo runs; this app has a \`url\`, so zoo does not run it (an app with a url takes ${ADDRESS_APP_KEYS.join(", ")})`,
+      });
+    }
+    if (url !== undefined) problems.push(...checkAddress([...at, "url"], url));
+  }
+  return problems;
+}
+
+function checkAddress(at: ConfigPath, text: string): ConfigProblem[] {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  const plain = url && url.protocol === "http:" && url.hostname !== "" && (url.pathname === "/" || url.pathname === "") && !url.search && !url.hash && !url.username;
+  if (plain) return [];
+  return [{ code: "ZOO_ERR_CONFIG_URL", path: at, message: `expected an address such as "http://node:9100" (http, a host, a port, no path), found ${JSON.stringify(text)}` }];
 }
 
 function checkRoutes({ appNames, routes }: CheckInput): ConfigProblem[] {

@@ -21,7 +21,8 @@ export function normalizeApp(name: string, app: ParsedApp, dir: string, fileEnv:
   };
 
   let command: string[];
-  if (!app.shell) command = argv(app.command, [...at, "command"]);
+  if (app.command === undefined) command = []; // an app with a url (checks.ts: one of command and url)
+  else if (!app.shell) command = argv(app.command, [...at, "command"]);
   else if (typeof app.command === "string") command = ["/bin/sh", "-c", app.command];
   else {
     problems.push({
@@ -38,6 +39,7 @@ export function normalizeApp(name: string, app: ParsedApp, dir: string, fileEnv:
     cwd: path.resolve(dir, app.cwd ?? "."),
     env: { ...fileEnv, ...Object.fromEntries(Object.entries(app.env).map(([k, v]) => [k, String(v)])) },
     port: app.port,
+    ...(app.url !== undefined && { url: addressOf(app.url) }),
     health: normalizeHealth(app.health, (exec) => argv(exec, [...at, "health", "exec"])),
     restart: app.restart,
     backoff: app.backoff,
@@ -50,6 +52,12 @@ export function normalizeApp(name: string, app: ParsedApp, dir: string, fileEnv:
     idleTimeout: app.idleTimeout,
   };
   return { value, problems };
+}
+
+/** "http://node:9100" → { host: "node", port: 9100 }; checks.ts has already refused any other form. */
+export function addressOf(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(parsed.port || 80) };
 }
 
 function normalizeHealth(health: ParsedApp["health"], argv: (exec: string | string[]) => string[]): Probe {

@@ -80,7 +80,12 @@ const EnvFile = z.union([z.string().min(1), z.array(z.string().min(1))]);
 export const AppSchema = z.strictObject({
   command: z
     .union([z.string().min(1), z.array(z.string()).min(1)])
-    .meta({ description: "A string split into words (no shell), or an array of words." }),
+    .optional()
+    .meta({ description: "A string split into words (no shell), or an array of words. Required unless `url` is given." }),
+  url: z.string().optional().meta({
+    description:
+      'An app zoo fronts but does not run: "http://HOST:PORT". zoo probes it (`health`, default tcp), routes to it while it is ready, keeps the client\'s Host. Instead of `command`.',
+  }),
   shell: z.boolean().default(false).meta({ description: "Run `command` with /bin/sh -c. Default false." }),
   cwd: z.string().optional().meta({ description: "Working directory, relative to the config file. Default: the config file's directory." }),
   env: z

@@ -13,9 +13,9 @@ export function summarize(config: Config): string {
       ["APP", "COMMAND", "CWD", "PORT", "HEALTH", "DEPENDS ON"],
       config.apps.map((app) => [
         app.name,
-        shorten(app.command.map(quoteWord).join(" "), 40),
-        relative(config.dir, app.cwd),
-        app.port === undefined ? "auto" : String(app.port),
+        app.url ? `(fronted) http://${app.url.host}:${app.url.port}` : shorten(app.command.map(quoteWord).join(" "), 40),
+        app.url ? "-" : relative(config.dir, app.cwd),
+        app.url ? String(app.url.port) : app.port === undefined ? "auto" : String(app.port),
         probe(app.health),
         dependencies(app),
       ]),

@@ -37,8 +37,10 @@ export type Probe =
 
 export interface AppConfig {
   name: string;
-  /** argv; with shell: true, ["/bin/sh", "-c", command]. */
+  /** argv; with shell: true, ["/bin/sh", "-c", command]. Empty for an app with a `url`. */
   command: string[];
+  /** An app zoo fronts but does not run (`url`): zoo only probes this address and routes to it. */
+  url?: { host: string; port: number };
   cwd: string;
   /**
    * The app's variables, resolved: the top-level envFile's, then the app's envFile's, then its `env`, each over

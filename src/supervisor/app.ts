@@ -19,6 +19,9 @@ export type { AppStatus, StateChange } from "./status.ts";
 export { realDeps, type AppDeps, type AppHooks } from "./deps.ts";
 export type { Upstream } from "./instance.ts";
 
+/** How often an app zoo fronts by `url` is probed until it first answers. */
+const ADDRESS_POLL_MS = 250;
+
 /** How stop() ends the app: its stopSignal then SIGKILL after stopTimeout, or SIGKILL at once. */
 export type StopMode = "graceful" | "immediate";
 
@@ -50,7 +53,7 @@ export class SupervisedApp {
     this.config = config;
     this.#hooks = hooks;
     this.#deps = deps;
-    this.#port = config.port;
+    this.#port = config.url?.port ?? config.port;
     this.activity = new Activity({
       idleTimeout: config.idleTimeout,
       clock: deps.clock,
@@ -118,6 +121,8 @@ export class SupervisedApp {
 
   /** A ready instance, reserved (it counts as an open request) until release(); undefined when none is ready. */
   acquire(): Upstream | undefined {
+    const { url } = this.config;
+    if (url) return this.ready ? { host: url.host, port: url.port, release: this.activity.openRequest() } : undefined;
     const port = this.#instance?.port;
     if (!this.ready || port === undefined) return undefined;
     return { host: "127.0.0.1", port, release: this.activity.openRequest() };
@@ -162,6 +167,7 @@ export class SupervisedApp {
     this.#cancelBackoff?.();
     this.activity.cancelIdle();
     const immediate = mode === "immediate";
+    if (this.config.url) return this.#stopWatching();
     // What a crashed run left behind, first: a pending launch may be waiting for it to die.
     if (immediate) this.#instance?.process.processes.signal("SIGKILL");
     await this.#launching;
@@ -184,6 +190,7 @@ export class SupervisedApp {
   async #launch(): Promise<void> {
     await this.#leftovers;
     if (this.#stopRequested) return;
+    if (this.config.url) return this.#watchAddress(this.config.url);
     await this.assignPort();
     const instance = await startInstance(this.config, { port: this.#port, env: this.#env(), deps: this.#deps, log: this.#hooks.log });
     if (typeof instance === "string") return this.#fail(instance, null);
@@ -233,6 +240,55 @@ export class SupervisedApp {
         dead: (reason) => this.#restartUnhealthy(instance, reason),
       },
     );
+  }
+
+  // ---- an app zoo fronts but does not run (`url`): only its probe moves its state ----
+
+  #addressWatch: AbortController | undefined;
+
+  /** Probes the address until stop(): starting until the first pass, then ready ⇄ unhealthy; never restarted. */
+  #watchAddress(url: { host: string; port: number }): void {
+    const watch = new AbortController();
+    this.#addressWatch = watch;
+    const startedAt = this.#deps.clock.now();
+    this.#status = { ...this.#status, startedAt, readyAt: undefined, health: undefined };
+    this.#moveTo("starting", `probing http://${url.host}:${url.port} (zoo does not run this app)`);
+    const probe = this.config.health;
+    const current = () => this.#addressWatch === watch && !watch.signal.aborted;
+    const schedule = runProbeSchedule(
+      {
+        // Nothing to restart: keep probing however long it takes and however often it fails.
+        probe: probe.kind === "none" ? probe : { ...probe, startTimeout: Infinity, failures: Infinity },
+        target: { host: url.host, port: url.port, cwd: this.config.cwd, env: this.config.env },
+        startedAt,
+        signal: watch.signal,
+        clock: this.#deps.clock,
+        prober: this.#deps.prober,
+        startupPollMs: ADDRESS_POLL_MS,
+      },
+      {
+        stillIn: (phase) => current() && (phase === "starting" ? this.#state === "starting" : this.#state === "ready" || this.#state === "unhealthy"),
+        result: (result) => (this.#status.health = result.detail),
+        ready: () => {
+          this.#status.readyAt = this.#deps.clock.now();
+          this.#moveTo("ready", `in ${this.#status.readyAt - startedAt}ms`);
+        },
+        passed: () => {
+          if (this.#state === "unhealthy") this.#moveTo("ready", "again");
+        },
+        failing: (result) => {
+          if (this.#state === "ready") this.#moveTo("unhealthy", `${result.detail}; not routed to until its probe passes again`);
+        },
+        dead: async () => {},
+      },
+    );
+    this.#background(schedule, "probing its address");
+  }
+
+  #stopWatching(): void {
+    this.#addressWatch?.abort();
+    this.#addressWatch = undefined;
+    if (this.#state !== "stopped" && this.#state !== "failed") this.#moveTo("stopped", "stopped by zoo");
   }
 
   /** Ends a run whose probe failed; its exit then goes through the restart decision. */

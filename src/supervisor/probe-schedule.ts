@@ -31,6 +31,8 @@ export interface ProbeScheduleOptions {
   signal: AbortSignal;
   clock: Clock;
   prober: Prober;
+  /** How often to probe while starting; default startupPollInterval(probe). */
+  startupPollMs?: number;
 }
 
 /** Runs the schedule until the run ends, leaves the phase, or is declared dead. */
@@ -47,7 +49,7 @@ export async function runProbeSchedule(options: ProbeScheduleOptions, hooks: Pro
     }
     const left = startedAt + startTimeout - clock.now();
     if (left <= 0) return hooks.dead(`not ready after ${formatMs(startTimeout)} (${result.detail})`);
-    if (!(await sleep(clock, Math.min(startupPollInterval(probe), left), signal))) return;
+    if (!(await sleep(clock, Math.min(options.startupPollMs ?? startupPollInterval(probe), left), signal))) return;
   }
   if (probe.kind === "none") return;
   let failures = 0;

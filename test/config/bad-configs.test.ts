@@ -21,7 +21,7 @@ const cases: Case[] = [
   // wrong types
   { name: "command of the wrong type", config: { apps: { web: { command: 5 } } }, path: "apps.web.command", message: "expected a string or an array, found 5" },
   { name: "empty command array", config: { apps: { web: { command: [] } } }, path: "apps.web.command", message: "expected at least 1 item(s), found an array []" },
-  { name: "missing command", config: { apps: { web: { port: 9000 } } }, path: "apps.web", message: "missing required key `command` (expected a string or an array)" },
+  { name: "missing command", config: { apps: { web: { port: 9000 } } }, path: "apps.web", message: "missing required key `command` (an app zoo runs), or `url` (an app zoo fronts but does not run)" },
   { name: "shell is not a boolean", config: { apps: { web: { ...web, shell: "yes" } } }, path: "apps.web.shell", message: 'expected a boolean, found "yes"' },
   { name: "env value is an object", config: { apps: { web: { ...web, env: { A: { b: 1 } } } } }, path: "apps.web.env.A", message: 'expected a string, a number or a boolean, found an object {"b":1}' },
   { name: "the root is an array", config: [1, 2], path: "(root)", message: "expected an object, found an array [1,2]" },
@@ -35,7 +35,7 @@ const cases: Case[] = [
   // unknown and misspelt keys
   { name: "misspelt app key", config: { apps: { web: { comand: "node server.js" } } }, path: "apps.web", message: "unknown key `comand` — did you mean `command`?" },
   { name: "misspelt top-level key", config: { ...good, rutes: {} }, path: "(root)", message: "unknown key `rutes` — did you mean `routes`?" },
-  { name: "unknown key with no near match", config: { apps: { web: { ...web, banana: 1 } } }, path: "apps.web", message: "unknown key `banana` (expected one of: command, shell, cwd, env, port, health" },
+  { name: "unknown key with no near match", config: { apps: { web: { ...web, banana: 1 } } }, path: "apps.web", message: "unknown key `banana` (expected one of: command, url, shell, cwd, env, port, health" },
   { name: "a longer form of a key", config: { apps: { web: { ...web, environment: { A: "1" } } } }, path: "apps.web", message: "unknown key `environment` — did you mean `env`?" },
   { name: "a signal without SIG", config: { apps: { web: { ...web, stopSignal: "TERM" } } }, path: "apps.web.stopSignal", message: 'found "TERM" — did you mean "SIGTERM"?' },
   { name: "misspelt health key", config: { apps: { web: { ...web, health: { http: "/h", intervall: "5s" } } } }, path: "apps.web.health", message: "unknown key `intervall` — did you mean `interval`?" },
@@ -97,6 +97,12 @@ const cases: Case[] = [
     code: "ZOO_ERR_CONFIG_DEPENDENCY",
   },
 
+  // apps zoo fronts by url
+  { name: "url with a command", config: { apps: { web: { url: "http://node:9100", command: "x" } } }, path: "apps.web.command", message: "`command` is for an app zoo runs; this app has a `url`, so zoo does not run it" },
+  { name: "url with a port", config: { apps: { web: { url: "http://node:9100", port: 9100 } } }, path: "apps.web.port", message: "`port` is for an app zoo runs" },
+  { name: "url with a path", config: { apps: { web: { url: "http://node:9100/api" } } }, path: "apps.web.url", message: 'expected an address such as "http://node:9100" (http, a host, a port, no path), found "http://node:9100/api"', code: "ZOO_ERR_CONFIG_URL" },
+  { name: "url not http", config: { apps: { web: { url: "https://node:9100" } } }, path: "apps.web.url", message: "expected an address such as", code: "ZOO_ERR_CONFIG_URL" },
+  { name: "url not a URL", config: { apps: { web: { url: "node:9100" } } }, path: "apps.web.url", message: "expected an address such as", code: "ZOO_ERR_CONFIG_URL" },
   // commands
   { name: "unclosed quote in a command", config: { apps: { web: { ...web, command: "sh -c 'echo hi" } } }, path: "apps.web.command", message: `cannot split "sh -c 'echo hi" into words: unclosed single quote` },
   { name: "shell with an array command", config: { apps: { web: { ...web, command: ["a", "b"], shell: true } } }, path: "apps.web.command", message: "expected a string when `shell` is true, found an array" },
@@ -195,9 +201,9 @@ test("the report lists every problem under a header naming the file", () => {
         error.message,
         [
           `invalid config ${FILE} (3 problems):`,
-          "  apps.web: missing required key `command` (expected a string or an array)",
           "  apps.web.port: expected a port from 1 to 65535, found 0",
           "  apps.web: unknown key `comand` — did you mean `command`?",
+          "  apps.web: missing required key `command` (an app zoo runs), or `url` (an app zoo fronts but does not run)",
         ].join("\n"),
       );
       return true;

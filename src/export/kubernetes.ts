@@ -1,0 +1,191 @@
+// `zoo export kubernetes`: per app a Deployment (the image's entrypoint kept, the command in `args`) and a Service;
+// the routes as Gateway API HTTPRoutes; a front zoo Deployment for what HTTPRoutes cannot state.
+import type { Probe } from "../config/types.ts";
+import { chunkRules, planRoutes } from "./gateway.ts";
+import type { YamlDoc } from "./yaml.ts";
+import { formatDuration, FRONT, FRONT_CONFIG_PATH, frontConfig, probeCommand, type ExportPlan, type ServiceApp } from "./plan.ts";
+
+export interface KubernetesSettings {
+  namespace?: string;
+  /** The Gateway the HTTPRoutes attach to. */
+  gateway: string;
+}
+
+export type KubeDoc = YamlDoc;
+
+/** Output files (name → documents), in order: one per app, then the front zoo's, then the routes. */
+export type KubeFiles = Map<string, KubeDoc[]>;
+
+const NAME_LABEL = "app.kubernetes.io/name";
+const PART_OF = { "app.kubernetes.io/part-of": "zoo" };
+
+export function exportKubernetes(plan: ExportPlan, settings: KubernetesSettings): KubeFiles {
+  const files: KubeFiles = new Map();
+  const meta = (name: string) => ({ name, ...(settings.namespace !== undefined && { namespace: settings.namespace }), labels: { [NAME_LABEL]: name, ...PART_OF } });
+
+  for (const serviceApp of plan.apps) {
+    const deployment = appDeployment(plan, serviceApp, meta);
+    files.set(`${serviceApp.service}.yaml`, [deployment, { object: service(meta(serviceApp.service), serviceApp.port) }]);
+  }
+
+  const routes = planRoutes(plan);
+  if (routes.frontRoutes.length > 0) {
+    const configMap = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta(`${FRONT}-config`),
+      data: { "zoo.config.json": JSON.stringify(frontConfig(plan, routes.frontRoutes), null, 2) + "\n" },
+    };
+    files.set(`${FRONT}.yaml`, [
+      { object: configMap, comment: ` The front zoo: serves the routes Gateway API cannot state (${routes.frontRoutes.map((r) => r.prefix).join(", ")}).` },
+      { object: frontDeployment(plan, meta) },
+      { object: service(meta(FRONT), plan.frontPort) },
+    ]);
+  }
+
+  const chunks = chunkRules(routes.rules);
+  files.set(
+    "httproutes.yaml",
+    chunks.map((chunk, i) => ({
+      object: {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: meta(i === 0 ? FRONT : `${FRONT}-${i + 1}`),
+        spec: { parentRefs: [{ name: settings.gateway }], rules: chunk.map((rule) => rule.rule) },
+      },
+      ruleComments: chunk.map((rule) => rule.comment),
+      ...(i === 0 && chunks.length > 1 && { comment: ` ${routes.rules.length} rules, split over ${chunks.length} HTTPRoutes (at most 16 rules each).` }),
+    })),
+  );
+  return files;
+}
+
+type Meta = (name: string) => Record<string, unknown>;
+
+function appDeployment(plan: ExportPlan, serviceApp: ServiceApp, meta: Meta): KubeDoc {
+  const { app, service: name, port } = serviceApp;
+  const notes: string[] = [];
+  const initContainers: Record<string, unknown>[] = [];
+  for (const [dependency, condition] of Object.entries(app.dependsOn)) {
+    const target = plan.byName.get(dependency);
+    if (!target) {
+      notes.push(`dependsOn ${dependency}: not carried over; zoo fronts it by url, it runs elsewhere.`);
+      continue;
+    }
+    const probe = target.app.health;
+    if (condition !== "ready" || probe.kind === "none") {
+      notes.push(`dependsOn ${dependency} (${condition}): not carried over; Kubernetes starts every Deployment at once, and an init container can only wait for an app that answers a probe.`);
+      continue;
+    }
+    if (probe.kind === "exec") notes.push(`dependsOn ${dependency}: its exec probe cannot run from here; the init container waits for its port instead.`);
+    const wait = probeCommand({ ...target, app: { ...target.app, health: probe.kind === "exec" ? { ...probe, kind: "tcp" } : probe } }, target.service)!;
+    initContainers.push({
+      name: `wait-for-${target.service}`.slice(0, 63).replace(/-+$/, ""),
+      image: plan.settings.image,
+      args: [...wait, "--wait", formatDuration(probe.startTimeout)],
+      securityContext: CONTAINER_SECURITY,
+    });
+  }
+  if (app.restart !== "always") notes.push(`restart "${app.restart}": not carried over; a Deployment's pods always restart.`);
+  if (app.stopSignal !== "SIGTERM") notes.push(`stopSignal ${app.stopSignal}: not carried over; Kubernetes sends SIGTERM.`);
+  if (app.lazy || app.idleTimeout !== undefined) notes.push("lazy / idleTimeout: not carried over; the Deployment runs all the time.");
+
+  const container: Record<string, unknown> = {
+    name,
+    image: plan.settings.image,
+    args: app.command,
+    workingDir: serviceApp.workdir,
+    env: Object.entries(serviceApp.environment).map(([envName, value]) => ({ name: envName, value })),
+    ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
+    ...probes(serviceApp),
+    securityContext: CONTAINER_SECURITY,
+  };
+  const podSpec = {
+    securityContext: POD_SECURITY,
+    terminationGracePeriodSeconds: Math.ceil(app.stopTimeout / 1000),
+    ...(initContainers.length > 0 && { initContainers }),
+    containers: [container],
+  };
+  const comment = [` app "${app.name}"${serviceApp.portAssigned ? ` (no port in the config: PORT=${port} here)` : ""}`, ...notes.map((note) => ` ${note}`)].join("\n");
+  return { object: deployment(meta(name), podSpec), comment };
+}
+
+function frontDeployment(plan: ExportPlan, meta: Meta): Record<string, unknown> {
+  const container = {
+    name: FRONT,
+    image: plan.settings.image,
+    args: ["zoo", "start", "--config", FRONT_CONFIG_PATH],
+    ports: [{ name: "http", containerPort: plan.frontPort, protocol: "TCP" }],
+    readinessProbe: { tcpSocket: { port: plan.frontPort }, periodSeconds: 5 },
+    livenessProbe: { exec: { command: ["zoo", "health", "--config", FRONT_CONFIG_PATH] }, periodSeconds: 10, timeoutSeconds: 3 },
+    volumeMounts: [{ name: "config", mountPath: FRONT_CONFIG_PATH.slice(0, FRONT_CONFIG_PATH.lastIndexOf("/")), readOnly: true }],
+    securityContext: CONTAINER_SECURITY,
+  };
+  return deployment(meta(FRONT), {
+    securityContext: POD_SECURITY,
+    terminationGracePeriodSeconds: Math.ceil((plan.config.drainTimeout + 2000) / 1000),
+    containers: [container],
+    volumes: [{ name: "config", configMap: { name: `${FRONT}-config` } }],
+  });
+}
+
+const POD_SECURITY = { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
+const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+
+function deployment(metadata: Record<string, unknown>, podSpec: Record<string, unknown>): Record<string, unknown> {
+  const name = metadata.name as string;
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata,
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { [NAME_LABEL]: name } },
+      template: { metadata: { labels: { [NAME_LABEL]: name, ...PART_OF } }, spec: podSpec },
+    },
+  };
+}
+
+function service(metadata: Record<string, unknown>, port: number): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata,
+    spec: { selector: { [NAME_LABEL]: metadata.name }, ports: [{ name: "http", port, targetPort: port, protocol: "TCP" }] },
+  };
+}
+
+/**
+ * The app's probe as startup, readiness and liveness probes. The startup probe gives it `startTimeout`; readiness
+ * fails at once, as zoo stops routing to an app at its first failed probe; liveness restarts after `failures`.
+ */
+function probes(serviceApp: ServiceApp): Record<string, unknown> {
+  const probe = serviceApp.app.health;
+  if (probe.kind === "none") return {};
+  const handler = probeHandler(serviceApp, probe);
+  const timeoutSeconds = seconds(probe.timeout);
+  const periodSeconds = seconds(probe.interval);
+  return {
+    startupProbe: { ...handler, timeoutSeconds, periodSeconds: 1, failureThreshold: seconds(probe.startTimeout) },
+    readinessProbe: { ...handler, timeoutSeconds, periodSeconds, failureThreshold: 1 },
+    livenessProbe: { ...handler, timeoutSeconds, periodSeconds, failureThreshold: probe.failures },
+  };
+}
+
+/** tcpSocket and httpGet where the kubelet checks the same thing; `zoo probe` for an exact expected status. */
+function probeHandler(serviceApp: ServiceApp, probe: Exclude<Probe, { kind: "none" }>): Record<string, unknown> {
+  switch (probe.kind) {
+    case "tcp":
+      return { tcpSocket: { port: serviceApp.port } };
+    case "http":
+      if (probe.status === undefined) return { httpGet: { path: probe.path, port: serviceApp.port } };
+      return { exec: { command: probeCommand(serviceApp, "127.0.0.1")! } };
+    case "exec":
+      return { exec: { command: probe.command } };
+  }
+}
+
+/** Whole seconds, at least 1 (the API's minimum for probe timings). */
+function seconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
