@@ -3,7 +3,8 @@
 import type { ConfigPath, ConfigProblem } from "../errors.ts";
 import { findCycles } from "../dependencies.ts";
 import { closest } from "./format.ts";
-import { dependencyMap, normalizePrefix } from "./normalize.ts";
+import { parseRouteKey, routeKeyId } from "./hosts.ts";
+import { dependencyMap } from "./normalize.ts";
 import type { ParsedApp, ParsedRoute } from "./schema.ts";
 
 export interface CheckInput {
@@ -25,16 +26,17 @@ function checkRoutes({ appNames, routes }: CheckInput): ConfigProblem[] {
   const seen = new Map<string, string>();
   for (const [prefix, route] of routes) {
     const at: ConfigPath = ["routes", prefix];
-    if (!prefix.startsWith("/")) {
-      problems.push({ code: "ZOO_ERR_CONFIG_ROUTE_PREFIX", path: at, message: `expected a path prefix starting with "/", found ${JSON.stringify(prefix)}` });
+    const key = parseRouteKey(prefix);
+    if (!key.ok) {
+      problems.push({ code: "ZOO_ERR_CONFIG_ROUTE_PREFIX", path: at, message: key.error });
     } else {
-      const normal = normalizePrefix(prefix);
+      const normal = routeKeyId(key);
       const first = seen.get(normal);
       if (first !== undefined) {
         problems.push({
           code: "ZOO_ERR_CONFIG_ROUTE_PREFIX",
           path: at,
-          message: `duplicate prefix: ${JSON.stringify(prefix)} and ${JSON.stringify(first)} are both ${JSON.stringify(normal)} once a trailing "/" is removed`,
+          message: `duplicate prefix: ${JSON.stringify(prefix)} and ${JSON.stringify(first)} are both ${JSON.stringify(normal)} once normalized (no trailing "/", host in lowercase ASCII)`,
         });
       } else {
         seen.set(normal, prefix);
@@ -45,10 +47,19 @@ function checkRoutes({ appNames, routes }: CheckInput): ConfigProblem[] {
     if (app !== undefined && !appNames.includes(app)) {
       problems.push(unknownApp(typeof route === "string" ? at : [...at, "app"], app, appNames, "route to"));
     }
-    if (typeof route === "object" && "redirect" in route) problems.push(...checkUrl([...at, "redirect"], route.redirect));
+    if (typeof route === "object" && "redirect" in route) problems.push(...checkRedirect([...at, "redirect"], route.redirect));
     if (typeof route === "object" && "proxy" in route) problems.push(...checkUrl([...at, "proxy"], route.proxy));
   }
   return problems;
+}
+
+/** A redirect may also go to a path on the same host, never to a protocol-relative "//host" or "/\\host". */
+function checkRedirect(at: ConfigPath, text: string): ConfigProblem[] {
+  if (text.startsWith("/")) {
+    if (!/^\/[/\\]/.test(text)) return [];
+    return [{ code: "ZOO_ERR_CONFIG_URL", path: at, message: `expected a path on this host such as "/new" or an absolute http(s) URL, found ${JSON.stringify(text)} (a browser reads it as another host)` }];
+  }
+  return checkUrl(at, text).map((p) => ({ ...p, message: `${p.message} (or a path on this host, such as "/new")` }));
 }
 
 function checkUrl(at: ConfigPath, text: string): ConfigProblem[] {

@@ -105,7 +105,9 @@ const AppRoute = z.strictObject({
   stripPrefix: z.boolean().default(false).meta({ description: "Remove the prefix before forwarding. Default false." }),
 });
 const RedirectRoute = z.strictObject({
-  redirect: z.string().meta({ description: "Absolute http(s) URL; the rest of the path and the query are appended." }),
+  redirect: z.string().meta({
+    description: 'Absolute http(s) URL, or a path on the same host ("/new"); the rest of the path and the query are appended.',
+  }),
   status: z.union([z.literal(301), z.literal(302), z.literal(307), z.literal(308)]).default(302),
 });
 const ProxyRoute = z.strictObject({
@@ -128,7 +130,9 @@ export const ConfigSchema = z.strictObject({
     .optional()
     .meta({ description: 'A port or "host:port". Default: $PORT when set, else 8000; host 0.0.0.0.' }),
   apps: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected an app name of letters, digits, _ . -"), AppSchema).default({}),
-  routes: z.record(z.string(), RouteSchema).default({}),
+  routes: z.record(z.string(), RouteSchema).default({}).meta({
+    description: 'Keys: a path prefix ("/api"), or a host before it ("api.example.com/", "*.example.com/docs").',
+  }),
   logFormat: z.enum(["text", "json"]).default("text").meta({ description: "Default text." }),
   accessLog: z.boolean().default(true).meta({ description: "One log line per request. Default true." }),
   trustProxy: z.boolean().default(false).meta({
@@ -185,8 +189,11 @@ export type RouteTarget =
   | { kind: "proxy"; target: string; stripPrefix: boolean }
   | { kind: "static"; dir: string };
 
-/** prefix is normalized: starts with "/", no trailing "/" except the root "/". */
-export type Route = { prefix: string } & RouteTarget;
+/**
+ * prefix is normalized: starts with "/", no trailing "/" except the root "/".
+ * host: lowercase ASCII, "api.example.com" or "*.example.com"; absent: every host.
+ */
+export type Route = { prefix: string; host?: string } & RouteTarget;
 
 export interface Config {
   /** Absolute path of the config file, or "<inline>". */

@@ -202,7 +202,7 @@ export class ProxyServer {
 
     const target = normalizeTarget(exchange.url);
     if (target === undefined) return sendPage(res, 400, "malformed request path");
-    const match = this.#table.match(target.path);
+    const match = this.#table.match(target.authority ?? req.headers.host, target.path);
     if (match === undefined) return sendPage(res, 404, `no route for ${target.path}`);
     const route = match.route;
     exchange.route = route;
@@ -220,7 +220,8 @@ export class ProxyServer {
         const tail = target.path.length === route.prefix.length ? "" : match.rest;
         const query = !route.query ? target.query : !target.query ? route.query : `${route.query}&${target.query.slice(1)}`;
         let location = route.base! + tail + query;
-        if (location.startsWith("/")) location = collapseLeadingSlashes(location);
+        // A same-host target ("/new"): never empty, never protocol-relative.
+        if (!/^https?:/i.test(location)) location = collapseLeadingSlashes(location.startsWith("/") ? location : "/" + location);
         res.writeHead(route.status, { location, "content-length": 0 });
         return void res.end();
       }
@@ -388,7 +389,7 @@ export class ProxyServer {
 
     const target = normalizeTarget(exchange.url);
     if (target === undefined) return refuse(400, "malformed request path");
-    const match = this.#table.match(target.path);
+    const match = this.#table.match(target.authority ?? req.headers.host, target.path);
     if (match === undefined) return refuse(404, `no route for ${target.path}`);
     const route = match.route;
     exchange.route = route;
