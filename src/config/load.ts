@@ -9,6 +9,7 @@ import { formatIssues } from "./format.ts";
 import { interpolate } from "./interpolate.ts";
 import { DEFAULT_PORT, parseListen } from "./listen.ts";
 import { normalizeApp, normalizeRoute } from "./normalize.ts";
+import { normalizeTls } from "./tls.ts";
 import { ConfigSyntaxError, loadJson, loadYaml } from "./parse.ts";
 import { AppSchema, ConfigSchema, RouteSchema, type AppConfig, type Config, type ParsedConfig } from "./schema.ts";
 
@@ -136,6 +137,9 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     apps.push(normal.value);
   }
 
+  const tls = parsed.success && parsed.data.tls ? normalizeTls(parsed.data.tls, dir) : undefined;
+  problems.push(...(tls?.problems ?? []));
+
   if (problems.length > 0 || !parsed.success || listen.port === undefined) throw new ConfigError(file, problems);
 
   const config = parsed.data;
@@ -152,6 +156,7 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     readyWait: config.readyWait,
     drainTimeout: config.drainTimeout,
     control: config.control ? path.resolve(dir, config.control) : undefined,
+    tls: tls?.value,
   };
 }
 

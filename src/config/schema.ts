@@ -3,6 +3,7 @@
 import ms from "ms";
 import { z } from "zod";
 import { LISTEN_HINT, parseListen } from "./listen.ts";
+import { tlsSchema, type TlsConfig } from "./tls.ts";
 
 const DURATION_HINT = 'a duration such as "500ms", "5s", "2m" or a number of milliseconds';
 
@@ -146,6 +147,7 @@ export const ConfigSchema = z.strictObject({
   control: z.string().optional().meta({
     description: "Unix socket for `zoo status` and `zoo health`. Default: <tmpdir>/zoo-<listen port>.sock.",
   }),
+  tls: tlsSchema(Duration).optional().meta({ description: "HTTPS and HTTP/2 on a second port, beside the plain listener." }),
 });
 
 export type RawConfig = z.input<typeof ConfigSchema>;
@@ -210,4 +212,6 @@ export interface Config {
   drainTimeout: number;
   /** The configured control socket, absolute; undefined: the default, derived from the bound port (src/admin). */
   control: string | undefined;
+  /** undefined: plain HTTP only. */
+  tls: TlsConfig | undefined;
 }
