@@ -3,6 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { ConfigPath, ConfigProblem } from "../errors.ts";
 import { LISTEN_HINT, parseListen } from "./listen.ts";
+import type { TlsConfig } from "./types.ts";
 
 const Listen = z
   .union([
@@ -41,14 +42,6 @@ export function tlsSchema(duration: z.ZodType<number, number | string>) {
 }
 
 export type ParsedTls = z.output<ReturnType<typeof tlsSchema>>;
-
-export interface TlsConfig {
-  listen: { host: string; port: number };
-  certificates: Array<{ cert: string; key: string }>;
-  acme: { email: string; directory: string; dir: string; ca: string | undefined } | undefined;
-  redirectHttp: boolean;
-  handshakeTimeout: number;
-}
 
 /** Absolute paths and a parsed listen address; problems the schema cannot see. */
 export function normalizeTls(tls: ParsedTls, dir: string): { value: TlsConfig; problems: ConfigProblem[] } {

@@ -3,7 +3,7 @@
 // Paths: the longest prefix on whole segments — `/node` matches `/node`, `/node/` and `/node/x`, never `/nodejs`.
 // When the most specific host has no prefix for the path, the next kind of host is tried.
 import { domainToASCII } from "node:url";
-import type { Route } from "../config/schema.ts";
+import type { Route } from "../config/types.ts";
 
 /** Anything with a normalized prefix ("/" or "/a/b", no trailing slash) and, optionally, a normalized host. */
 export interface Prefixed {

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import tls from "node:tls";
-import type { Config } from "../config/schema.ts";
+import type { Config } from "../config/types.ts";
 import { ConfigError, type ConfigPath, type ConfigProblem } from "../errors.ts";
 
 export interface Certificate {
