@@ -74,3 +74,15 @@ export function setForwardedHeaders(req: IncomingMessage, trustProxy: boolean, s
     if (headers.forwarded !== undefined) delete headers.forwarded;
   }
 }
+
+const PSEUDO_HEADERS = [":method", ":path", ":scheme", ":authority", ":protocol"];
+
+/**
+ * An HTTP/2 request's headers as an HTTP/1.1 app expects them: `Host` from `:authority`, pseudo-headers removed.
+ * (HTTP/2 has no connection-specific headers: Node refuses a request that carries them.)
+ */
+export function http2ToHttp1Headers(headers: IncomingHttpHeaders): void {
+  const authority = headers[":authority"];
+  if (headers.host === undefined && typeof authority === "string") headers.host = authority;
+  for (const name of PSEUDO_HEADERS) if (name in headers) delete headers[name];
+}
