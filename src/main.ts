@@ -7,6 +7,9 @@ import { createLogger, type Logger } from "./log.ts";
 import { Supervisor } from "./supervisor/index.ts";
 import { ProxyServer } from "./proxy/server.ts";
 import { ControlServer, controlSocketPath } from "./admin/server.ts";
+import { AcmeManager, prepareAcmeDir } from "./tls/acme.ts";
+import { loadCertificates } from "./tls/certificates.ts";
+import { CertificateStore } from "./tls/store.ts";
 
 export interface StartOptions {
   configPath?: string;
@@ -20,8 +23,11 @@ const DOCKER_STOP_GRACE_MS = 10_000;
 /** Runs zoo until it is asked to stop or an essential app fails; resolves to the process exit code. */
 export async function start(options: StartOptions = {}): Promise<number> {
   let config: Config;
+  const certificates = new CertificateStore();
   try {
     config = await loadConfig({ configPath: options.configPath, listen: options.listen });
+    if (config.tls) certificates.setFiles(loadCertificates(config));
+    prepareAcmeDir(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(error.message.endsWith("\n") ? error.message : error.message + "\n");
@@ -29,7 +35,7 @@ export async function start(options: StartOptions = {}): Promise<number> {
   }
   const log = createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...config.apps.map((a) => a.name)] });
   warnAboutEnvironment(config, log);
-  return run(config, log);
+  return run(config, log, certificates);
 }
 
 /**
@@ -44,7 +50,7 @@ function keepStreamBuffersShortLived(): void {
   setFlagsFromString("--scavenger-max-new-space-capacity-mb=2");
 }
 
-async function run(config: Config, log: Logger): Promise<number> {
+async function run(config: Config, log: Logger, certificates: CertificateStore): Promise<number> {
   keepStreamBuffersShortLived();
   // Whoever reads zoo's output may go away (EPIPE): lose the output, not zoo and the apps it supervises.
   const ignoreOutputError = () => {};
@@ -61,6 +67,7 @@ async function run(config: Config, log: Logger): Promise<number> {
     },
   });
   const byName = new Map(config.apps.map((app) => [app.name, app]));
+  const acme = config.tls?.acme ? startAcme(config, log, certificates) : undefined;
   const proxy = new ProxyServer({
     routes: config.routes,
     upstreams: supervisor,
@@ -69,6 +76,10 @@ async function run(config: Config, log: Logger): Promise<number> {
     readyWait: config.readyWait,
     trustProxy: config.trustProxy,
     accessLog: config.accessLog,
+    ...(config.tls && {
+      tls: { contextFor: certificates.contextFor, handshakeTimeout: config.tls.handshakeTimeout, redirectHttp: config.tls.redirectHttp },
+    }),
+    ...(acme && { acmeChallenge: (token: string) => acme.challenge(token) }),
   });
   let listening = false;
   let listen = config.listen; // with port 0, the port actually bound once listening
@@ -84,6 +95,7 @@ async function run(config: Config, log: Logger): Promise<number> {
   function shutdown(code: number): Promise<void> {
     stopping ??= (async () => {
       log.zoo("info", "stopping: draining requests, then stopping apps");
+      acme?.stop();
       await proxy.close(config.drainTimeout).catch((error) => log.zoo("warn", `proxy close: ${error.message}`));
       listening = false;
       await supervisor.stop();
@@ -123,6 +135,12 @@ async function run(config: Config, log: Logger): Promise<number> {
     listen = { host, port };
     listening = true;
     log.zoo("info", `listening on http://${host.includes(":") ? `[${host}]` : host}:${port}`);
+    if (config.tls) {
+      const { host: tlsHost } = config.tls.listen;
+      const tlsPort = await proxy.listenTls(tlsHost, config.tls.listen.port);
+      log.zoo("info", `listening on https://${tlsHost.includes(":") ? `[${tlsHost}]` : tlsHost}:${tlsPort} (HTTP/2 and HTTP/1.1)`);
+      acme?.start();
+    }
     const socketPath = controlSocketPath(config.control, port);
     await control.listen(socketPath).catch((error) => log.zoo("warn", `control socket ${socketPath}: ${error.message}; zoo status will not work`));
     await supervisor.start();
@@ -137,6 +155,22 @@ async function run(config: Config, log: Logger): Promise<number> {
   const code = await exited;
   for (const [signal, handler] of handlers) process.off(signal, handler);
   return code;
+}
+
+/** ACME for every exact host in the routes that no certificate file covers. */
+function startAcme(config: Config, log: Logger, certificates: CertificateStore): AcmeManager {
+  const named = [...new Set(config.routes.map((route) => route.host).filter((host) => host !== undefined))];
+  for (const host of named.filter((h) => h.startsWith("*."))) {
+    if (!certificates.coveredByFile(host)) log.zoo("warn", `acme: ${host}: a wildcard needs a DNS-01 challenge, which zoo does not do: give it a certificate file`);
+  }
+  const hosts = named.filter((host) => !host.startsWith("*.") && !certificates.coveredByFile(host));
+  if (hosts.length === 0) log.zoo("warn", "acme: no route names a host without a certificate file: nothing to obtain");
+  return new AcmeManager({
+    acme: config.tls!.acme!,
+    hosts,
+    log: (level, message) => log.zoo(level, message),
+    onCertificate: (host, certificate) => certificates.setAcme(host, certificate),
+  });
 }
 
 function warnAboutEnvironment(config: Config, log: Logger): void {

@@ -75,14 +75,13 @@ export function setForwardedHeaders(req: IncomingMessage, trustProxy: boolean, s
   }
 }
 
-const PSEUDO_HEADERS = [":method", ":path", ":scheme", ":authority", ":protocol"];
-
 /**
- * An HTTP/2 request's headers as an HTTP/1.1 app expects them: `Host` from `:authority`, pseudo-headers removed.
- * (HTTP/2 has no connection-specific headers: Node refuses a request that carries them.)
+ * An HTTP/2 request gets the `Host` an HTTP/1.1 request would carry, from `:authority`, so routing and
+ * X-Forwarded-Host read one header. The pseudo-headers stay: Node's request object reads its method and URL from
+ * them; http-proxy-3 leaves them (and connection-specific headers, which HTTP/2 forbids anyway) out of the request
+ * it sends upstream.
  */
-export function http2ToHttp1Headers(headers: IncomingHttpHeaders): void {
+export function hostFromAuthority(headers: IncomingHttpHeaders): void {
   const authority = headers[":authority"];
   if (headers.host === undefined && typeof authority === "string") headers.host = authority;
-  for (const name of PSEUDO_HEADERS) if (name in headers) delete headers[name];
 }

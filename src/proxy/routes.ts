@@ -81,5 +81,7 @@ export function requestHost(raw: string): string {
   // Plain ASCII names (nearly every request) need no URL parser.
   if (/^[a-z0-9.-]*$/.test(host)) return host;
   if (/^[A-Za-z0-9.-]*$/.test(host)) return host.toLowerCase();
+  // A URL parser would read "evil.test/@x" as "evil.test": anything URL-like is no host.
+  if (/[/\\?#@%\s[\]]/.test(host)) return "";
   return domainToASCII(host);
 }

@@ -7,7 +7,11 @@ import type { Duplex } from "node:stream";
 import { ProxyServer as HttpProxy, type ServerOptions } from "http-proxy-3";
 import type { Route } from "../config/types.ts";
 import type { Logger } from "../log.ts";
-import { removeRequestHopByHop, responseHeaders, setForwardedHeaders } from "./headers.ts";
+import { Http2ServerResponse, type Http2SecureServer, type ServerHttp2Session } from "node:http2";
+import type { TLSSocket } from "node:tls";
+import { answerAcmeChallenge, httpsLocation, redirectToHttps } from "./front.ts";
+import { hostFromAuthority, removeRequestHopByHop, responseHeaders, setForwardedHeaders } from "./headers.ts";
+import { createTlsListener, type TlsListenerOptions } from "./tls-listener.ts";
 import { sendPage, sendSocketPage } from "./pages.ts";
 import { collapseLeadingSlashes, normalizeTarget, type Target } from "./paths.ts";
 import { compileRoutes, type RouteTable } from "./routes.ts";
@@ -24,6 +28,13 @@ export interface ProxyServerOptions {
   readyWait: number;
   trustProxy: boolean;
   accessLog: boolean;
+  /** HTTPS with HTTP/2 on a second listener (listenTls); absent: plain HTTP only. */
+  tls?: Pick<TlsListenerOptions, "contextFor" | "handshakeTimeout"> & {
+    /** Plain requests get a 308 to HTTPS (ACME challenges excepted). */
+    redirectHttp: boolean;
+  };
+  /** ACME HTTP-01: the key authorization for a token, answered on the plain listener. */
+  acmeChallenge?: (token: string) => string | undefined;
 }
 
 /** A route with everything a request needs computed once. */
@@ -74,6 +85,7 @@ const SERVER_TIMEOUTS = { requestTimeout: 0, headersTimeout: 60_000 } satisfies 
 // try again after 10, 20, 40, 80 and 160 ms before answering 502.
 const RETRY_FIRST_DELAY_MS = 10;
 const MAX_RETRIES = 5;
+const TLS_REFUSAL_LOG_MS = 10_000;
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
 
 function noop() {}
@@ -93,6 +105,12 @@ export class ProxyServer {
   /** Per app: the last upstream address and the http-proxy-3 options for it. */
   readonly #appTargets = new Map<string, { host: string; port: number; options: ServerOptions }>();
   readonly #upgraded = new Set<Duplex>();
+  #tlsServer: Http2SecureServer | undefined;
+  #tlsPort = 0;
+  #tlsRefusals = 0;
+  /** Open TLS connections (HTTP/1.1 and HTTP/2), for close(). */
+  readonly #tlsSockets = new Set<TLSSocket>();
+  readonly #sessions = new Set<ServerHttp2Session>();
   readonly #onResponseClose: (this: ServerResponse) => void;
   #closing = false;
 
@@ -115,6 +133,58 @@ export class ProxyServer {
     // Without a listener Node drops a CONNECT without a word; zoo is no forward proxy, and says so.
     this.#server.on("connect", onConnect);
     this.#server.on("clientError", this.#onClientError);
+    if (options.tls) this.#tlsServer = this.#createTlsServer(options.tls);
+  }
+
+  #createTlsServer(tls: NonNullable<ProxyServerOptions["tls"]>): Http2SecureServer {
+    const server = createTlsListener({
+      ...tls,
+      onRequest: this.#onRequest,
+      onUpgrade: (req, socket, head) => (isWebSocketUpgrade(req) ? this.#onUpgrade(req, socket, head) : sendSocketPage(socket, 400, "only WebSocket upgrades are proxied")),
+      onTlsError: this.#onTlsError,
+    });
+    server.on("secureConnection", (socket: TLSSocket) => {
+      this.#tlsSockets.add(socket);
+      socket.once("close", () => this.#tlsSockets.delete(socket));
+    });
+    server.on("session", (session: ServerHttp2Session) => {
+      this.#sessions.add(session);
+      session.once("close", () => this.#sessions.delete(session));
+    });
+    server.on("connection", (socket: Socket) => socket.on("error", noop));
+    return server;
+  }
+
+  /** A refused handshake is logged; under a flood, the first of each 10 s and then how many more there were. */
+  readonly #onTlsError = (error: Error & { code?: string }, servername: string | undefined): void => {
+    // A client that goes away mid-handshake (or right after it, before the server's side is done) is no refusal.
+    if (error.code === "ECONNRESET" || error.code === "EPIPE") return;
+    if (this.#tlsRefusals++ > 0) return;
+    const why =
+      error.code === "ZOO_TLS_UNKNOWN_NAME"
+        ? error.message
+        : error.code === "ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM" || error.code === "ERR_SSL_NO_SHARED_CIPHER"
+          ? "no SNI name (zoo serves no certificate without one)"
+          : (error.code ?? error.message);
+    this.#options.log.zoo("warn", `TLS handshake refused${servername ? ` for ${servername}` : ""}: ${why}`);
+    setTimeout(() => {
+      if (this.#tlsRefusals > 1) this.#options.log.zoo("warn", `${this.#tlsRefusals - 1} more TLS handshakes refused in ${TLS_REFUSAL_LOG_MS / 1000}s`);
+      this.#tlsRefusals = 0;
+    }, TLS_REFUSAL_LOG_MS).unref();
+  };
+
+  /** Starts the HTTPS listener; resolves to the bound port. */
+  listenTls(host: string, port: number): Promise<number> {
+    const server = this.#tlsServer;
+    if (!server) return Promise.reject(new Error("no tls options"));
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host, port }, () => {
+        server.off("error", reject);
+        this.#tlsPort = (server.address() as { port: number }).port;
+        resolve(this.#tlsPort);
+      });
+    });
   }
 
   /** The node:http server underneath, for reading its settings. */
@@ -135,10 +205,19 @@ export class ProxyServer {
   /** Stops accepting, lets in-flight requests finish for up to drainMs, then destroys what is left. */
   async close(drainMs: number): Promise<void> {
     this.#closing = true;
-    const closed = new Promise<void>((resolve) => {
-      if (!this.#server.listening) return resolve();
-      this.#server.close(() => resolve());
+    const tlsClosed = new Promise<void>((resolve) => {
+      if (!this.#tlsServer?.listening) return resolve();
+      this.#tlsServer.close(() => resolve());
     });
+    // HTTP/2 sessions get a GOAWAY and finish their streams; HTTP/1.1 over TLS ends with the drain below.
+    for (const session of this.#sessions) session.close();
+    const closed = Promise.all([
+      tlsClosed,
+      new Promise<void>((resolve) => {
+        if (!this.#server.listening) return resolve();
+        this.#server.close(() => resolve());
+      }),
+    ]);
     // Like Go's Server.Shutdown: keep closing connections as they go idle until all are gone or time is up.
     const deadline = Date.now() + drainMs;
     let done = false;
@@ -148,6 +227,7 @@ export class ProxyServer {
       await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_POLL_MS, Math.max(0, deadline - Date.now()))));
     }
     this.#server.closeAllConnections();
+    for (const socket of this.#tlsSockets) socket.destroy();
     for (const socket of this.#upgraded) socket.destroy();
     await closed;
     this.#agent.destroy();
@@ -198,10 +278,13 @@ export class ProxyServer {
     };
     req[kExchange] = exchange;
     res.on("close", this.#onResponseClose);
-    if (this.#closing) res.setHeader("connection", "close");
+    const http2 = req.httpVersionMajor === 2;
+    if (http2) hostFromAuthority(req.headers);
+    else if (this.#closing) res.setHeader("connection", "close");
 
     const target = normalizeTarget(exchange.url);
     if (target === undefined) return sendPage(res, 400, "malformed request path");
+    if (!(req.socket as TLSSocket).encrypted && this.#answeredByFront(req, res, target)) return;
     const match = this.#table.match(target.authority ?? req.headers.host, target.path);
     if (match === undefined) return sendPage(res, 404, `no route for ${target.path}`);
     const route = match.route;
@@ -229,6 +312,16 @@ export class ProxyServer {
         return serveStatic(req, res, route.dir, match.rest, { path: target.path, query: target.query, label: route.label });
     }
   };
+
+  /** On the plain listener beside HTTPS: ACME challenges, then the optional redirect to HTTPS. */
+  #answeredByFront(req: IncomingMessage, res: ServerResponse, target: Target): boolean {
+    if (answerAcmeChallenge(res, target.path, this.#options.acmeChallenge)) return true;
+    if (!this.#options.tls?.redirectHttp || this.#tlsPort === 0) return false;
+    const location = httpsLocation(req, target, this.#tlsPort);
+    if (location === undefined) return false;
+    redirectToHttps(res, location);
+    return true;
+  }
 
   /** The request as the upstream sees it: its path (prefix stripped or not, query as sent) and its headers. */
   #rewriteForUpstream(req: IncomingMessage, route: Prepared & { stripPrefix: boolean }, rest: string, target: Target, websocket: boolean): void {
@@ -291,7 +384,7 @@ export class ProxyServer {
     const exchange = (req as WithExchange)[kExchange];
     if (exchange?.timer) clearTimeout(exchange.timer);
     const label = exchange?.route?.label ?? "upstream";
-    if (!(target instanceof http.ServerResponse)) return this.#onSocketProxyError(error, target, label, exchange);
+    if (!isResponse(target)) return this.#onSocketProxyError(error, target, label, exchange);
     // The client is gone: nothing to answer (the access log records 499).
     if (target.destroyed || req.socket.destroyed) return;
     // The app sent a whole response, then bytes that are no response (a 204 with a body, say): Node has dropped
@@ -463,6 +556,11 @@ export class ProxyServer {
 
 // ---- Shared per-request handlers (no closures on the hot path) ----
 
+/** A response (HTTP/1.1 or HTTP/2), not the socket of an upgrade. */
+function isResponse(target: ServerResponse | Duplex): target is ServerResponse {
+  return target instanceof http.ServerResponse || target instanceof Http2ServerResponse;
+}
+
 function clientErrorStatus(code: string | undefined): number | undefined {
   if (code === "HPE_HEADER_OVERFLOW") return 431;
   if (code === "HPE_CHUNK_EXTENSIONS_OVERFLOW") return 413;
@@ -523,7 +621,10 @@ function onProxyRes(proxyRes: UpstreamResponse, req: WithExchange, res: ServerRe
   if (exchange) exchange.upstreamResponse = proxyRes;
   if (res.headersSent || res.destroyed) return void proxyRes.destroy();
   try {
-    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection));
+    const headers = responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection);
+    // HTTP/2 has no reason phrase (Node warns when given one).
+    if (req.httpVersionMajor === 2) res.writeHead(proxyRes.statusCode ?? 502, headers);
+    else res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
   } catch {
     // A head Node will not repeat (an odd status line or header): the app's fault, answered as one.
     proxyRes.destroy();

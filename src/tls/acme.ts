@@ -2,11 +2,12 @@
 // routes, HTTP-01 answered by zoo's plain listener (`challenge(token)`), kept in `dir` so a restart reuses them,
 // renewed 30 days before expiry, failed attempts retried with a growing delay. The plain listener serves throughout:
 // nothing here blocks start-up.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import path from "node:path";
 import * as acme from "acme-client";
-import type { TlsConfig } from "../config/types.ts";
+import type { Config, TlsConfig } from "../config/types.ts";
+import { ConfigError } from "../errors.ts";
 import { parseCertificate, type Certificate } from "./certificates.ts";
 
 export const RENEW_BEFORE_MS = 30 * 24 * 3600_000;
@@ -33,6 +34,21 @@ export function renewalDelay(notAfter: number, now = Date.now()): number {
   return Math.max(0, notAfter - RENEW_BEFORE_MS - now);
 }
 
+/** Makes the ACME directory (and checks it is writable) before anything starts; a ConfigError naming it if not. */
+export function prepareAcmeDir(config: Config): void {
+  const dir = config.tls?.acme?.dir;
+  if (dir === undefined) return;
+  try {
+    mkdirSync(path.join(dir, "certificates"), { recursive: true, mode: 0o700 });
+    const probe = path.join(dir, `.zoo-write-test-${process.pid}`);
+    writeFileSync(probe, "");
+    rmSync(probe);
+  } catch (error) {
+    const message = `cannot use ${dir} for ACME account and certificates: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (mount a writable directory there)`;
+    throw new ConfigError(config.file, [{ code: "ZOO_ERR_CONFIG_CERTIFICATE", path: ["tls", "acme", "dir"], message }]);
+  }
+}
+
 export class AcmeManager {
   readonly #options: AcmeOptions;
   /** HTTP-01 token → key authorization, while a challenge is open. */
@@ -44,7 +60,6 @@ export class AcmeManager {
 
   constructor(options: AcmeOptions) {
     this.#options = options;
-    mkdirSync(this.#certDir, { recursive: true, mode: 0o700 });
     if (options.acme.ca) acme.axios.defaults.httpsAgent = new https.Agent({ ca: readFileSync(options.acme.ca) });
   }
 
