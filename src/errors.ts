@@ -21,6 +21,7 @@ export const ERROR_CODES = {
     description: "A TLS certificate or key file cannot be read, the key does not match, or the certificate has expired.",
   },
   ZOO_ERR_CONFIG_DEPENDENCY: { exitCode: 2, description: "An app depends on itself, or dependsOn forms a cycle." },
+  ZOO_ERR_CONFIG_ENV_FILE: { exitCode: 2, description: "An envFile does not exist or cannot be read." },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -19,6 +19,8 @@ export interface StartOptions {
 
 /** Docker's default `docker stop` grace before SIGKILL. */
 const DOCKER_STOP_GRACE_MS = 10_000;
+/** EX_SOFTWARE (sysexits.h): zoo ended because of a bug in itself. */
+export const EXIT_INTERNAL_ERROR = 70;
 
 /** Runs zoo until it is asked to stop or an essential app fails; resolves to the process exit code. */
 export async function start(options: StartOptions = {}): Promise<number> {
@@ -58,6 +60,20 @@ async function run(config: Config, log: Logger, certificates: CertificateStore):
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
   let stopping: Promise<void> | undefined;
+  let internalError = false;
+
+  // zoo's own bugs, wherever they surface (a background path of the supervisor, or anything else that throws or
+  // rejects with nobody to catch it): one policy. The stack is logged, every app is stopped cleanly, exit 70.
+  const onInternalError = () => {
+    internalError = true;
+    void shutdown(EXIT_INTERNAL_ERROR);
+  };
+  const onUncaught = (error: unknown, origin: string) => {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log.zoo("error", `internal error (a bug in zoo), ${origin}: ${detail}`);
+    onInternalError();
+  };
+  const onUnhandledRejection = (reason: unknown) => onUncaught(reason, "unhandledRejection");
 
   const supervisor = new Supervisor(config.apps, {
     log,
@@ -65,6 +81,7 @@ async function run(config: Config, log: Logger, certificates: CertificateStore):
       log.zoo("error", `${app}: essential app failed for good, stopping everything`, { app, exitCode });
       void shutdown(exitCode || 1);
     },
+    onInternalError, // the supervisor has logged the stack
   });
   const byName = new Map(config.apps.map((app) => [app.name, app]));
   const acme = config.tls?.acme ? startAcme(config, log, certificates) : undefined;
@@ -98,10 +115,16 @@ async function run(config: Config, log: Logger, certificates: CertificateStore):
       acme?.stop();
       await proxy.close(config.drainTimeout).catch((error) => log.zoo("warn", `proxy close: ${error.message}`));
       listening = false;
-      await supervisor.stop();
-      await control.close();
-      log.zoo("info", `stopped, exit code ${code}`);
-      resolveExit(code);
+      await supervisor.stop().catch(async (error) => {
+        log.zoo("error", `internal error (a bug in zoo) while stopping the apps: ${error.stack}; killing them`);
+        internalError = true;
+        await supervisor.killAll();
+      });
+      await control.close().catch(() => {});
+      // A bug found on the way out still ends zoo with 70.
+      const exitCode = internalError ? EXIT_INTERNAL_ERROR : code;
+      log.zoo("info", `stopped, exit code ${exitCode}`);
+      resolveExit(exitCode);
     })();
     return stopping;
   }
@@ -128,6 +151,8 @@ async function run(config: Config, log: Logger, certificates: CertificateStore):
     ["SIGHUP", onHangup],
   ];
   for (const [signal, handler] of handlers) process.on(signal, handler);
+  process.on("uncaughtException", onUncaught);
+  process.on("unhandledRejection", onUnhandledRejection);
 
   try {
     const { host } = config.listen;
@@ -154,6 +179,8 @@ async function run(config: Config, log: Logger, certificates: CertificateStore):
 
   const code = await exited;
   for (const [signal, handler] of handlers) process.off(signal, handler);
+  process.off("uncaughtException", onUncaught);
+  process.off("unhandledRejection", onUnhandledRejection);
   return code;
 }
 

@@ -1,4 +1,4 @@
-// A short, human summary of a valid config for `zoo validate`: where zoo listens, the apps, the routes.
+// A short, human summary of a valid config for `zoo validate`: where zoo listens, the env files read, the apps, the routes.
 import path from "node:path";
 import type { AppConfig, Config, Probe, Route } from "./types.ts";
 
@@ -7,6 +7,7 @@ export function summarize(config: Config): string {
   const lines = [
     `${config.file}: valid`,
     `listen ${host.includes(":") ? `[${host}]` : host}:${port}`,
+    ...(config.envFiles.length > 0 ? [`env files ${config.envFiles.map((file) => relative(config.dir, file)).join(", ")}`] : []),
     "",
     ...table(
       ["APP", "COMMAND", "CWD", "PORT", "HEALTH", "DEPENDS ON"],

@@ -40,6 +40,11 @@ export interface AppConfig {
   /** argv; with shell: true, ["/bin/sh", "-c", command]. */
   command: string[];
   cwd: string;
+  /**
+   * The app's variables, resolved: the top-level envFile's, then the app's envFile's, then its `env`, each over
+   * the one before. The process gets them over zoo's own environment, and PORT over them. Two loads of the same
+   * files give equal records, so a changed record means the app's environment changed.
+   */
   env: Record<string, string>;
   /** The app's fixed port; undefined: the supervisor picks a free one for each instance. */
   port: number | undefined;
@@ -87,6 +92,8 @@ export interface Config {
   drainTimeout: number;
   /** The configured control socket, absolute; undefined: the default, derived from the bound port (src/admin). */
   control: string | undefined;
+  /** Every envFile read (top-level and apps'), absolute, in order: what a reload re-reads and --watch watches. */
+  envFiles: string[];
   /** undefined: plain HTTP only. */
   tls: TlsConfig | undefined;
 }

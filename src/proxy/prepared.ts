@@ -1,0 +1,53 @@
+// The route table's entries: each config route with what its requests need computed once, one shape per kind.
+import type { Route } from "../config/types.ts";
+import type { Destination } from "./client.ts";
+
+interface Labelled {
+  prefix: string;
+  /** The route's host ("api.example.com", "*.example.com"); absent: any host. */
+  host?: string;
+  /** "route /node → app node": names the route and what it leads to, in every error page and log line. */
+  label: string;
+}
+
+export type AppRoute = Labelled & { kind: "app"; app: string; stripPrefix: boolean };
+export type OriginRoute = Labelled & { kind: "proxy"; stripPrefix: boolean; destination: Destination };
+export type RedirectRoute = Labelled & {
+  kind: "redirect";
+  status: 301 | 302 | 307 | 308;
+  /** The target without its trailing slashes and its query. */
+  base: string;
+  /** The target's own query: "" or "?…". */
+  query: string;
+};
+export type StaticRoute = Labelled & { kind: "static"; dir: string };
+export type PreparedRoute = AppRoute | OriginRoute | RedirectRoute | StaticRoute;
+
+/** `destinationOf` builds the upstream client's settings for an outside origin. */
+export function prepareRoute(route: Route, destinationOf: (origin: URL) => Destination): PreparedRoute {
+  const { host } = route;
+  // The prefix as the table matches it; labels name the route as the config keys it, host included.
+  const prefix = route.prefix;
+  const key = (host ?? "") + prefix;
+  const scoped = <T extends PreparedRoute>(prepared: T): T => (host === undefined ? prepared : { ...prepared, host });
+  return scoped(prepare(route, prefix, key, destinationOf));
+}
+
+function prepare(route: Route, prefix: string, key: string, destinationOf: (origin: URL) => Destination): PreparedRoute {
+  switch (route.kind) {
+    case "app":
+      return { kind: "app", prefix, label: `route ${key} → app ${route.app}`, app: route.app, stripPrefix: route.stripPrefix };
+    case "redirect": {
+      // The target's own query (if any) goes after the appended path, merged with the request's.
+      const [, target = "", query = ""] = /^([^?#]*)(\?[^#]*)?/.exec(route.to) ?? [];
+      const base = target.replace(/\/+$/, "");
+      return { kind: "redirect", prefix, label: `route ${key} → redirect ${route.to}`, status: route.status, base, query };
+    }
+    case "static":
+      return { kind: "static", prefix, label: `route ${key} → static ${route.dir}`, dir: route.dir };
+    case "proxy": {
+      const origin = new URL(route.target);
+      return { kind: "proxy", prefix, label: `route ${key} → proxy ${origin.origin}`, stripPrefix: route.stripPrefix, destination: destinationOf(origin) };
+    }
+  }
+}
