@@ -146,7 +146,7 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     apps.push(normal.value);
   }
 
-  const tls = parsed.success && parsed.data.tls ? normalizeTls(parsed.data.tls, dir) : undefined;
+  const tls = parsed.success && parsed.data.tls ? normalizeTls(parsed.data.tls, dir, listen.port) : undefined;
   problems.push(...(tls?.problems ?? []));
 
   if (problems.length > 0 || !parsed.success || listen.port === undefined) throw new ConfigError(file, problems);

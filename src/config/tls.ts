@@ -44,10 +44,14 @@ export function tlsSchema(duration: z.ZodType<number, number | string>) {
 export type ParsedTls = z.output<ReturnType<typeof tlsSchema>>;
 
 /** Absolute paths and a parsed listen address; problems the schema cannot see. */
-export function normalizeTls(tls: ParsedTls, dir: string): { value: TlsConfig; problems: ConfigProblem[] } {
+/** `plainPort`: zoo's plain listen port, which the TLS port must differ from. */
+export function normalizeTls(tls: ParsedTls, dir: string, plainPort: number | undefined): { value: TlsConfig; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
   const at: ConfigPath = ["tls"];
   const listen = parseListen(tls.listen);
+  if (listen.ok && listen.port !== 0 && listen.port === plainPort) {
+    problems.push({ code: "ZOO_ERR_CONFIG_PORT_CONFLICT", path: [...at, "listen"], message: `port ${listen.port} is also zoo's plain listen port (HTTPS needs a port of its own, e.g. 443)` });
+  }
   if (tls.certificates.length === 0 && tls.acme === undefined) {
     problems.push({ code: "ZOO_ERR_CONFIG_INVALID", path: at, message: "expected `certificates` or `acme` (HTTPS needs at least one certificate)" });
   }

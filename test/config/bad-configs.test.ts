@@ -83,6 +83,10 @@ const cases: Case[] = [
   { name: "an IDN and its ASCII form", config: { ...good, routes: { "bücher.example/": "web", "xn--bcher-kva.example/": "web" } }, path: 'routes["xn--bcher-kva.example/"]', message: 'both "xn--bcher-kva.example/"', code: "ZOO_ERR_CONFIG_ROUTE_PREFIX" },
   { name: "redirect protocol-relative", config: { ...good, routes: { "/g": { redirect: "//evil.com" } } }, path: 'routes["/g"].redirect', message: 'expected a path on this host such as "/new" or an absolute http(s) URL, found "//evil.com"', code: "ZOO_ERR_CONFIG_URL" },
   { name: "redirect with a backslash", config: { ...good, routes: { "/g": { redirect: "/\\evil.com" } } }, path: 'routes["/g"].redirect', message: "a browser reads it as another host", code: "ZOO_ERR_CONFIG_URL" },
+  { name: "tls without certificates or acme", config: { ...good, tls: { listen: 8443 } }, path: "tls", message: "expected `certificates` or `acme` (HTTPS needs at least one certificate)" },
+  { name: "tls on the plain port", config: { ...good, listen: 8080, tls: { listen: 8080, certificates: [{ cert: "a.pem", key: "a.key" }] } }, path: "tls.listen", message: "port 8080 is also zoo's plain listen port", code: "ZOO_ERR_CONFIG_PORT_CONFLICT" },
+  { name: "misspelt tls key", config: { ...good, tls: { certificates: [{ cert: "a.pem", key: "a.key" }], redirectHTTP: true } }, path: "tls", message: "unknown key `redirectHTTP` — did you mean `redirectHttp`?" },
+  { name: "acme without a directory", config: { ...good, tls: { acme: { email: "a@b.c" } } }, path: "tls.acme", message: "missing required key `directory`" },
   { name: "redirect to a relative URL", config: { ...good, routes: { "/g": { redirect: "google.com" } } }, path: 'routes["/g"].redirect', message: 'expected an absolute http(s) URL such as "https://example.com", found "google.com"', code: "ZOO_ERR_CONFIG_URL" },
   { name: "proxy to a non-http URL", config: { ...good, routes: { "/p": { proxy: "ftp://example.com" } } }, path: 'routes["/p"].proxy', message: 'found "ftp://example.com"', code: "ZOO_ERR_CONFIG_URL" },
 

@@ -88,3 +88,13 @@ test("a missing file, a key of another certificate, an expired certificate and a
   assert.deepEqual(lines, expected);
   assert.match(error.message, /invalid config .*zoo\.config\.json/);
 });
+
+test("ACME timing: renewal 30 days before expiry, retries growing from 5 s to an hour", async () => {
+  const { renewalDelay, retryDelay } = await import("../../src/tls/acme.ts");
+  const day = 24 * 3600_000;
+  const now = Date.parse("2026-01-01T00:00:00Z");
+  assert.equal(renewalDelay(now + 90 * day, now), 60 * day);
+  assert.equal(renewalDelay(now + 30 * day, now), 0);
+  assert.equal(renewalDelay(now + 10 * day, now), 0);
+  assert.deepEqual([1, 2, 3, 4, 10, 20].map(retryDelay), [5000, 10_000, 20_000, 40_000, 2_560_000, 3_600_000]);
+});

@@ -170,3 +170,25 @@ async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> 
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+test("a reload re-reads the certificate files: loadCertificates into the store, the next handshake sees them", async (t) => {
+  const { copyFileSync } = await import("node:fs");
+  const path = await import("node:path");
+  const { buildConfig } = await import("../../src/config/load.ts");
+  const { loadCertificates } = await import("../../src/tls/certificates.ts");
+  const up = await echo(t);
+  const live = { cert: path.join(ca.dir, "live.pem"), key: path.join(ca.dir, "live.key") };
+  copyFileSync(siteA.cert, live.cert);
+  copyFileSync(siteA.key, live.key);
+  const { tlsPort, store } = await startTlsProxy(t, [app("/", "web")], new TestGate({ web: { port: up.port } }), [live]);
+  assert.equal(await handshake(tlsPort, "a.test", ca.ca), "DNS:a.test, DNS:www.a.test");
+  await assert.rejects(handshake(tlsPort, "c.test", ca.ca));
+
+  const renewed = issue(ca, ["a.test", "c.test"]);
+  copyFileSync(renewed.cert, live.cert);
+  copyFileSync(renewed.key, live.key);
+  const config = buildConfig({ tls: { listen: 0, certificates: [live] } }, { file: path.join(ca.dir, "zoo.config.json"), env: {} });
+  store.setFiles(loadCertificates(config));
+  assert.equal(await handshake(tlsPort, "c.test", ca.ca), "DNS:a.test, DNS:c.test");
+  await assert.rejects(handshake(tlsPort, "www.a.test", ca.ca), "the old certificate's names are gone");
+});
