@@ -7,7 +7,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { Supervisor } from "./supervisor/index.ts";
 import { ProxyServer } from "./proxy/server.ts";
 import { ControlServer, controlSocketPath } from "./admin/server.ts";
-import { AcmeManager, prepareAcmeDir } from "./tls/acme.ts";
+import type { AcmeManager } from "./tls/acme.ts";
 import { loadCertificates } from "./tls/certificates.ts";
 import { CertificateStore } from "./tls/store.ts";
 
@@ -26,10 +26,13 @@ export const EXIT_INTERNAL_ERROR = 70;
 export async function start(options: StartOptions = {}): Promise<number> {
   let config: Config;
   const certificates = new CertificateStore();
+  let acmeModule: typeof import("./tls/acme.ts") | undefined;
   try {
     config = await loadConfig({ configPath: options.configPath, listen: options.listen });
     if (config.tls) certificates.setFiles(loadCertificates(config));
-    prepareAcmeDir(config);
+    // acme-client (and axios under it) is loaded only by a zoo that uses ACME: start-up stays quick without it.
+    acmeModule = config.tls?.acme ? await import("./tls/acme.ts") : undefined;
+    acmeModule?.prepareAcmeDir(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(error.message.endsWith("\n") ? error.message : error.message + "\n");
@@ -37,7 +40,8 @@ export async function start(options: StartOptions = {}): Promise<number> {
   }
   const log = createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...config.apps.map((a) => a.name)] });
   warnAboutEnvironment(config, log);
-  return run(config, log, certificates);
+  const acme = acmeModule && startAcme(acmeModule.AcmeManager, config, log, certificates);
+  return run(config, log, certificates, acme);
 }
 
 /**
@@ -52,7 +56,7 @@ function keepStreamBuffersShortLived(): void {
   setFlagsFromString("--scavenger-max-new-space-capacity-mb=2");
 }
 
-async function run(config: Config, log: Logger, certificates: CertificateStore): Promise<number> {
+async function run(config: Config, log: Logger, certificates: CertificateStore, acme: AcmeManager | undefined): Promise<number> {
   keepStreamBuffersShortLived();
   // Whoever reads zoo's output may go away (EPIPE): lose the output, not zoo and the apps it supervises.
   const ignoreOutputError = () => {};
@@ -84,7 +88,6 @@ async function run(config: Config, log: Logger, certificates: CertificateStore):
     onInternalError, // the supervisor has logged the stack
   });
   const byName = new Map(config.apps.map((app) => [app.name, app]));
-  const acme = config.tls?.acme ? startAcme(config, log, certificates) : undefined;
   const proxy = new ProxyServer({
     routes: config.routes,
     upstreams: supervisor,
@@ -185,14 +188,14 @@ async function run(config: Config, log: Logger, certificates: CertificateStore):
 }
 
 /** ACME for every exact host in the routes that no certificate file covers. */
-function startAcme(config: Config, log: Logger, certificates: CertificateStore): AcmeManager {
+function startAcme(Manager: typeof AcmeManager, config: Config, log: Logger, certificates: CertificateStore): AcmeManager {
   const named = [...new Set(config.routes.map((route) => route.host).filter((host) => host !== undefined))];
   for (const host of named.filter((h) => h.startsWith("*."))) {
     if (!certificates.coveredByFile(host)) log.zoo("warn", `acme: ${host}: a wildcard needs a DNS-01 challenge, which zoo does not do: give it a certificate file`);
   }
   const hosts = named.filter((host) => !host.startsWith("*.") && !certificates.coveredByFile(host));
   if (hosts.length === 0) log.zoo("warn", "acme: no route names a host without a certificate file: nothing to obtain");
-  return new AcmeManager({
+  return new Manager({
     acme: config.tls!.acme!,
     hosts,
     log: (level, message) => log.zoo(level, message),

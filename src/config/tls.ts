@@ -56,7 +56,7 @@ export function normalizeTls(tls: ParsedTls, dir: string, plainPort: number | un
     problems.push({ code: "ZOO_ERR_CONFIG_INVALID", path: at, message: "expected `certificates` or `acme` (HTTPS needs at least one certificate)" });
   }
   if (tls.acme && !/^https?:\/\//.test(tls.acme.directory)) {
-    problems.push({ code: "ZOO_ERR_CONFIG_URL", path: [...at, "acme", "directory"], message: `expected an https URL of an ACME directory, found ${JSON.stringify(tls.acme.directory)}` });
+    problems.push({ code: "ZOO_ERR_CONFIG_URL", path: [...at, "acme", "directory"], message: `expected the http(s) URL of an ACME directory, found ${JSON.stringify(tls.acme.directory)}` });
   }
   const value: TlsConfig = {
     listen: listen.ok ? { host: listen.host, port: listen.port } : { host: "0.0.0.0", port: 443 },

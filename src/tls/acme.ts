@@ -55,7 +55,8 @@ export class AcmeManager {
   readonly #tokens = new Map<string, string>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #failures = new Map<string, number>();
-  #client: acme.Client | undefined;
+  /** One account for every host, made once even when several hosts start at the same moment. */
+  #client: Promise<acme.Client> | undefined;
   #stopped = false;
 
   constructor(options: AcmeOptions) {
@@ -137,9 +138,15 @@ export class AcmeManager {
     }
   }
 
-  /** One account for every host: its key is made once and kept in the directory. */
-  async #accountClient(): Promise<acme.Client> {
-    if (this.#client) return this.#client;
+  #accountClient(): Promise<acme.Client> {
+    this.#client ??= this.#newAccountClient();
+    // A failure (an unwritable key file) is tried again on the next attempt.
+    this.#client.catch(() => (this.#client = undefined));
+    return this.#client;
+  }
+
+  /** The account key is made once and kept in the directory. */
+  async #newAccountClient(): Promise<acme.Client> {
     const file = path.join(this.#options.acme.dir, "account.key");
     let accountKey: string;
     try {
@@ -148,8 +155,7 @@ export class AcmeManager {
       accountKey = (await acme.crypto.createPrivateEcdsaKey()).toString();
       writeAtomically(file, accountKey);
     }
-    this.#client = new acme.Client({ directoryUrl: this.#options.acme.directory, accountKey, backoffMin: 500, backoffMax: 10_000 });
-    return this.#client;
+    return new acme.Client({ directoryUrl: this.#options.acme.directory, accountKey, backoffMin: 500, backoffMax: 10_000 });
   }
 
   #readStored(host: string): Certificate | undefined {
