@@ -1,5 +1,7 @@
 # zoo and the seed's Python, Node and Go apps in one image; zoo is the one process the container runs.
 #   docker build -t zoo . && docker run --rm -p 8000:8000 zoo
+# zoo alone, one file to copy into any glibc image (README, "Add zoo to your image"):
+#   docker build --target zoo-bin -t zoo-bin .   then   COPY --from=zoo-bin /zoo /usr/local/bin/zoo
 
 # The Go app is built where Go is; only its binary goes on.
 FROM golang:bookworm AS go-app
@@ -7,41 +9,43 @@ WORKDIR /src
 COPY fixtures/go/go.mod fixtures/go/*.go ./
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/go-app .
 
-# zoo compiled to JavaScript: in the image it runs dist/, not its TypeScript through Node's type stripping,
-# which costs about 30 MB of RSS at idle (docs/performance.md).
-FROM node:24-bookworm-slim AS build
+# zoo as one file: its JavaScript bundled and injected into the official Node 24 binary (scripts/build-binary.ts).
+# binutils: `strip`, which drops Node's debug symbols (18 MB). tini: its static build, shipped beside zoo.
+FROM node:24-bookworm-slim AS binary
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends binutils tini \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json tsconfig.json ./
 # Behind a TLS-intercepting proxy, pass its CA bundle as a build secret:
 #   docker build --secret id=ca-certificates,src=/etc/ssl/certs/ca-certificates.crt -t zoo .
 RUN --mount=type=secret,id=ca-certificates,required=false \
     if [ -f /run/secrets/ca-certificates ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca-certificates; fi \
  && npm ci --ignore-scripts --no-audit --no-fund
+COPY scripts/build-binary.ts ./scripts/
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+RUN node scripts/build-binary.ts --out /out/zoo && /out/zoo --version
 
-# zoo's production dependencies only (the `node` devDependency is not needed: the image's own node is 24).
-FROM node:24-bookworm-slim AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN --mount=type=secret,id=ca-certificates,required=false \
-    if [ -f /run/secrets/ca-certificates ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca-certificates; fi \
- && npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+# Only zoo, and a static tini: `COPY --from=<this image> /zoo /usr/local/bin/zoo` (and `/tini /usr/local/bin/tini`).
+FROM scratch AS zoo-bin
+COPY --from=binary /out/zoo /zoo
+COPY --from=binary /usr/bin/tini-static /tini
 
-FROM node:24-bookworm-slim
+# The seed image: like the seed's python:3-slim with a Node binary and a Go binary copied in, plus zoo.
+FROM debian:bookworm-slim
 # python3-fastapi, python3-uvicorn: the Python app, from Debian (no pip, no PyPI).
-# tini: PID 1 that forwards signals to zoo and reaps orphaned zombies, which Node as PID 1 does not.
+# tini: PID 1 that forwards signals to zoo and reaps orphaned zombies.
 # procps: `ps`, which zoo needs to find an app's descendants that left its process group.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-fastapi python3-uvicorn tini procps \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --uid 10001 --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin zoo \
- && printf '#!/bin/sh\nexec node /app/dist/cli.js "$@"\n' > /usr/local/bin/zoo && chmod 755 /usr/local/bin/zoo
+ && useradd --uid 10001 --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin zoo
+# Node only for the seed's Node app: zoo itself needs none.
+COPY --from=node:24-bookworm-slim /usr/local/bin/node /usr/local/bin/node
+COPY --from=zoo-bin /zoo /usr/local/bin/zoo
 
 WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json zoo.config.json ./
-COPY --from=build /app/dist ./dist
+COPY zoo.config.json ./
 COPY fixtures/python ./fixtures/python
 COPY fixtures/node ./fixtures/node
 COPY fixtures/static ./fixtures/static

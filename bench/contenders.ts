@@ -1,11 +1,15 @@
-// The four things the benchmark puts load through: the upstream itself (direct), zoo, nginx and the
-// seed-style Go proxy. Each is started on a free loopback port and answers /node/info once ready.
+// What the benchmark puts load through: the upstream itself (direct), zoo, nginx and the seed-style Go proxy
+// here; caddy, haproxy and the bare Node floors in peers.ts. Each is started on a free loopback port and answers
+// /node/info once ready.
 import { execa } from "execa";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, httpGet, pollUntil, startProcess, type Running } from "./proc.ts";
+import { descendantsOf, freePort, httpGet, pollUntil, startProcess, type Running } from "./proc.ts";
 
-export type ContenderName = "direct" | "zoo" | "nginx" | "go-proxy";
+export type ContenderName = "direct" | "zoo" | "nginx" | "go-proxy" | "caddy" | "haproxy" | "node-floor" | "undici-floor";
+
+/** Report order. */
+export const CONTENDER_NAMES: ContenderName[] = ["direct", "zoo", "nginx", "go-proxy", "caddy", "haproxy", "node-floor", "undici-floor"];
 
 export interface Contender {
   name: ContenderName;
@@ -13,6 +17,10 @@ export interface Contender {
   origin: string;
   /** The process that does the proxying (absent for direct). */
   process?: Running;
+  /** The processes whose CPU time is the proxy's (default: process); for direct, the upstream's. */
+  cpuPids?: () => number[];
+  /** A bare floor: measured on small GETs, fixed rate and 1 MiB responses only (no upgrades, no long streams). */
+  floor?: boolean;
   stop(): Promise<void>;
 }
 
@@ -35,8 +43,8 @@ export async function waitForUpstreamInfo(
   );
 }
 
-export function direct(upstreamPort: number): Contender {
-  return { name: "direct", origin: `http://127.0.0.1:${upstreamPort}`, stop: async () => {} };
+export function direct(upstreamPort: number, upstreamPid: number): Contender {
+  return { name: "direct", origin: `http://127.0.0.1:${upstreamPort}`, cpuPids: () => [upstreamPid], stop: async () => {} };
 }
 
 /** The upstream started by the bench itself (when zoo is not in the run, so it cannot own it). */
@@ -99,7 +107,9 @@ http {
   });
   const origin = `http://127.0.0.1:${port}`;
   await waitForUpstreamInfo(origin, 10_000, proc.exited);
-  return { name: "nginx", origin, process: proc, stop: async () => void (await proc.stop(5000)) };
+  // The master and its workers (worker_processes auto: one per core).
+  const cpuPids = () => [proc.pid, ...descendantsOf(proc.pid)];
+  return { name: "nginx", origin, process: proc, cpuPids, stop: async () => void (await proc.stop(5000)) };
 }
 
 /** Builds bench/goproxy with the installed Go into tmp (never a committed binary) and starts it. */

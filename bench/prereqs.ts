@@ -6,6 +6,8 @@ const NEEDED = [
   { command: "wrk", pkg: "wrk" },
   { command: "nginx", pkg: "nginx-light" },
   { command: "go", pkg: "golang-go" },
+  { command: "caddy", pkg: "caddy" },
+  { command: "haproxy", pkg: "haproxy" },
   { command: "curl", pkg: "curl" },
 ];
 
@@ -48,6 +50,8 @@ export async function versions(): Promise<Record<string, string>> {
     wrk: await first("wrk", ["--version"]),
     nginx: await first("nginx", ["-v"]),
     go: await first("go", ["version"]),
+    caddy: `caddy ${await first("caddy", ["version"])}`,
+    haproxy: (await first("haproxy", ["-v"])).replace(/ - https?:.*$/, ""),
     curl: await first("curl", ["--version"]),
   };
 }

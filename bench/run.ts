@@ -1,5 +1,5 @@
-// `npm run bench`: zoo against the upstream alone (direct), nginx and a seed-style Go proxy, then zoo's own
-// supervision numbers. Prints a markdown report and writes it to bench/results/. See docs/performance.md.
+// `npm run bench`: zoo against the upstream alone (direct), nginx, a seed-style Go proxy, caddy, haproxy and two
+// bare Node proxies (the floors), then zoo's own supervision numbers. Prints a markdown report and writes it to bench/results/. See docs/performance.md.
 //   node bench/run.ts [--quick] [--install] [--profile] [--compiled] [--no-zoo] [--only small,fixed,1m,stream,ws,supervision,wake,tls]
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync, closeSync, openSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
@@ -19,6 +19,7 @@ import {
   useCompiledZoo,
   type Contender,
 } from "./contenders.ts";
+import { startCaddy, startHaproxy, startNodeFloor } from "./peers.ts";
 import { ensurePrerequisites, versions, wrk2Candidate, zooRevision } from "./prereqs.ts";
 import { freePort, killAllStarted, memoryOf, wallMs, type Running } from "./proc.ts";
 import { summarizeProfile } from "./profile.ts";
@@ -45,13 +46,13 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`Usage: npm run bench -- [options]
 
-  --quick        about 1-2 minutes: 1 round, shorter runs, 256 MiB streams (default: 5 rounds, about 8 minutes)
-  --install      apt-get install missing Debian packages (wrk, nginx-light, golang-go, curl) when root
+  --quick        about 2 minutes: 1 round, shorter runs, 256 MiB streams (default: 5 rounds, under 10 minutes)
+  --install      apt-get install missing Debian packages (wrk, nginx-light, golang-go, caddy, haproxy, curl) when root
   --profile      run the throughput zoo under node --cpu-prof and print its hot spots
   --compiled     measure zoo compiled to JavaScript (tsconfig.build.json, as the image runs it)
-  --no-zoo       measure only the anchors (direct, nginx, go-proxy)
+  --no-zoo       measure only the others (direct, nginx, go-proxy, caddy, haproxy, the Node floors)
   --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, supervision, wake, tls
-  --rounds N     alternating rounds per workload (default 5, quick 1)
+  --rounds N     alternating rounds per workload (default 5, 3 for the 1 GiB streams; quick 1)
   --out DIR      where the report goes (default bench/results)
 
 BENCH_ZOO_CLI=path/to/cli.ts measures another zoo build.`);
@@ -59,7 +60,7 @@ BENCH_ZOO_CLI=path/to/cli.ts measures another zoo build.`);
 }
 
 const settings = { ...(flags.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS) };
-if (flags.rounds) settings.rounds = Math.max(1, Number(flags.rounds));
+if (flags.rounds) settings.rounds = settings.streamRounds = Math.max(1, Number(flags.rounds));
 const only = flags.only ? new Set(flags.only.split(",").map((s) => s.trim())) : undefined;
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
@@ -124,6 +125,7 @@ async function main(): Promise<number> {
   let zooProc: Running | undefined;
   let zooOrigin = "";
   let upstream: Running | undefined;
+  let upstreamPid = 0;
   const cpuProfDir = flags.profile ? join(tmp, "profiles") : undefined;
   if (flags["no-zoo"]) {
     zoo.note = "--no-zoo";
@@ -132,6 +134,7 @@ async function main(): Promise<number> {
       const started = await startThroughputZoo(upstreamPort, cpuProfDir);
       zooProc = started.proc;
       zooOrigin = started.origin;
+      upstreamPid = started.upstreamPid;
       zoo.available = true;
       await sleep(1000); // idle RSS: after boot has settled
       zoo.idleRss = memoryOf(zooProc.pid)?.rss;
@@ -141,14 +144,21 @@ async function main(): Promise<number> {
       keepTmp = true;
     }
   }
-  if (!zoo.available) upstream = await startUpstream(upstreamPort, tmp);
+  if (!zoo.available) {
+    upstream = await startUpstream(upstreamPort, tmp);
+    upstreamPid = upstream.pid;
+  }
 
-  const contenders: Contender[] = [direct(upstreamPort)];
+  const contenders: Contender[] = [direct(upstreamPort, upstreamPid)];
   // zoo is stopped after the others: it owns the upstream they front.
   if (zooProc) contenders.push({ name: "zoo", origin: zooOrigin, process: zooProc, stop: async () => {} });
-  log("building the Go proxy and starting nginx");
+  log("building the Go proxy, starting nginx, caddy, haproxy and the Node floors");
   contenders.push(await startNginx(upstreamPort, tmp));
   contenders.push(await startGoProxy(upstreamPort, tmp));
+  contenders.push(await startCaddy(upstreamPort, tmp));
+  contenders.push(await startHaproxy(upstreamPort, tmp));
+  contenders.push(await startNodeFloor("bare-http", upstreamPort, tmp));
+  contenders.push(await startNodeFloor("bare-undici", upstreamPort, tmp));
 
   const throughput = await runThroughput(contenders, settings, { streamFile, warmupFile, zooPid: zooProc?.pid, only, log });
   if (zooProc) zoo.afterRunRss = memoryOf(zooProc.pid)?.rss;

@@ -136,7 +136,7 @@ function rootRoutes(config: { routes?: Record<string, unknown> }): { prefixes: s
 }
 
 /** App ports written as "${VAR:-default}" get VAR set to a free port, so fixed defaults cannot collide. */
-async function freePortEnv(config: { apps?: Record<string, { port?: unknown }> }): Promise<Record<string, string>> {
+export async function freePortEnv(config: { apps?: Record<string, { port?: unknown }> }): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
   for (const app of Object.values(config.apps ?? {})) {
     const name = typeof app.port === "string" ? /^\$\{(\w+)(:-[^}]*)?\}$/.exec(app.port)?.[1] : undefined;

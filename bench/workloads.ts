@@ -1,10 +1,12 @@
 // The comparative workloads, run in alternating rounds (A B C D A B C D …) over every contender.
 import type { Contender, ContenderName } from "./contenders.ts";
 import { curlDownload, curlUpload, failedRequests, requestsPerSecond, runWrk, runWsEcho, type WrkOptions } from "./load.ts";
-import { memoryOf, resetPeakRss } from "./proc.ts";
+import { cpuMicros, memoryOf, resetPeakRss } from "./proc.ts";
 
 export interface Settings {
   rounds: number;
+  /** Rounds of the 1 GiB streams: each transfer is long enough to be steady, and they dominate the run time. */
+  streamRounds: number;
   warmupSeconds: number;
   smallSeconds: number;
   fixedSeconds: number;
@@ -21,16 +23,19 @@ export interface Settings {
   wakes: number;
 }
 
+// Eight contenders (six in the streaming and WebSocket workloads): runs are short so that the full bench stays
+// under 10 minutes and --quick around 2.
 export const DEFAULT_SETTINGS: Settings = {
   rounds: 5,
-  warmupSeconds: 2,
-  smallSeconds: 5,
-  fixedSeconds: 5,
+  streamRounds: 3,
+  warmupSeconds: 1,
+  smallSeconds: 3,
+  fixedSeconds: 2,
   fixedConnections: 10,
   fixedDelayMs: 10,
-  mibSeconds: 4,
+  mibSeconds: 2,
   streamBytes: 1024 ** 3,
-  wsSeconds: 3,
+  wsSeconds: 2,
   supervisionRounds: 3,
   restartLoadSeconds: 5,
   rootBootRounds: 3,
@@ -39,14 +44,15 @@ export const DEFAULT_SETTINGS: Settings = {
 
 export const QUICK_SETTINGS: Settings = {
   rounds: 1,
+  streamRounds: 1,
   warmupSeconds: 1,
-  smallSeconds: 3,
-  fixedSeconds: 3,
+  smallSeconds: 2,
+  fixedSeconds: 2,
   fixedConnections: 10,
   fixedDelayMs: 10,
-  mibSeconds: 2,
+  mibSeconds: 1,
   streamBytes: 256 * 1024 ** 2,
-  wsSeconds: 2,
+  wsSeconds: 1,
   supervisionRounds: 1,
   restartLoadSeconds: 3,
   rootBootRounds: 1,
@@ -98,28 +104,37 @@ export async function runThroughput(
   const noteFailures = (workload: string, who: ContenderName, failed: number, total: number) => {
     if (failed > 0) failures.push(`${workload}, ${who}: ${failed} of ${total} requests failed`);
   };
-  const rounds = async (title: string, one: (c: Contender) => Promise<string>) => {
-    for (let round = 1; round <= s.rounds; round++) {
-      for (const c of contenders) log(`[${title}] round ${round}/${s.rounds} ${c.name}: ${await one(c)}`);
+  const rounds = async (title: string, one: (c: Contender) => Promise<string>, who = contenders, count = s.rounds) => {
+    for (let round = 1; round <= count; round++) {
+      for (const c of who) log(`[${title}] round ${round}/${count} ${c.name}: ${await one(c)}`);
     }
   };
+  const full = contenders.filter((c) => !c.floor);
 
   log(`[warm-up] ${s.warmupSeconds} s of small GETs per contender`);
   for (const c of contenders) await runWrk({ url: `${c.origin}/node/`, connections: 50, seconds: s.warmupSeconds });
 
-  /** A wrk run whose req/s, p50 and p99 are recorded under `key` (small GETs, fixed rate). */
-  const latencyRun = (key: string, workload: string, options: WrkOptions, digits: number) =>
+  /**
+   * A wrk run whose req/s, p50 and p99 are recorded under `key` (small GETs, fixed rate); with `cpu`, also the CPU
+   * time the proxy's processes used over the run per request (for direct: the upstream's).
+   */
+  const latencyRun = (key: string, workload: string, options: WrkOptions, digits: number, cpu = false) =>
     rounds(workload, async (c) => {
+      const pids = c.cpuPids?.() ?? (c.process ? [c.process.pid] : []);
+      const cpuBefore = cpuMicros(pids);
       const r = await runWrk({ ...options, url: `${c.origin}${options.url}` });
+      const cpuUs = r.requests > 0 && pids.length ? (cpuMicros(pids) - cpuBefore) / r.requests : undefined;
       add(samples, `${key}.rps`, c.name, requestsPerSecond(r));
       add(samples, `${key}.p50`, c.name, ms(r.latency_us.p50));
       add(samples, `${key}.p99`, c.name, ms(r.latency_us.p99));
+      if (cpu && cpuUs !== undefined) add(samples, `${key}.cpu`, c.name, cpuUs);
       noteFailures(workload, c.name, failedRequests(r), r.requests);
-      return `${Math.round(requestsPerSecond(r))} req/s, p50 ${ms(r.latency_us.p50).toFixed(digits)} ms, p99 ${ms(r.latency_us.p99).toFixed(digits)} ms`;
+      const cpuText = cpu && cpuUs !== undefined ? `, ${cpuUs.toFixed(0)} µs CPU/request` : "";
+      return `${Math.round(requestsPerSecond(r))} req/s, p50 ${ms(r.latency_us.p50).toFixed(digits)} ms, p99 ${ms(r.latency_us.p99).toFixed(digits)} ms${cpuText}`;
     });
 
   if (wanted("small")) {
-    await latencyRun("small", "small GET, 50 connections", { url: "/node/", connections: 50, seconds: s.smallSeconds }, 2);
+    await latencyRun("small", "small GET, 50 connections", { url: "/node/", connections: 50, seconds: s.smallSeconds }, 2, true);
   }
 
   if (wanted("fixed")) {
@@ -142,7 +157,7 @@ export async function runThroughput(
   if (wanted("stream")) {
     // The first large transfer into a fresh process is several times slower (cold code, TCP windows).
     log("[warm-up] 256 MiB each way per contender");
-    for (const c of contenders) {
+    for (const c of full) {
       await curlDownload(`${c.origin}/node/stream?bytes=${256 * 1024 ** 2}`);
       await curlUpload(`${c.origin}/node/upload`, options.warmupFile);
     }
@@ -163,7 +178,7 @@ export async function runThroughput(
       else failures.push(`upload, ${c.name}: status ${up.status}, upstream counted ${up.bytes} of ${s.streamBytes} bytes`);
       const rss = downRss && upRss ? `, zoo RSS +${((downRss.peak - downRss.baseline) / 1e6).toFixed(1)} / +${((upRss.peak - upRss.baseline) / 1e6).toFixed(1)} MB` : "";
       return `down ${Math.round(down.bytes / down.seconds / 1e6)} MB/s, up ${Math.round(up.bytes / up.seconds / 1e6)} MB/s${rss}`;
-    });
+    }, full, s.streamRounds);
   }
 
   if (wanted("ws")) {
@@ -172,7 +187,7 @@ export async function runThroughput(
       add(samples, "ws.mps", c.name, r.messages / r.seconds);
       if (r.errors > 0) failures.push(`WebSocket echo, ${c.name}: ${r.errors} socket errors`);
       return `${Math.round(r.messages / r.seconds)} messages/s`;
-    });
+    }, full);
   }
 
   return { samples, failures, zooStreamRss };

@@ -10,11 +10,18 @@ import { ControlServer, controlSocketPath } from "./admin/server.ts";
 import type { AcmeManager } from "./tls/acme.ts";
 import { loadCertificates } from "./tls/certificates.ts";
 import { CertificateStore } from "./tls/store.ts";
+import { controlRoutes } from "./admin/routes.ts";
+import { LogBook, recordingLogger } from "./logs/book.ts";
+import { controlOperations } from "./operations.ts";
+import { Reloader } from "./reload.ts";
+import { FileWatch } from "./watch.ts";
 
 export interface StartOptions {
   configPath?: string;
   listen?: string;
   logFormat?: "text" | "json";
+  /** Reload when the config file or an env file changes. */
+  watch?: boolean;
 }
 
 /** Docker's default `docker stop` grace before SIGKILL. */
@@ -27,8 +34,10 @@ export async function start(options: StartOptions = {}): Promise<number> {
   let config: Config;
   const certificates = new CertificateStore();
   let acmeModule: typeof import("./tls/acme.ts") | undefined;
+  // A reload loads the same file with the same --listen, exactly as at start.
+  const load = () => loadConfig({ configPath: config?.file ?? options.configPath, listen: options.listen });
   try {
-    config = await loadConfig({ configPath: options.configPath, listen: options.listen });
+    config = await load();
     if (config.tls) certificates.setFiles(loadCertificates(config));
     // acme-client (and axios under it) is loaded only by a zoo that uses ACME: start-up stays quick without it.
     acmeModule = config.tls?.acme ? await import("./tls/acme.ts") : undefined;
@@ -38,10 +47,11 @@ export async function start(options: StartOptions = {}): Promise<number> {
     process.stderr.write(error.message.endsWith("\n") ? error.message : error.message + "\n");
     return 2;
   }
-  const log = createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...config.apps.map((a) => a.name)] });
+  const book = new LogBook();
+  const log = recordingLogger(createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...config.apps.map((a) => a.name)] }), book);
   warnAboutEnvironment(config, log);
   const acme = acmeModule && startAcme(acmeModule.AcmeManager, config, log, certificates);
-  return run(config, log, certificates, acme);
+  return run(config, log, { book, load, watch: options.watch ?? false }, { certificates, acme });
 }
 
 /**
@@ -56,7 +66,12 @@ function keepStreamBuffersShortLived(): void {
   setFlagsFromString("--scavenger-max-new-space-capacity-mb=2");
 }
 
-async function run(config: Config, log: Logger, certificates: CertificateStore, acme: AcmeManager | undefined): Promise<number> {
+async function run(
+  config: Config,
+  log: Logger,
+  operate: { book: LogBook; load: () => Promise<Config>; watch: boolean },
+  { certificates, acme }: { certificates: CertificateStore; acme: AcmeManager | undefined },
+): Promise<number> {
   keepStreamBuffersShortLived();
   // Whoever reads zoo's output may go away (EPIPE): lose the output, not zoo and the apps it supervises.
   const ignoreOutputError = () => {};
@@ -86,8 +101,8 @@ async function run(config: Config, log: Logger, certificates: CertificateStore, 
       void shutdown(exitCode || 1);
     },
     onInternalError, // the supervisor has logged the stack
+    drainTimeout: config.drainTimeout,
   });
-  const byName = new Map(config.apps.map((app) => [app.name, app]));
   const proxy = new ProxyServer({
     routes: config.routes,
     upstreams: supervisor,
@@ -101,22 +116,45 @@ async function run(config: Config, log: Logger, certificates: CertificateStore, 
     }),
     ...(acme && { acmeChallenge: (token: string) => acme.challenge(token) }),
   });
+  const reloader = new Reloader(config, operate.load, supervisor.operations, {
+    update(next) {
+      proxy.update(next);
+      // Certificate files are re-read on every reload; a bad one keeps the ones being served, and says why.
+      if (next.tls) {
+        try {
+          certificates.setFiles(loadCertificates(next));
+        } catch (error) {
+          log.zoo("warn", `reload: certificates not reloaded: ${(error as Error).message}`);
+        }
+      }
+      supervisor.operations.drainTimeout = next.drainTimeout;
+      watch?.set([next.file, ...next.envFiles]);
+    },
+  }, log);
+  const reload = (cause: string) => background(reloader.reload(false, cause));
+  const background = (work: Promise<unknown>) => void work.catch((error) => onUncaught(error, "reload"));
+  const watch = operate.watch ? new FileWatch(() => reload("a watched file changed")) : undefined;
+  watch?.set([config.file, ...config.envFiles]);
   let listening = false;
   let listen = config.listen; // with port 0, the port actually bound once listening
-  const control = new ControlServer(() => ({
-    listening,
-    listen,
-    apps: supervisor.snapshot().map((status) => {
-      const { lazy, idleTimeout } = byName.get(status.name)!;
-      return { ...status, lazy, idleTimeout };
+  const control = new ControlServer(
+    () => ({
+      listening,
+      listen,
+      apps: supervisor.snapshot().map((status) => {
+        const app = reloader.config.apps.find((candidate) => candidate.name === status.name);
+        return { ...status, lazy: app?.lazy, idleTimeout: app?.idleTimeout };
+      }),
     }),
-  }));
+    controlRoutes(controlOperations(supervisor, reloader, operate.book)),
+  );
 
   function shutdown(code: number): Promise<void> {
     stopping ??= (async () => {
       log.zoo("info", "stopping: draining requests, then stopping apps");
       acme?.stop();
-      await proxy.close(config.drainTimeout).catch((error) => log.zoo("warn", `proxy close: ${error.message}`));
+      watch?.close();
+      await proxy.close(reloader.config.drainTimeout).catch((error) => log.zoo("warn", `proxy close: ${error.message}`));
       listening = false;
       await supervisor.stop().catch(async (error) => {
         log.zoo("error", `internal error (a bug in zoo) while stopping the apps: ${error.stack}; killing them`);
@@ -145,7 +183,10 @@ async function run(config: Config, log: Logger, certificates: CertificateStore, 
     log.zoo("info", `${signal} received: forwarding to the apps`);
     supervisor.signal(signal);
   };
-  const onHangup = () => log.zoo("info", "SIGHUP received: ignored (reserved for config reload)");
+  const onHangup = () => {
+    log.zoo("info", "SIGHUP received: reloading the config");
+    reload("SIGHUP");
+  };
   const handlers: [NodeJS.Signals, (s: NodeJS.Signals) => void][] = [
     ["SIGTERM", onStopSignal],
     ["SIGINT", onStopSignal],

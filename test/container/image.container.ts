@@ -3,67 +3,20 @@
 // Podman and local stand-ins for the base images come from ../shared/container (see its README).
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { freePort, ROOT } from "../helpers/zoo-process.ts";
+import { freePort } from "../helpers/zoo-process.ts";
 import { checkSeedRoutes, get, waitFor200 } from "../e2e/seed-checks.ts";
+import { assertHealthy, setUpPodman, stopWithinThreeSeconds } from "./podman.ts";
 
-const TOOLS = resolve(process.env.ZOO_CONTAINER_TOOLS ?? resolve(ROOT, "../shared/container"));
 const IMAGE = "localhost/zoo-test:latest";
-const BASE_IMAGES = ["docker.io/library/node:24-bookworm-slim", "docker.io/library/golang:bookworm"];
-
-/** The environment podman-env.sh sets up (private storage and a runtime that works on these hosts). */
-function podmanEnv(): NodeJS.ProcessEnv {
-  const dump = spawnSync("bash", ["-c", '. "$1" >/dev/null && env -0', "_", resolve(TOOLS, "podman-env.sh")], { encoding: "utf8" });
-  if (dump.status !== 0) throw new Error(`podman-env.sh failed: ${dump.stderr}`);
-  return Object.fromEntries(dump.stdout.split("\0").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
-}
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise) => {
-    execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolvePromise({ code, stdout, stderr: error && !stderr ? error.message : stderr });
-    });
-  });
-}
-
-/** Why podman cannot run here at all, or undefined. Anything else missing is set up by the test itself. */
-function whyNoPodman(): string | undefined {
-  if (process.platform !== "linux") return `podman needs Linux (this is ${process.platform})`;
-  if (!existsSync(resolve(TOOLS, "stand-in-images.sh"))) return `no container tools at ${TOOLS} (set ZOO_CONTAINER_TOOLS)`;
-  const hasPodman = spawnSync("sh", ["-c", "command -v podman"]).status === 0;
-  if (!hasPodman && process.getuid?.() !== 0) return "podman is not installed, and installing it needs root (apt-get install podman)";
-  return undefined;
-}
 
 test("the image serves the seed story, restarts a killed app, reaps orphans and stops cleanly", { timeout: 20 * 60_000 }, async (t: TestContext) => {
-  const reason = whyNoPodman();
-  if (reason) {
-    if (process.env.CI) assert.fail(`CI must run the container test: ${reason}`);
-    return t.skip(reason);
-  }
-
-  // Podman and the stand-in base images: made once per machine (a minute or two).
-  const env = { ...process.env, ...podmanEnv() };
-  const hasPodman = () => spawnSync("sh", ["-c", "command -v podman"]).status === 0;
-  const baseImages = async () => (await Promise.all(BASE_IMAGES.map((image) => run("podman", ["image", "exists", image], env)))).every((r) => r.code === 0);
-  if (!hasPodman() || !(await baseImages())) {
-    const setup = await run(resolve(TOOLS, "stand-in-images.sh"), [], env, 15 * 60_000);
-    assert.equal(setup.code, 0, `stand-in-images.sh failed:\n${setup.stdout}${setup.stderr}`);
-  }
-
-  // Behind a TLS-intercepting proxy, npm inside the build needs the machine's CA bundle: a build secret, never a layer.
-  const ca = [process.env.NODE_EXTRA_CA_CERTS, "/etc/ssl/certs/ca-certificates.crt"].find((file) => file && existsSync(file));
-  const secret = ca ? ["--secret", `id=ca-certificates,src=${ca}`] : [];
-  // --format docker keeps the HEALTHCHECK (the OCI format has none).
-  const build = await run("podman", ["build", "--pull=never", "--isolation=chroot", "--format", "docker", ...secret, "-t", IMAGE, ROOT], env, 15 * 60_000);
-  assert.equal(build.code, 0, `podman build failed:\n${build.stdout.slice(-4000)}${build.stderr.slice(-4000)}`);
+  const podmanSetup = await setUpPodman(t);
+  if (!podmanSetup) return;
+  const { podman, build } = podmanSetup;
+  await build(IMAGE);
 
   const name = `zoo-test-${process.pid}`;
   const port = await freePort();
-  const podman = (...args: string[]) => run("podman", args, env);
   t.after(() => podman("rm", "--force", "--time", "0", name));
   const started = await podman("run", "--detach", "--name", name, "--publish", `127.0.0.1:${port}:8000`, IMAGE);
   assert.equal(started.code, 0, started.stderr);
@@ -76,8 +29,13 @@ test("the image serves the seed story, restarts a killed app, reaps orphans and 
     await waitFor200(port, ["/", "/node", "/go"], 60_000);
     await checkSeedRoutes(port);
 
-    const health = await podman("healthcheck", "run", name);
-    assert.equal(health.code, 0, `HEALTHCHECK (zoo health) failed: ${health.stdout}${health.stderr}`);
+    await assertHealthy(podmanSetup, name);
+
+    // zoo in the image is the single executable, not node_modules + dist.
+    const zooFile = await podman("exec", name, "sh", "-c", "head -c 4 /usr/local/bin/zoo | od -An -c && ls /app");
+    assert.match(zooFile.stdout, /177\s+E\s+L\s+F/, `/usr/local/bin/zoo is not an executable file: ${zooFile.stdout}${zooFile.stderr}`);
+    assert.doesNotMatch(zooFile.stdout, /node_modules|dist/, "no node_modules or dist in /app");
+    t.diagnostic(`seed image size: ${(await podman("image", "inspect", "--format", "{{.Size}}", IMAGE)).stdout.trim()} bytes`);
 
     // Kill the Node app inside the container: zoo must restart it.
     const nodeApp = async () => (await podman("exec", name, "pgrep", "-x", "-f", "node main.js")).stdout.trim();
@@ -112,13 +70,7 @@ test("the image serves the seed story, restarts a killed app, reaps orphans and 
     assert.match(table, /^\s*1\s+0\s+\S+\s+tini -- zoo start/m, `PID 1 is tini:\n${table}`);
 
     // docker stop's grace is 10 s; zoo must be done long before.
-    const stopStarted = Date.now();
-    const stopped = await podman("stop", "--time", "10", name);
-    const stopMs = Date.now() - stopStarted;
-    assert.equal(stopped.code, 0, stopped.stderr);
-    const exitCode = (await podman("inspect", name, "--format", "{{.State.ExitCode}}")).stdout.trim();
-    assert.equal(exitCode, "0", await logs());
-    assert.ok(stopMs < 3000, `podman stop took ${stopMs}ms\n${await logs()}`);
+    await stopWithinThreeSeconds(podmanSetup, name, logs);
   } catch (error) {
     (error as Error).message += `\n${await logs()}`;
     throw error;
