@@ -1,6 +1,6 @@
 // `npm run bench`: zoo against the upstream alone (direct), nginx, a seed-style Go proxy, caddy, haproxy and two
 // bare Node proxies (the floors), then zoo's own supervision numbers. Prints a markdown report and writes it to bench/results/. See docs/performance.md.
-//   node bench/run.ts [--quick] [--install] [--profile] [--compiled] [--no-zoo] [--only small,fixed,1m,stream,ws,supervision,wake]
+//   node bench/run.ts [--quick] [--install] [--profile] [--compiled] [--no-zoo] [--only small,fixed,1m,stream,ws,supervision,wake,tls]
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync, closeSync, openSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join, relative } from "node:path";
@@ -26,6 +26,7 @@ import { summarizeProfile } from "./profile.ts";
 import { computeTargets, renderReport, type ReportInput } from "./report.ts";
 import { BENCH_CONFIG, runSupervision, stopZoo, type SupervisionResults } from "./supervision.ts";
 import { measureWake, type WakeResult } from "./wake.ts";
+import { missingTlsTools, runTlsBench } from "./tls.ts";
 import { DEFAULT_SETTINGS, QUICK_SETTINGS, runThroughput } from "./workloads.ts";
 
 const { values: flags } = parseArgs({
@@ -50,7 +51,7 @@ if (flags.help) {
   --profile      run the throughput zoo under node --cpu-prof and print its hot spots
   --compiled     measure zoo compiled to JavaScript (tsconfig.build.json, as the image runs it)
   --no-zoo       measure only the others (direct, nginx, go-proxy, caddy, haproxy, the Node floors)
-  --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, supervision, wake
+  --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, supervision, wake, tls
   --rounds N     alternating rounds per workload (default 5, 3 for the 1 GiB streams; quick 1)
   --out DIR      where the report goes (default bench/results)
 
@@ -178,6 +179,18 @@ async function main(): Promise<number> {
     }
   }
 
+  let tlsSection = "";
+  if (zoo.available && (!only || only.has("tls"))) {
+    const missing = await missingTlsTools();
+    if (missing.length > 0) log(`[tls] skipped: apt-get install ${missing.join(" ")}`);
+    else {
+      tlsSection = await runTlsBench({ tmp, seconds: settings.smallSeconds, log }).then(
+        (result) => result.markdown,
+        (error: Error) => (throughput.failures.push(`tls: ${error.message.split("\n")[0]}`), ""),
+      );
+    }
+  }
+
   machine.load.end = loadavg()[0];
   const input: ReportInput = {
     date,
@@ -192,7 +205,7 @@ async function main(): Promise<number> {
     wake,
   };
   const targets = computeTargets(input);
-  let report = renderReport(input, targets);
+  let report = renderReport(input, targets) + (tlsSection ? `\n${tlsSection}` : "");
   if (cpuProfDir) {
     keepTmp = true;
     const profiles = readdirSync(cpuProfDir).filter((f) => f.endsWith(".cpuprofile"));

@@ -8,6 +8,7 @@ import { loadConfig } from "./config/load.ts";
 import { ConfigSchema } from "./config/schema.ts";
 import type { ExportOptions } from "./export/command.ts";
 import { summarize } from "./config/summary.ts";
+import { loadCertificates } from "./tls/certificates.ts";
 import { ZooError } from "./errors.ts";
 
 const HELP = `zoo: one process for a container. It supervises your apps and fronts them on one port.
@@ -239,9 +240,12 @@ export async function runCli(argv: string[]): Promise<number> {
       case "schema":
         process.stdout.write(JSON.stringify(z.toJSONSchema(ConfigSchema, { io: "input" }), null, 2) + "\n");
         return 0;
-      case "validate":
-        process.stdout.write(summarize(await loadConfig({ configPath, listen })));
+      case "validate": {
+        const config = await loadConfig({ configPath, listen });
+        loadCertificates(config); // a bad certificate or key file fails validation too
+        process.stdout.write(summarize(config));
         return 0;
+      }
       case "status":
         return await (await import("./admin/client.ts")).status({ configPath, listen });
       case "health":

@@ -16,6 +16,10 @@ export const ERROR_CODES = {
     description: "A route prefix does not start with /, or two prefixes are the same after normalisation.",
   },
   ZOO_ERR_CONFIG_URL: { exitCode: 2, description: "A redirect or proxy target is not an absolute http(s) URL." },
+  ZOO_ERR_CONFIG_CERTIFICATE: {
+    exitCode: 2,
+    description: "A TLS certificate or key file cannot be read, the key does not match, or the certificate has expired.",
+  },
   ZOO_ERR_CONFIG_DEPENDENCY: { exitCode: 2, description: "An app depends on itself, or dependsOn forms a cycle." },
   ZOO_ERR_CONFIG_ENV_FILE: { exitCode: 2, description: "An envFile does not exist or cannot be read." },
   ZOO_ERR_EXPORT: {

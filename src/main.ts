@@ -7,6 +7,9 @@ import { createLogger, type Logger } from "./log.ts";
 import { Supervisor } from "./supervisor/index.ts";
 import { ProxyServer } from "./proxy/server.ts";
 import { ControlServer, controlSocketPath } from "./admin/server.ts";
+import type { AcmeManager } from "./tls/acme.ts";
+import { loadCertificates } from "./tls/certificates.ts";
+import { CertificateStore } from "./tls/store.ts";
 import { controlRoutes } from "./admin/routes.ts";
 import { LogBook, recordingLogger } from "./logs/book.ts";
 import { controlOperations } from "./operations.ts";
@@ -29,10 +32,16 @@ export const EXIT_INTERNAL_ERROR = 70;
 /** Runs zoo until it is asked to stop or an essential app fails; resolves to the process exit code. */
 export async function start(options: StartOptions = {}): Promise<number> {
   let config: Config;
+  const certificates = new CertificateStore();
+  let acmeModule: typeof import("./tls/acme.ts") | undefined;
   // A reload loads the same file with the same --listen, exactly as at start.
   const load = () => loadConfig({ configPath: config?.file ?? options.configPath, listen: options.listen });
   try {
     config = await load();
+    if (config.tls) certificates.setFiles(loadCertificates(config));
+    // acme-client (and axios under it) is loaded only by a zoo that uses ACME: start-up stays quick without it.
+    acmeModule = config.tls?.acme ? await import("./tls/acme.ts") : undefined;
+    acmeModule?.prepareAcmeDir(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(error.message.endsWith("\n") ? error.message : error.message + "\n");
@@ -41,7 +50,8 @@ export async function start(options: StartOptions = {}): Promise<number> {
   const book = new LogBook();
   const log = recordingLogger(createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...config.apps.map((a) => a.name)] }), book);
   warnAboutEnvironment(config, log);
-  return run(config, log, { book, load, watch: options.watch ?? false });
+  const acme = acmeModule && startAcme(acmeModule.AcmeManager, config, log, certificates);
+  return run(config, log, { book, load, watch: options.watch ?? false }, { certificates, acme });
 }
 
 /**
@@ -56,7 +66,12 @@ function keepStreamBuffersShortLived(): void {
   setFlagsFromString("--scavenger-max-new-space-capacity-mb=2");
 }
 
-async function run(config: Config, log: Logger, operate: { book: LogBook; load: () => Promise<Config>; watch: boolean }): Promise<number> {
+async function run(
+  config: Config,
+  log: Logger,
+  operate: { book: LogBook; load: () => Promise<Config>; watch: boolean },
+  { certificates, acme }: { certificates: CertificateStore; acme: AcmeManager | undefined },
+): Promise<number> {
   keepStreamBuffersShortLived();
   // Whoever reads zoo's output may go away (EPIPE): lose the output, not zoo and the apps it supervises.
   const ignoreOutputError = () => {};
@@ -96,10 +111,22 @@ async function run(config: Config, log: Logger, operate: { book: LogBook; load: 
     readyWait: config.readyWait,
     trustProxy: config.trustProxy,
     accessLog: config.accessLog,
+    ...(config.tls && {
+      tls: { contextFor: certificates.contextFor, handshakeTimeout: config.tls.handshakeTimeout, redirectHttp: config.tls.redirectHttp },
+    }),
+    ...(acme && { acmeChallenge: (token: string) => acme.challenge(token) }),
   });
   const reloader = new Reloader(config, operate.load, supervisor.operations, {
     update(next) {
       proxy.update(next);
+      // Certificate files are re-read on every reload; a bad one keeps the ones being served, and says why.
+      if (next.tls) {
+        try {
+          certificates.setFiles(loadCertificates(next));
+        } catch (error) {
+          log.zoo("warn", `reload: certificates not reloaded: ${(error as Error).message}`);
+        }
+      }
       supervisor.operations.drainTimeout = next.drainTimeout;
       watch?.set([next.file, ...next.envFiles]);
     },
@@ -125,6 +152,7 @@ async function run(config: Config, log: Logger, operate: { book: LogBook; load: 
   function shutdown(code: number): Promise<void> {
     stopping ??= (async () => {
       log.zoo("info", "stopping: draining requests, then stopping apps");
+      acme?.stop();
       watch?.close();
       await proxy.close(reloader.config.drainTimeout).catch((error) => log.zoo("warn", `proxy close: ${error.message}`));
       listening = false;
@@ -176,6 +204,12 @@ async function run(config: Config, log: Logger, operate: { book: LogBook; load: 
     listen = { host, port };
     listening = true;
     log.zoo("info", `listening on http://${host.includes(":") ? `[${host}]` : host}:${port}`);
+    if (config.tls) {
+      const { host: tlsHost } = config.tls.listen;
+      const tlsPort = await proxy.listenTls(tlsHost, config.tls.listen.port);
+      log.zoo("info", `listening on https://${tlsHost.includes(":") ? `[${tlsHost}]` : tlsHost}:${tlsPort} (HTTP/2 and HTTP/1.1)`);
+      acme?.start();
+    }
     const socketPath = controlSocketPath(config.control, port);
     await control.listen(socketPath).catch((error) => log.zoo("warn", `control socket ${socketPath}: ${error.message}; zoo status will not work`));
     await supervisor.start();
@@ -192,6 +226,22 @@ async function run(config: Config, log: Logger, operate: { book: LogBook; load: 
   process.off("uncaughtException", onUncaught);
   process.off("unhandledRejection", onUnhandledRejection);
   return code;
+}
+
+/** ACME for every exact host in the routes that no certificate file covers. */
+function startAcme(Manager: typeof AcmeManager, config: Config, log: Logger, certificates: CertificateStore): AcmeManager {
+  const named = [...new Set(config.routes.map((route) => route.host).filter((host) => host !== undefined))];
+  for (const host of named.filter((h) => h.startsWith("*."))) {
+    if (!certificates.coveredByFile(host)) log.zoo("warn", `acme: ${host}: a wildcard needs a DNS-01 challenge, which zoo does not do: give it a certificate file`);
+  }
+  const hosts = named.filter((host) => !host.startsWith("*.") && !certificates.coveredByFile(host));
+  if (hosts.length === 0) log.zoo("warn", "acme: no route names a host without a certificate file: nothing to obtain");
+  return new Manager({
+    acme: config.tls!.acme!,
+    hosts,
+    log: (level, message) => log.zoo(level, message),
+    onCertificate: (host, certificate) => certificates.setAcme(host, certificate),
+  });
 }
 
 function warnAboutEnvironment(config: Config, log: Logger): void {

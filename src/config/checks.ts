@@ -4,7 +4,8 @@
 import type { ConfigPath, ConfigProblem } from "../errors.ts";
 import { findCycles } from "../dependencies.ts";
 import { closest } from "./format.ts";
-import { dependencyMap, normalizePrefix } from "./normalize.ts";
+import { parseRouteKey, routeKeyId } from "./hosts.ts";
+import { dependencyMap } from "./normalize.ts";
 import { AppSchema } from "./schema.ts";
 import type { DependencyConditionName } from "./types.ts";
 
@@ -119,16 +120,17 @@ function checkRoutes({ appNames, routes }: CheckInput): ConfigProblem[] {
   const seen = new Map<string, string>();
   for (const route of routes) {
     const at: ConfigPath = ["routes", route.prefix];
-    if (!route.prefix.startsWith("/")) {
-      problems.push({ code: "ZOO_ERR_CONFIG_ROUTE_PREFIX", path: at, message: `expected a path prefix starting with "/", found ${JSON.stringify(route.prefix)}` });
+    const key = parseRouteKey(route.prefix);
+    if (!key.ok) {
+      problems.push({ code: "ZOO_ERR_CONFIG_ROUTE_PREFIX", path: at, message: key.error });
     } else {
-      const normal = normalizePrefix(route.prefix);
+      const normal = routeKeyId(key);
       const first = seen.get(normal);
       if (first !== undefined) {
         problems.push({
           code: "ZOO_ERR_CONFIG_ROUTE_PREFIX",
           path: at,
-          message: `duplicate prefix: ${JSON.stringify(route.prefix)} and ${JSON.stringify(first)} are both ${JSON.stringify(normal)} once a trailing "/" is removed`,
+          message: `duplicate prefix: ${JSON.stringify(route.prefix)} and ${JSON.stringify(first)} are both ${JSON.stringify(normal)} once normalized (no trailing "/", host in lowercase ASCII)`,
         });
       } else {
         seen.set(normal, route.prefix);
@@ -136,10 +138,19 @@ function checkRoutes({ appNames, routes }: CheckInput): ConfigProblem[] {
     }
 
     if (route.app !== undefined && !appNames.includes(route.app.name)) problems.push(unknownApp(route.app.at, route.app.name, appNames, "route to"));
-    if (route.redirect !== undefined) problems.push(...checkUrl([...at, "redirect"], route.redirect));
+    if (route.redirect !== undefined) problems.push(...checkRedirect([...at, "redirect"], route.redirect));
     if (route.proxy !== undefined) problems.push(...checkUrl([...at, "proxy"], route.proxy));
   }
   return problems;
+}
+
+/** A redirect may also go to a path on the same host, never to a protocol-relative "//host" or "/\\host". */
+function checkRedirect(at: ConfigPath, text: string): ConfigProblem[] {
+  if (text.startsWith("/")) {
+    if (!/^\/[/\\]/.test(text)) return [];
+    return [{ code: "ZOO_ERR_CONFIG_URL", path: at, message: `expected a path on this host such as "/new" or an absolute http(s) URL, found ${JSON.stringify(text)} (a browser reads it as another host)` }];
+  }
+  return checkUrl(at, text).map((p) => ({ ...p, message: `${p.message} (or a path on this host, such as "/new")` }));
 }
 
 function checkUrl(at: ConfigPath, text: string): ConfigProblem[] {

@@ -11,6 +11,7 @@ import { formatIssues } from "./format.ts";
 import { interpolate } from "./interpolate.ts";
 import { DEFAULT_PORT, parseListen } from "./listen.ts";
 import { normalizeApp, normalizeRoute } from "./normalize.ts";
+import { normalizeTls } from "./tls.ts";
 import { ConfigSyntaxError, loadJson, loadYaml } from "./parse.ts";
 import { AppSchema, ConfigSchema, type ParsedApp } from "./schema.ts";
 import type { AppConfig, Config } from "./types.ts";
@@ -145,6 +146,9 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     apps.push(normal.value);
   }
 
+  const tls = parsed.success && parsed.data.tls ? normalizeTls(parsed.data.tls, dir, listen.port) : undefined;
+  problems.push(...(tls?.problems ?? []));
+
   if (problems.length > 0 || !parsed.success || listen.port === undefined) {
     const error = new ConfigError(file, problems);
     const control = fieldOf(value, "control");
@@ -167,6 +171,7 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     drainTimeout: config.drainTimeout,
     control: config.control ? path.resolve(dir, config.control) : undefined,
     envFiles: [...new Set([...shared.files, ...[...appFiles.values()].flatMap((files) => files.files)])],
+    tls: tls?.value,
   };
 }
 

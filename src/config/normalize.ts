@@ -2,6 +2,7 @@
 // string env values, explicit probes, dependsOn as a map.
 import path from "node:path";
 import type { ConfigPath, ConfigProblem } from "../errors.ts";
+import { normalizePrefix, parseRouteKey } from "./hosts.ts";
 import type { ParsedApp, ParsedRoute } from "./schema.ts";
 import { PROBE_DEFAULTS, type AppConfig, type DependencyConditionName, type Probe, type Route } from "./types.ts";
 import { splitWords } from "./words.ts";
@@ -77,14 +78,10 @@ export function dependencyMap(dependsOn: ParsedApp["dependsOn"]): Record<string,
   return { ...dependsOn };
 }
 
-/** "/node/" → "/node", "" or "//" → "/". Keys that do not start with "/" are reported by the checks. */
-export function normalizePrefix(prefix: string): string {
-  const trimmed = prefix.replace(/\/+$/, "");
-  return trimmed === "" ? "/" : trimmed;
-}
-
-export function normalizeRoute(prefix: string, value: ParsedRoute, dir: string): Route {
-  const base = { prefix: normalizePrefix(prefix) };
+/** `key` is a route key the checks passed: "/path" or "host/path". */
+export function normalizeRoute(key: string, value: ParsedRoute, dir: string): Route {
+  const parsed = parseRouteKey(key);
+  const base = parsed.ok && parsed.host !== undefined ? { host: parsed.host, prefix: parsed.prefix } : { prefix: normalizePrefix(key) };
   if (typeof value === "string") return { ...base, kind: "app", app: value, stripPrefix: false };
   if ("app" in value) return { ...base, kind: "app", app: value.app, stripPrefix: value.stripPrefix };
   if ("redirect" in value) return { ...base, kind: "redirect", to: value.redirect, status: value.status };

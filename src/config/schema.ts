@@ -4,6 +4,7 @@
 import ms from "ms";
 import { z } from "zod";
 import { LISTEN_HINT, parseListen } from "./listen.ts";
+import { tlsSchema } from "./tls.ts";
 import { DEPENDENCY_CONDITIONS, LOG_FORMATS, PROBE_DEFAULTS, REDIRECT_STATUSES, RESTART_MODES, SIGNALS } from "./types.ts";
 
 const DURATION_HINT = 'a duration such as "500ms", "5s", "2m" or a number of milliseconds';
@@ -119,7 +120,9 @@ const AppRoute = z.strictObject({
   stripPrefix: z.boolean().default(false).meta({ description: "Remove the prefix before forwarding. Default false." }),
 });
 const RedirectRoute = z.strictObject({
-  redirect: z.string().meta({ description: "Absolute http(s) URL; the rest of the path and the query are appended." }),
+  redirect: z.string().meta({
+    description: 'Absolute http(s) URL, or a path on the same host ("/new"); the rest of the path and the query are appended.',
+  }),
   status: z.union(REDIRECT_STATUSES.map((status) => z.literal(status))).default(302),
 });
 const ProxyRoute = z.strictObject({
@@ -142,7 +145,9 @@ export const ConfigSchema = z.strictObject({
     .optional()
     .meta({ description: 'A port or "host:port". Default: $PORT when set, else 8000; host 0.0.0.0.' }),
   apps: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected an app name of letters, digits, _ . -"), AppSchema).default({}),
-  routes: z.record(z.string(), RouteSchema).default({}),
+  routes: z.record(z.string(), RouteSchema).default({}).meta({
+    description: 'Keys: a path prefix ("/api"), or a host before it ("api.example.com/", "*.example.com/docs").',
+  }),
   envFile: EnvFile.optional().meta({
     description: "A .env file or a list of them, relative to the config file: variables for every app (under their own) and for ${VAR} (under zoo's environment).",
   }),
@@ -159,6 +164,7 @@ export const ConfigSchema = z.strictObject({
   control: z.string().optional().meta({
     description: "Unix socket for `zoo status` and `zoo health`. Default: <tmpdir>/zoo-<listen port>.sock.",
   }),
+  tls: tlsSchema(Duration).optional().meta({ description: "HTTPS and HTTP/2 on a second port, beside the plain listener." }),
 });
 
 export type ParsedApp = z.output<typeof AppSchema>;

@@ -68,8 +68,11 @@ export type RouteTarget =
   | { kind: "proxy"; target: string; stripPrefix: boolean }
   | { kind: "static"; dir: string };
 
-/** prefix is normalized: starts with "/", no trailing "/" except the root "/". */
-export type Route = { prefix: string } & RouteTarget;
+/**
+ * prefix is normalized: starts with "/", no trailing "/" except the root "/".
+ * host: lowercase ASCII, "api.example.com" or "*.example.com"; absent: every host.
+ */
+export type Route = { prefix: string; host?: string } & RouteTarget;
 
 export interface Listen {
   host: string;
@@ -93,4 +96,15 @@ export interface Config {
   control: string | undefined;
   /** Every envFile read (top-level and apps'), absolute, in order: what a reload re-reads and --watch watches. */
   envFiles: string[];
+  /** undefined: plain HTTP only. */
+  tls: TlsConfig | undefined;
+}
+
+export interface TlsConfig {
+  listen: Listen;
+  /** Absolute paths. */
+  certificates: Array<{ cert: string; key: string }>;
+  acme: { email: string; directory: string; dir: string; ca: string | undefined } | undefined;
+  redirectHttp: boolean;
+  handshakeTimeout: number;
 }

@@ -11,6 +11,9 @@ import type { RouteTable } from "./routes.ts";
 import { serveStatic } from "./static.ts";
 import type { Upstream, UpstreamPool } from "./upstream.ts";
 
+/** zoo's own answers before routing (ACME challenges, the redirect to HTTPS); true when it answered. */
+export type FrontDoor = (exchange: HttpExchange, target: Target) => boolean;
+
 export interface AdmissionOptions {
   table: RouteTable<PreparedRoute>;
   upstreams: UpstreamPool;
@@ -19,6 +22,7 @@ export interface AdmissionOptions {
   readyWait: number;
   trustProxy: boolean;
   log: Logger;
+  front?: FrontDoor;
 }
 
 export class Admission {
@@ -34,7 +38,8 @@ export class Admission {
   admit(exchange: Exchange): void {
     const target = normalizeTarget(exchange.url);
     if (target === undefined) return refuse(exchange, 400, "malformed request path");
-    const match = this.#options.table.match(target.path);
+    if (!exchange.websocket && this.#options.front?.(exchange, target)) return;
+    const match = this.#options.table.match(target.authority ?? exchange.req.headers.host, target.path);
     if (match === undefined) return refuse(exchange, 404, `no route for ${target.path}`);
     const { route, rest } = match;
     exchange.route = route;
@@ -130,7 +135,8 @@ function redirect(exchange: HttpExchange, route: RedirectRoute, target: Target, 
   const tail = target.path.length === route.prefix.length ? "" : rest;
   const query = !route.query ? target.query : !target.query ? route.query : `${route.query}&${target.query.slice(1)}`;
   let location = route.base + tail + query;
-  if (location.startsWith("/")) location = collapseLeadingSlashes(location);
+  // A same-host target ("/new"): never empty, never protocol-relative ("//evil.com").
+  if (!/^https?:/i.test(location)) location = collapseLeadingSlashes(location.startsWith("/") ? location : "/" + location);
   exchange.markHeaders();
   exchange.res.writeHead(route.status, { location, "content-length": 0, "X-Request-Id": exchange.requestId });
   exchange.res.end();

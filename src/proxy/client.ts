@@ -163,7 +163,10 @@ function onProxyRes(proxyRes: Tagged<IncomingMessage>, req: IncomingMessage, res
   if (res.headersSent || res.destroyed) return void proxyRes.destroy();
   exchange.markHeaders();
   try {
-    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection, exchange.requestId));
+    const headers = responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection, exchange.requestId);
+    // HTTP/2 has no reason phrase (Node warns when given one).
+    if (req.httpVersionMajor === 2) res.writeHead(proxyRes.statusCode ?? 502, headers);
+    else res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
   } catch {
     // A head Node will not repeat (an odd status line or header): the app's fault, answered as one.
     proxyRes.destroy();

@@ -76,3 +76,14 @@ export function setForwardedHeaders(req: IncomingMessage, trustProxy: boolean, s
     if (headers.forwarded !== undefined) delete headers.forwarded;
   }
 }
+
+/**
+ * An HTTP/2 request gets the `Host` an HTTP/1.1 request would carry, from `:authority`, so routing and
+ * X-Forwarded-Host read one header. The pseudo-headers stay: Node's request object reads its method and URL from
+ * them; http-proxy-3 leaves them (and connection-specific headers, which HTTP/2 forbids anyway) out of the request
+ * it sends upstream.
+ */
+export function hostFromAuthority(headers: IncomingHttpHeaders): void {
+  const authority = headers[":authority"];
+  if (headers.host === undefined && typeof authority === "string") headers.host = authority;
+}

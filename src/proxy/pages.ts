@@ -22,12 +22,10 @@ export function sendPage(res: ServerResponse, status: number, detail: string, he
   const { reason, body } = page(status, detail);
   // The reason is passed explicitly: a writeHead that threw (an app's status line with a control character) leaves
   // its statusMessage on the response, and Node would otherwise reuse it and throw again, out of any handler.
-  res.writeHead(status, reason, {
-    "content-type": "text/plain; charset=utf-8",
-    "content-length": Buffer.byteLength(body),
-    "cache-control": "no-store",
-    ...headers,
-  });
+  const head = { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body), "cache-control": "no-store", ...headers };
+  // HTTP/2 has no reason phrase (Node warns when given one).
+  if (res.req.httpVersionMajor === 2) res.writeHead(status, head);
+  else res.writeHead(status, reason, head);
   res.end(res.req.method === "HEAD" ? undefined : body);
 }
 

@@ -4,6 +4,8 @@ import type { Destination } from "./client.ts";
 
 interface Labelled {
   prefix: string;
+  /** The route's host ("api.example.com", "*.example.com"); absent: any host. */
+  host?: string;
   /** "route /node → app node": names the route and what it leads to, in every error page and log line. */
   label: string;
 }
@@ -23,21 +25,29 @@ export type PreparedRoute = AppRoute | OriginRoute | RedirectRoute | StaticRoute
 
 /** `destinationOf` builds the upstream client's settings for an outside origin. */
 export function prepareRoute(route: Route, destinationOf: (origin: URL) => Destination): PreparedRoute {
-  const { prefix } = route;
+  const { host } = route;
+  // The prefix as the table matches it; labels name the route as the config keys it, host included.
+  const prefix = route.prefix;
+  const key = (host ?? "") + prefix;
+  const scoped = <T extends PreparedRoute>(prepared: T): T => (host === undefined ? prepared : { ...prepared, host });
+  return scoped(prepare(route, prefix, key, destinationOf));
+}
+
+function prepare(route: Route, prefix: string, key: string, destinationOf: (origin: URL) => Destination): PreparedRoute {
   switch (route.kind) {
     case "app":
-      return { kind: "app", prefix, label: `route ${prefix} → app ${route.app}`, app: route.app, stripPrefix: route.stripPrefix };
+      return { kind: "app", prefix, label: `route ${key} → app ${route.app}`, app: route.app, stripPrefix: route.stripPrefix };
     case "redirect": {
       // The target's own query (if any) goes after the appended path, merged with the request's.
       const [, target = "", query = ""] = /^([^?#]*)(\?[^#]*)?/.exec(route.to) ?? [];
       const base = target.replace(/\/+$/, "");
-      return { kind: "redirect", prefix, label: `route ${prefix} → redirect ${route.to}`, status: route.status, base, query };
+      return { kind: "redirect", prefix, label: `route ${key} → redirect ${route.to}`, status: route.status, base, query };
     }
     case "static":
-      return { kind: "static", prefix, label: `route ${prefix} → static ${route.dir}`, dir: route.dir };
+      return { kind: "static", prefix, label: `route ${key} → static ${route.dir}`, dir: route.dir };
     case "proxy": {
       const origin = new URL(route.target);
-      return { kind: "proxy", prefix, label: `route ${prefix} → proxy ${origin.origin}`, stripPrefix: route.stripPrefix, destination: destinationOf(origin) };
+      return { kind: "proxy", prefix, label: `route ${key} → proxy ${origin.origin}`, stripPrefix: route.stripPrefix, destination: destinationOf(origin) };
     }
   }
 }

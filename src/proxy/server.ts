@@ -1,20 +1,25 @@
-// zoo's front door: one node:http server whose requests and WebSocket upgrades go through admission.ts to the
-// upstream client (client.ts) or to zoo's own answers; listening and closing with a drain.
+// zoo's front door: one node:http server (and, with tls, an HTTPS + HTTP/2 listener beside it) whose requests and
+// WebSocket upgrades go through admission.ts to the upstream client (client.ts) or to zoo's own answers; listening
+// and closing with a drain.
 import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { Duplex } from "node:stream";
 import type { Route } from "../config/types.ts";
 import type { Logger } from "../log.ts";
-import { Admission } from "./admission.ts";
+import { Admission, type FrontDoor } from "./admission.ts";
 import { UpstreamClient } from "./client.ts";
 import { HttpExchange, type ExchangeContext } from "./exchange.ts";
+import { answerAcmeChallenge, httpsLocation, redirectToHttps } from "./front.ts";
+import { hostFromAuthority } from "./headers.ts";
 import { sendSocketPage } from "./pages.ts";
 import { prepareRoute } from "./prepared.ts";
 import type { ExchangeObserver } from "./record.ts";
 import { requestIdFor } from "./request-id.ts";
 import { compileRoutes } from "./routes.ts";
 import type { UpstreamPool } from "./upstream.ts";
+import { TlsListener, type TlsListenerOptions } from "./tls-listener.ts";
 import { Upgrades } from "./websocket.ts";
 
 export interface ProxyServerOptions {
@@ -29,6 +34,13 @@ export interface ProxyServerOptions {
   accessLog: boolean;
   /** Told of every exchange's start and end (metrics). */
   observer?: ExchangeObserver;
+  /** HTTPS with HTTP/2 on a second listener (listenTls); absent: plain HTTP only. */
+  tls?: Pick<TlsListenerOptions, "contextFor" | "handshakeTimeout"> & {
+    /** Plain requests get a 308 to HTTPS (ACME challenges excepted). */
+    redirectHttp: boolean;
+  };
+  /** ACME HTTP-01: the key authorization for a token, answered on the plain listener. */
+  acmeChallenge?: (token: string) => string | undefined;
 }
 
 /** What a reload may change; a request or upgrade keeps the settings it started with. */
@@ -53,6 +65,7 @@ export class ProxyServer {
   #trustProxy: boolean;
   readonly #upgrades: Upgrades;
   readonly #server: http.Server;
+  readonly #tls: TlsListener | undefined;
   #closing = false;
 
   constructor(options: ProxyServerOptions) {
@@ -70,6 +83,15 @@ export class ProxyServer {
     // Without a listener Node drops a CONNECT without a word; zoo is no forward proxy, and says so.
     this.#server.on("connect", onConnect);
     this.#server.on("clientError", this.#onClientError);
+    if (options.tls) {
+      this.#tls = new TlsListener({
+        ...options.tls,
+        log,
+        onRequest: this.#onRequest,
+        onUpgrade: (req, socket, head) =>
+          isWebSocketUpgrade(req) ? this.#upgrades.onUpgrade(req, socket, head) : sendSocketPage(socket, 400, "only WebSocket upgrades are proxied"),
+      });
+    }
   }
 
   /** From now on, requests and upgrades start with these routes and settings; those in flight keep theirs. */
@@ -83,7 +105,8 @@ export class ProxyServer {
   #admit({ routes, readyWait, trustProxy }: ProxySettings): Admission {
     const client = this.#client;
     const table = compileRoutes(routes.map((route) => prepareRoute(route, (origin) => client.originDestination(origin))));
-    return new Admission({ table, upstreams: this.#options.upstreams, client, readyWait, trustProxy, log: this.#options.log });
+    const front = this.#options.tls || this.#options.acmeChallenge ? this.#frontDoor : undefined;
+    return new Admission({ table, upstreams: this.#options.upstreams, client, readyWait, trustProxy, log: this.#options.log, front });
   }
 
   /** The node:http server underneath, for reading its settings. */
@@ -102,13 +125,22 @@ export class ProxyServer {
     });
   }
 
+  /** Starts the HTTPS listener (tls option); resolves to the bound port. */
+  listenTls(host: string, port: number): Promise<number> {
+    if (!this.#tls) return Promise.reject(new Error("listenTls without the tls option"));
+    return this.#tls.listen(host, port);
+  }
+
   /** Stops accepting, lets in-flight requests finish for up to drainMs, then destroys what is left. */
   async close(drainMs: number): Promise<void> {
     this.#closing = true;
-    const closed = new Promise<void>((resolve) => {
-      if (!this.#server.listening) return resolve();
-      this.#server.close(() => resolve());
-    });
+    const closed = Promise.all([
+      this.#tls?.close(),
+      new Promise<void>((resolve) => {
+        if (!this.#server.listening) return resolve();
+        this.#server.close(() => resolve());
+      }),
+    ]);
     // Like Go's Server.Shutdown: keep closing connections as they go idle until all are gone or time is up.
     const deadline = Date.now() + drainMs;
     let done = false;
@@ -118,15 +150,31 @@ export class ProxyServer {
       await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_POLL_MS, Math.max(0, deadline - Date.now()))));
     }
     this.#server.closeAllConnections();
+    this.#tls?.destroyAll();
     this.#upgrades.destroyAll();
     await closed;
     this.#client.close();
   }
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.httpVersionMajor === 2) hostFromAuthority(req.headers);
+    else if (this.#closing) res.setHeader("connection", "close");
     const exchange = new HttpExchange(req, res, requestIdFor(req.headers, this.#trustProxy), this.#context);
-    if (this.#closing) res.setHeader("connection", "close");
     this.#admission.admit(exchange);
+  };
+
+  /** On the plain listener beside HTTPS: ACME challenges, then the optional redirect to HTTPS. */
+  readonly #frontDoor: FrontDoor = (exchange, target) => {
+    const { req, res } = exchange;
+    if ((req.socket as TLSSocket).encrypted) return false;
+    if (!answerAcmeChallenge(res, target.path, this.#options.acmeChallenge)) {
+      if (!this.#options.tls?.redirectHttp || !this.#tls?.port) return false;
+      const location = httpsLocation(req, target, this.#tls.port);
+      if (location === undefined) return false;
+      redirectToHttps(res, location);
+    }
+    exchange.begin();
+    return true;
   };
 
   /**

@@ -133,6 +133,26 @@ test("routes: five forms, prefixes normalized, static dirs absolute", () => {
   ]);
 });
 
+test("routes with a host: lowercase ASCII host, wildcard kept, same-host redirect", () => {
+  const config = build({
+    apps: { api: { command: "x" }, web: { command: "y" } },
+    routes: {
+      "API.Example.com/": "api",
+      "*.example.com/": "web",
+      "example.com/docs/": { static: "docs" },
+      "bücher.example/": "web",
+      "/old": { redirect: "/new", status: 308 },
+    },
+  });
+  assert.deepEqual(config.routes, [
+    { host: "api.example.com", prefix: "/", kind: "app", app: "api", stripPrefix: false },
+    { host: "*.example.com", prefix: "/", kind: "app", app: "web", stripPrefix: false },
+    { host: "example.com", prefix: "/docs", kind: "static", dir: "/srv/app/docs" },
+    { host: "xn--bcher-kva.example", prefix: "/", kind: "app", app: "web", stripPrefix: false },
+    { prefix: "/old", kind: "redirect", to: "/new", status: 308 },
+  ]);
+});
+
 test("durations: strings with units and plain milliseconds", () => {
   const config = build({
     upstreamTimeout: "500ms",

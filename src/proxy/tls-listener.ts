@@ -1,0 +1,121 @@
+// The HTTPS listener: node:http2 with allowHTTP1, so ALPN offers h2 and http/1.1 on one port, certificates chosen
+// by SNI. Strict SNI: a name no certificate covers, or a handshake without a name, gets no certificate at all
+// (Node cannot send an unrecognized_name alert: the handshake just ends).
+import http2 from "node:http2";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { SecureContext, TLSSocket } from "node:tls";
+import type { Logger } from "../log.ts";
+
+export interface TlsListenerOptions {
+  /** The context for an SNI name, or undefined to refuse the handshake. */
+  contextFor: (servername: string) => SecureContext | undefined;
+  /** A handshake not done within this many milliseconds is dropped. */
+  handshakeTimeout: number;
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  /** HTTP/1.1 upgrades (WebSockets) on the TLS port. */
+  onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  log: Logger;
+}
+
+const REFUSAL_LOG_MS = 10_000;
+
+class UnknownServerName extends Error {
+  readonly code = "ZOO_TLS_UNKNOWN_NAME";
+  constructor(servername: string) {
+    super(`no certificate covers ${JSON.stringify(servername)}`);
+  }
+}
+
+export class TlsListener {
+  readonly #options: TlsListenerOptions;
+  readonly #server: http2.Http2SecureServer;
+  /** Open TLS connections (HTTP/1.1 and HTTP/2) and HTTP/2 sessions, for closing. */
+  readonly #sockets = new Set<TLSSocket>();
+  readonly #sessions = new Set<http2.ServerHttp2Session>();
+  #refusals = 0;
+  port = 0;
+
+  constructor(options: TlsListenerOptions) {
+    this.#options = options;
+    this.#server = http2.createSecureServer(
+      {
+        allowHTTP1: true,
+        // No default certificate: a ClientHello without SNI finds none and the handshake fails (strict SNI).
+        SNICallback(servername, callback) {
+          const context = options.contextFor(servername);
+          if (context) callback(null, context);
+          else callback(new UnknownServerName(servername));
+        },
+        handshakeTimeout: options.handshakeTimeout,
+        // Small responses go out at once (Nagle with delayed ACKs costs ~40 ms a request), as node:http does.
+        noDelay: true,
+        // HTTP/1.1 over TLS: the plain listener's limits (no whole-request limit, headers within 60 s).
+        ...({ requestTimeout: 0, headersTimeout: 60_000 } as object),
+      },
+      options.onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+    );
+    this.#server.on("upgrade", options.onUpgrade);
+    this.#server.on("tlsClientError", this.#onTlsError);
+    this.#server.on("connection", (socket: Socket) => socket.on("error", noop));
+    this.#server.on("secureConnection", (socket: TLSSocket) => {
+      this.#sockets.add(socket);
+      socket.once("close", () => this.#sockets.delete(socket));
+    });
+    this.#server.on("session", (session: http2.ServerHttp2Session) => {
+      this.#sessions.add(session);
+      session.once("close", () => this.#sessions.delete(session));
+    });
+    // A broken frame or a client's reset ends that session or stream only.
+    this.#server.on("sessionError", noop);
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen({ host, port }, () => {
+        this.#server.off("error", reject);
+        this.port = (this.#server.address() as { port: number }).port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  /** Stops accepting; HTTP/2 sessions get a GOAWAY and finish their streams. Resolves once every connection is gone. */
+  close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => {
+      if (!this.#server.listening) return resolve();
+      this.#server.close(() => resolve());
+    });
+    for (const session of this.#sessions) session.close();
+    return closed;
+  }
+
+  /** What is still open after the drain. */
+  destroyAll(): void {
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
+  /** A refused handshake is logged: the first in each 10 s, then how many more there were (a flood stays short). */
+  readonly #onTlsError = (error: Error & { code?: string }, socket: TLSSocket): void => {
+    socket.destroy();
+    // A client that goes away mid-handshake (or right after it, before the server's side is done) is no refusal.
+    if (error.code === "ECONNRESET" || error.code === "EPIPE") return;
+    if (this.#refusals++ > 0) return;
+    const servername = (socket as TLSSocket & { servername?: string | false }).servername || undefined;
+    const why =
+      error.code === "ZOO_TLS_UNKNOWN_NAME"
+        ? error.message
+        : error.code === "ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM" || error.code === "ERR_SSL_NO_SHARED_CIPHER"
+          ? "no SNI name (zoo serves no certificate without one)"
+          : (error.code ?? error.message);
+    this.#options.log.zoo("warn", `TLS handshake refused${servername ? ` for ${servername}` : ""}: ${why}`);
+    setTimeout(() => {
+      if (this.#refusals > 1) this.#options.log.zoo("warn", `${this.#refusals - 1} more TLS handshakes refused in ${REFUSAL_LOG_MS / 1000}s`);
+      this.#refusals = 0;
+    }, REFUSAL_LOG_MS).unref();
+  };
+}
+
+function noop() {}
