@@ -7,6 +7,7 @@ import { ConfigError, type ConfigProblem } from "../errors.ts";
 import { crossCheck, type CheckInput } from "./checks.ts";
 import { formatIssues } from "./format.ts";
 import { interpolate } from "./interpolate.ts";
+import { resolveMetrics } from "./metrics.ts";
 import { DEFAULT_PORT, parseListen } from "./listen.ts";
 import { normalizeApp, normalizeRoute } from "./normalize.ts";
 import { ConfigSyntaxError, loadJson, loadYaml } from "./parse.ts";
@@ -126,6 +127,9 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
   const listen = resolveListen(parsed.success ? parsed.data.listen : validListen(value), options.listen, env);
   problems.push(...listen.problems);
 
+  const metrics = resolveMetrics((value as { metrics?: unknown } | null)?.metrics, listen);
+  problems.push(...metrics.problems);
+
   const input = parsed.success ? checkInputOf(parsed.data, listen.port) : partialCheckInput(value, listen.port);
   problems.push(...crossCheck(input));
 
@@ -152,6 +156,7 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     readyWait: config.readyWait,
     drainTimeout: config.drainTimeout,
     control: config.control ? path.resolve(dir, config.control) : undefined,
+    metrics: metrics.value,
   };
 }
 
