@@ -1,7 +1,7 @@
 // The composition root: config → Supervisor + ProxyServer + control socket, signals, exit code.
 import { setFlagsFromString } from "node:v8";
 import { loadConfig } from "./config/load.ts";
-import type { AppConfig, Config } from "./config/schema.ts";
+import type { AppConfig, Config } from "./config/types.ts";
 import { ConfigError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Supervisor } from "./supervisor/index.ts";

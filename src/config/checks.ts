@@ -1,19 +1,65 @@
-// Checks the schema cannot express, across the whole config. They run on whatever parts parsed,
-// so that a config with a type error still gets its collisions and cycles reported in the same run.
+// Checks the schema cannot express, across the whole config. They read each field on its own, so that an app
+// with a misspelt key or a route with a bad status still has its port, dependencies and target checked: a
+// config with type errors gets its collisions and cycles reported in the same run.
 import type { ConfigPath, ConfigProblem } from "../errors.ts";
 import { findCycles } from "../dependencies.ts";
 import { closest } from "./format.ts";
 import { dependencyMap, normalizePrefix } from "./normalize.ts";
-import type { ParsedApp, ParsedRoute } from "./schema.ts";
+import { AppSchema } from "./schema.ts";
+import type { DependencyConditionName } from "./types.ts";
 
 export interface CheckInput {
   /** zoo's own port, when known and fixed (not 0). */
   listenPort: number | undefined;
   /** Every app named in the file, including ones whose settings failed validation. */
   appNames: string[];
-  /** The apps and routes that passed validation, in file order. */
-  apps: Array<[name: string, app: ParsedApp]>;
-  routes: Array<[prefix: string, route: ParsedRoute]>;
+  /** Each app's fields the checks read, those that are valid, in file order. */
+  apps: CheckedApp[];
+  /** Every route in file order, with whichever target fields are strings. */
+  routes: CheckedRoute[];
+}
+
+interface CheckedApp {
+  name: string;
+  port: number | undefined;
+  dependsOn: Record<string, DependencyConditionName>;
+}
+
+interface CheckedRoute {
+  prefix: string;
+  /** The app it routes to: the shorthand string, or an object's `app`. */
+  app?: { name: string; at: ConfigPath };
+  redirect?: string;
+  proxy?: string;
+}
+
+/** The cross-checks' view of an interpolated config value, valid or not. */
+export function checkInputOf(value: unknown, listenPort: number | undefined): CheckInput {
+  const apps = Object.entries(record(record(value).apps));
+  const routes = Object.entries(record(record(value).routes));
+  return {
+    listenPort: listenPort === 0 ? undefined : listenPort,
+    appNames: apps.map(([name]) => name),
+    apps: apps.map(([name, app]) => {
+      const port = AppSchema.shape.port.safeParse(record(app).port);
+      const dependsOn = AppSchema.shape.dependsOn.safeParse(record(app).dependsOn);
+      return { name, port: port.success ? port.data : undefined, dependsOn: dependsOn.success ? dependencyMap(dependsOn.data) : {} };
+    }),
+    routes: routes.map(([prefix, route]): CheckedRoute => {
+      if (typeof route === "string") return { prefix, app: { name: route, at: ["routes", prefix] } };
+      const { app, redirect, proxy } = record(route);
+      return {
+        prefix,
+        ...(typeof app === "string" && { app: { name: app, at: ["routes", prefix, "app"] } }),
+        ...(typeof redirect === "string" && { redirect }),
+        ...(typeof proxy === "string" && { proxy }),
+      };
+    }),
+  };
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 export function crossCheck(input: CheckInput): ConfigProblem[] {
@@ -23,30 +69,27 @@ export function crossCheck(input: CheckInput): ConfigProblem[] {
 function checkRoutes({ appNames, routes }: CheckInput): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const seen = new Map<string, string>();
-  for (const [prefix, route] of routes) {
-    const at: ConfigPath = ["routes", prefix];
-    if (!prefix.startsWith("/")) {
-      problems.push({ code: "ZOO_ERR_CONFIG_ROUTE_PREFIX", path: at, message: `expected a path prefix starting with "/", found ${JSON.stringify(prefix)}` });
+  for (const route of routes) {
+    const at: ConfigPath = ["routes", route.prefix];
+    if (!route.prefix.startsWith("/")) {
+      problems.push({ code: "ZOO_ERR_CONFIG_ROUTE_PREFIX", path: at, message: `expected a path prefix starting with "/", found ${JSON.stringify(route.prefix)}` });
     } else {
-      const normal = normalizePrefix(prefix);
+      const normal = normalizePrefix(route.prefix);
       const first = seen.get(normal);
       if (first !== undefined) {
         problems.push({
           code: "ZOO_ERR_CONFIG_ROUTE_PREFIX",
           path: at,
-          message: `duplicate prefix: ${JSON.stringify(prefix)} and ${JSON.stringify(first)} are both ${JSON.stringify(normal)} once a trailing "/" is removed`,
+          message: `duplicate prefix: ${JSON.stringify(route.prefix)} and ${JSON.stringify(first)} are both ${JSON.stringify(normal)} once a trailing "/" is removed`,
         });
       } else {
-        seen.set(normal, prefix);
+        seen.set(normal, route.prefix);
       }
     }
 
-    const app = typeof route === "string" ? route : "app" in route ? route.app : undefined;
-    if (app !== undefined && !appNames.includes(app)) {
-      problems.push(unknownApp(typeof route === "string" ? at : [...at, "app"], app, appNames, "route to"));
-    }
-    if (typeof route === "object" && "redirect" in route) problems.push(...checkUrl([...at, "redirect"], route.redirect));
-    if (typeof route === "object" && "proxy" in route) problems.push(...checkUrl([...at, "proxy"], route.proxy));
+    if (route.app !== undefined && !appNames.includes(route.app.name)) problems.push(unknownApp(route.app.at, route.app.name, appNames, "route to"));
+    if (route.redirect !== undefined) problems.push(...checkUrl([...at, "redirect"], route.redirect));
+    if (route.proxy !== undefined) problems.push(...checkUrl([...at, "proxy"], route.proxy));
   }
   return problems;
 }
@@ -65,18 +108,18 @@ function checkUrl(at: ConfigPath, text: string): ConfigProblem[] {
 function checkPorts({ listenPort, apps }: CheckInput): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const owner = new Map<number, string>();
-  for (const [name, app] of apps) {
-    if (app.port === undefined) continue;
+  for (const { name, port } of apps) {
+    if (port === undefined) continue;
     const at: ConfigPath = ["apps", name, "port"];
-    if (app.port === listenPort) {
-      problems.push({ code: "ZOO_ERR_CONFIG_PORT_CONFLICT", path: at, message: `port ${app.port} is zoo's own listen port (choose another, or omit it and zoo picks a free one)` });
+    if (port === listenPort) {
+      problems.push({ code: "ZOO_ERR_CONFIG_PORT_CONFLICT", path: at, message: `port ${port} is zoo's own listen port (choose another, or omit it and zoo picks a free one)` });
       continue;
     }
-    const first = owner.get(app.port);
+    const first = owner.get(port);
     if (first !== undefined) {
-      problems.push({ code: "ZOO_ERR_CONFIG_PORT_CONFLICT", path: at, message: `port ${app.port} is already used by app \`${first}\`` });
+      problems.push({ code: "ZOO_ERR_CONFIG_PORT_CONFLICT", path: at, message: `port ${port} is already used by app \`${first}\`` });
     } else {
-      owner.set(app.port, name);
+      owner.set(port, name);
     }
   }
   return problems;
@@ -85,9 +128,9 @@ function checkPorts({ listenPort, apps }: CheckInput): ConfigProblem[] {
 function checkDependencies({ appNames, apps }: CheckInput): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const graph = new Map<string, string[]>();
-  for (const [name, app] of apps) {
+  for (const { name, dependsOn } of apps) {
     const at: ConfigPath = ["apps", name, "dependsOn"];
-    const deps = Object.keys(dependencyMap(app.dependsOn));
+    const deps = Object.keys(dependsOn);
     for (const dep of deps) {
       if (dep === name) {
         problems.push({ code: "ZOO_ERR_CONFIG_DEPENDENCY", path: at, message: `app \`${name}\` depends on itself` });

@@ -280,7 +280,7 @@ function joinOr(items: string[]): string {
 }
 
 /** A short rendering of a value for "found …": long values are cut. */
-export function describe(value: unknown): string {
+function describe(value: unknown): string {
   if (value === undefined) return "nothing";
   const text = JSON.stringify(value);
   const short = text.length > 40 ? `${text.slice(0, 37)}...` : text;

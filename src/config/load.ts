@@ -4,14 +4,15 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { cosmiconfig } from "cosmiconfig";
 import { ConfigError, type ConfigProblem } from "../errors.ts";
-import { crossCheck, type CheckInput } from "./checks.ts";
+import { checkInputOf, crossCheck } from "./checks.ts";
 import { formatIssues } from "./format.ts";
 import { interpolate } from "./interpolate.ts";
 import { resolveMetrics } from "./metrics.ts";
 import { DEFAULT_PORT, parseListen } from "./listen.ts";
 import { normalizeApp, normalizeRoute } from "./normalize.ts";
 import { ConfigSyntaxError, loadJson, loadYaml } from "./parse.ts";
-import { AppSchema, ConfigSchema, RouteSchema, type AppConfig, type Config, type ParsedConfig } from "./schema.ts";
+import { AppSchema, ConfigSchema, type ParsedApp } from "./schema.ts";
+import type { AppConfig, Config } from "./types.ts";
 
 export interface LoadOptions {
   /** An explicit config file (`--config`); relative to `cwd`. */
@@ -130,11 +131,10 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
   const metrics = resolveMetrics((value as { metrics?: unknown } | null)?.metrics, listen);
   problems.push(...metrics.problems);
 
-  const input = parsed.success ? checkInputOf(parsed.data, listen.port) : partialCheckInput(value, listen.port);
-  problems.push(...crossCheck(input));
+  problems.push(...crossCheck(checkInputOf(value, listen.port)));
 
   const apps: AppConfig[] = [];
-  for (const [name, app] of input.apps) {
+  for (const [name, app] of parsed.success ? Object.entries(parsed.data.apps) : validApps(value)) {
     const normal = normalizeApp(name, app, dir);
     problems.push(...normal.problems);
     apps.push(normal.value);
@@ -183,32 +183,14 @@ function resolveListen(fromFile: string | number | undefined, override: string |
   return { host: "", port: undefined, problems };
 }
 
-function checkInputOf(config: ParsedConfig, listenPort: number | undefined): CheckInput {
-  return {
-    listenPort: listenPort === 0 ? undefined : listenPort,
-    appNames: Object.keys(config.apps),
-    apps: Object.entries(config.apps),
-    routes: Object.entries(config.routes),
-  };
-}
-
-/** The parts of an invalid config that do validate, so the cross-checks can still run on them. */
-function partialCheckInput(value: unknown, listenPort: number | undefined): CheckInput {
-  const record = (x: unknown): Record<string, unknown> => (x !== null && typeof x === "object" && !Array.isArray(x) ? (x as Record<string, unknown>) : {});
-  const apps = Object.entries(record(record(value).apps));
-  const routes = Object.entries(record(record(value).routes));
-  return {
-    listenPort: listenPort === 0 ? undefined : listenPort,
-    appNames: apps.map(([name]) => name),
-    apps: apps.flatMap(([name, app]): CheckInput["apps"] => {
-      const result = AppSchema.safeParse(app);
-      return result.success ? [[name, result.data]] : [];
-    }),
-    routes: routes.flatMap(([prefix, route]): CheckInput["routes"] => {
-      const result = RouteSchema.safeParse(route);
-      return result.success ? [[prefix, result.data]] : [];
-    }),
-  };
+/** The apps of an invalid config that do validate, so that their commands are still checked. */
+function validApps(value: unknown): Array<[name: string, app: ParsedApp]> {
+  const apps = (value as { apps?: unknown } | null)?.apps;
+  if (apps === null || typeof apps !== "object" || Array.isArray(apps)) return [];
+  return Object.entries(apps).flatMap(([name, app]): Array<[string, ParsedApp]> => {
+    const result = AppSchema.safeParse(app);
+    return result.success ? [[name, result.data]] : [];
+  });
 }
 
 /** The file's `listen` when the rest of the config is invalid; NaN when it is itself invalid (already reported). */

@@ -2,7 +2,8 @@
 // collides with zoo's public listener is a config error, not an EADDRINUSE at start.
 import type { ConfigProblem } from "../errors.ts";
 import { parseListen } from "./listen.ts";
-import { MetricsSchema, type Config } from "./schema.ts";
+import { MetricsSchema } from "./schema.ts";
+import type { Config } from "./types.ts";
 
 type Address = { host: string; port: number };
 

@@ -2,12 +2,11 @@
 // string env values, explicit probes, dependsOn as a map.
 import path from "node:path";
 import type { ConfigPath, ConfigProblem } from "../errors.ts";
-import type { AppConfig, DependencyConditionName, ParsedApp, ParsedRoute, Probe, Route } from "./schema.ts";
+import type { ParsedApp, ParsedRoute } from "./schema.ts";
+import { PROBE_DEFAULTS, type AppConfig, type DependencyConditionName, type Probe, type Route } from "./types.ts";
 import { splitWords } from "./words.ts";
 
 export type Normalized<T> = { value: T; problems: ConfigProblem[] };
-
-const PROBE_DEFAULTS = { timeout: 1000, interval: 5000, startTimeout: 60_000, failures: 3 };
 
 export function normalizeApp(name: string, app: ParsedApp, dir: string): Normalized<AppConfig> {
   const problems: ConfigProblem[] = [];

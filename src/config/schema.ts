@@ -1,12 +1,14 @@
-// The config contract: one zod schema is the single source of truth.
-// Types are inferred from it, zoo.schema.json is generated from it, the README reference follows it.
+// The config contract: one zod schema is the single source of truth for what a file may say.
+// zoo.schema.json is generated from it, the README reference follows it. The normalized shapes the rest of
+// zoo reads, with the value lists and probe defaults this schema uses, are in types.ts (zod-free).
 import ms from "ms";
 import { z } from "zod";
 import { LISTEN_HINT, parseListen } from "./listen.ts";
+import { DEPENDENCY_CONDITIONS, LOG_FORMATS, PROBE_DEFAULTS, REDIRECT_STATUSES, RESTART_MODES, SIGNALS } from "./types.ts";
 
 const DURATION_HINT = 'a duration such as "500ms", "5s", "2m" or a number of milliseconds';
 
-export const Duration = z
+const Duration = z
   .union([z.number().int().nonnegative(), z.string()])
   .transform((value, ctx) => {
     if (typeof value === "number") return value;
@@ -21,12 +23,12 @@ export const Duration = z
 
 /** A TCP port; a numeric string is accepted so that "${PORT}" interpolation works. */
 const PORT_RANGE = "expected a port from 1 to 65535";
-export const Port = z
+const Port = z
   .union([z.number().int().min(1, PORT_RANGE).max(65535, PORT_RANGE), z.string().regex(/^\d+$/, "expected a port number")])
   .transform(Number)
   .pipe(z.number().int().min(1, PORT_RANGE).max(65535, PORT_RANGE));
 
-const Signal = z.enum(["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGKILL"]);
+const Signal = z.enum(SIGNALS);
 
 const Health = z
   .strictObject({
@@ -43,13 +45,15 @@ const Health = z
       .max(599)
       .optional()
       .meta({ description: "Expected HTTP status for an http probe. Default: any 2xx or 3xx." }),
-    timeout: Duration.default(1000).meta({ description: "One probe's time limit. Default 1s." }),
-    interval: Duration.default(5000).meta({ description: "Time between liveness probes once ready. Default 5s." }),
-    startTimeout: Duration.default(60_000).meta({
-      description: "How long the app may take to pass its first probe before it is restarted. Default 60s.",
+    timeout: Duration.default(PROBE_DEFAULTS.timeout).meta({ description: `One probe's time limit. Default ${PROBE_DEFAULTS.timeout / 1000}s.` }),
+    interval: Duration.default(PROBE_DEFAULTS.interval).meta({
+      description: `Time between liveness probes once ready. Default ${PROBE_DEFAULTS.interval / 1000}s.`,
     }),
-    failures: z.number().int().min(1).default(3).meta({
-      description: "Consecutive failed liveness probes that make zoo restart the app. Default 3.",
+    startTimeout: Duration.default(PROBE_DEFAULTS.startTimeout).meta({
+      description: `How long the app may take to pass its first probe before it is restarted. Default ${PROBE_DEFAULTS.startTimeout / 1000}s.`,
+    }),
+    failures: z.number().int().min(1).default(PROBE_DEFAULTS.failures).meta({
+      description: `Consecutive failed liveness probes that make zoo restart the app. Default ${PROBE_DEFAULTS.failures}.`,
     }),
   })
   .refine((h) => [h.tcp, h.http, h.exec].filter((x) => x !== undefined).length <= 1, {
@@ -69,7 +73,7 @@ const CrashLoop = z.strictObject({
   window: Duration.default(60_000).meta({ description: "Default 60s." }),
 });
 
-const DependencyCondition = z.enum(["started", "ready", "completed"]);
+const DependencyCondition = z.enum(DEPENDENCY_CONDITIONS);
 
 export const AppSchema = z.strictObject({
   command: z
@@ -86,7 +90,7 @@ export const AppSchema = z.strictObject({
     .union([z.literal(false), Health])
     .optional()
     .meta({ description: "Readiness and liveness probe. Default: tcp on the app's port. false: ready once spawned." }),
-  restart: z.enum(["always", "on-failure", "never"]).default("always").meta({ description: "Default always." }),
+  restart: z.enum(RESTART_MODES).default("always").meta({ description: "Default always." }),
   backoff: Backoff.prefault({}),
   crashLoop: CrashLoop.prefault({}),
   essential: z.boolean().default(false).meta({ description: "When this app fails for good, zoo stops everything and exits non-zero." }),
@@ -106,7 +110,7 @@ const AppRoute = z.strictObject({
 });
 const RedirectRoute = z.strictObject({
   redirect: z.string().meta({ description: "Absolute http(s) URL; the rest of the path and the query are appended." }),
-  status: z.union([z.literal(301), z.literal(302), z.literal(307), z.literal(308)]).default(302),
+  status: z.union(REDIRECT_STATUSES.map((status) => z.literal(status))).default(302),
 });
 const ProxyRoute = z.strictObject({
   proxy: z.string().meta({ description: "Absolute http(s) URL of an outside origin to reverse-proxy to." }),
@@ -135,7 +139,7 @@ export const ConfigSchema = z.strictObject({
   listen: Listen.optional().meta({ description: 'A port or "host:port". Default: $PORT when set, else 8000; host 0.0.0.0.' }),
   apps: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected an app name of letters, digits, _ . -"), AppSchema).default({}),
   routes: z.record(z.string(), RouteSchema).default({}),
-  logFormat: z.enum(["text", "json"]).default("text").meta({ description: "Default text." }),
+  logFormat: z.enum(LOG_FORMATS).default("text").meta({ description: "Default text." }),
   accessLog: z.boolean().default(true).meta({ description: "One log line per request. Default true." }),
   trustProxy: z.boolean().default(false).meta({
     description: "Keep client-sent X-Forwarded-* headers (zoo sits behind another proxy). Default false.",
@@ -151,65 +155,5 @@ export const ConfigSchema = z.strictObject({
   metrics: MetricsSchema.optional().meta({ description: "Prometheus metrics on their own listener. Default: off." }),
 });
 
-export type RawConfig = z.input<typeof ConfigSchema>;
-export type ParsedConfig = z.output<typeof ConfigSchema>;
 export type ParsedApp = z.output<typeof AppSchema>;
 export type ParsedRoute = z.output<typeof RouteSchema>;
-export type DependencyConditionName = z.output<typeof DependencyCondition>;
-export type SignalName = z.output<typeof Signal>;
-
-// ---- The normalized config every other part reads (built by load.ts) ----
-
-export type Probe =
-  | { kind: "none" }
-  | { kind: "tcp"; timeout: number; interval: number; startTimeout: number; failures: number }
-  | { kind: "http"; path: string; status?: number; timeout: number; interval: number; startTimeout: number; failures: number }
-  | { kind: "exec"; command: string[]; timeout: number; interval: number; startTimeout: number; failures: number };
-
-export interface AppConfig {
-  name: string;
-  /** argv; with shell: true, ["/bin/sh", "-c", command]. */
-  command: string[];
-  cwd: string;
-  env: Record<string, string>;
-  /** The app's port; undefined until main assigns a free one. */
-  port: number | undefined;
-  health: Probe;
-  restart: "always" | "on-failure" | "never";
-  backoff: { initial: number; max: number; resetAfter: number };
-  crashLoop: { restarts: number; window: number };
-  essential: boolean;
-  dependsOn: Record<string, DependencyConditionName>;
-  stopSignal: SignalName;
-  stopTimeout: number;
-  lazy: boolean;
-  idleTimeout: number | undefined;
-}
-
-export type RouteTarget =
-  | { kind: "app"; app: string; stripPrefix: boolean }
-  | { kind: "redirect"; to: string; status: 301 | 302 | 307 | 308 }
-  | { kind: "proxy"; target: string; stripPrefix: boolean }
-  | { kind: "static"; dir: string };
-
-/** prefix is normalized: starts with "/", no trailing "/" except the root "/". */
-export type Route = { prefix: string } & RouteTarget;
-
-export interface Config {
-  /** Absolute path of the config file, or "<inline>". */
-  file: string;
-  dir: string;
-  listen: { host: string; port: number };
-  apps: AppConfig[];
-  routes: Route[];
-  logFormat: "text" | "json";
-  accessLog: boolean;
-  trustProxy: boolean;
-  upstreamTimeout: number;
-  readyWait: number;
-  drainTimeout: number;
-  /** The configured control socket, absolute; undefined: the default, derived from the bound port (src/admin). */
-  control: string | undefined;
-  /** Where /metrics is served; undefined: metrics are off. */
-  metrics: { listen: { host: string; port: number } } | undefined;
-}

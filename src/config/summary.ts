@@ -1,6 +1,6 @@
 // A short, human summary of a valid config for `zoo validate`: where zoo listens, the apps, the routes.
 import path from "node:path";
-import type { AppConfig, Config, Probe, Route } from "./schema.ts";
+import type { AppConfig, Config, Probe, Route } from "./types.ts";
 
 export function summarize(config: Config): string {
   const { host, port } = config.listen;

@@ -1,6 +1,6 @@
 // The route table: a pure longest-prefix match on whole path segments.
 // `/node` matches `/node`, `/node/` and `/node/x`, never `/nodejs`; `/` matches everything.
-import type { Route } from "../config/schema.ts";
+import type { Route } from "../config/types.ts";
 
 /** Anything with a normalized prefix: "/" or "/a/b" (no trailing slash). */
 export interface Prefixed {

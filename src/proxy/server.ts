@@ -5,7 +5,7 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { ProxyServer as HttpProxy, type ServerOptions } from "http-proxy-3";
-import type { Route } from "../config/schema.ts";
+import type { Route } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import { removeRequestHopByHop, responseHeaders, setForwardedHeaders } from "./headers.ts";
 import { sendPage, sendSocketPage } from "./pages.ts";

@@ -2,7 +2,7 @@
 // Every state change goes through #moveTo, which logs one line and emits one event.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AppConfig } from "../config/schema.ts";
+import type { AppConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import { LineSplitter } from "./lines.ts";
 import { freePort } from "./ports.ts";

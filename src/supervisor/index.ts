@@ -1,5 +1,5 @@
 // All apps together: start in dependency order, stop in reverse, one event stream for everyone else.
-import type { AppConfig, DependencyConditionName } from "../config/schema.ts";
+import type { AppConfig, DependencyConditionName } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import { findCycles } from "../dependencies.ts";
 import { SupervisedApp, type AppStatus, type StateChange } from "./app.ts";

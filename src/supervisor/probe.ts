@@ -2,7 +2,7 @@
 // while starting, `interval` once ready, N failures) is the app's job, not the probe's.
 import http from "node:http";
 import net from "node:net";
-import type { Probe } from "../config/schema.ts";
+import type { Probe } from "../config/types.ts";
 import { runCommand } from "./spawn.ts";
 
 export interface ProbeResult {

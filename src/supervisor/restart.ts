@@ -1,7 +1,7 @@
 // The restart decision, in one pure function: given how an app ended and what happened before,
 // restart it (after how long), leave it stopped, or mark it failed. No timers, no clock: `now` and
 // `random` are arguments, so tests run it in virtual time.
-import type { AppConfig } from "../config/schema.ts";
+import type { AppConfig } from "../config/types.ts";
 
 export type RestartPolicy = Pick<AppConfig, "restart" | "backoff" | "crashLoop" | "essential">;
 

@@ -60,8 +60,3 @@ export function transition(from: AppState, to: AppState): AppState {
 export function isRunning(state: AppState): boolean {
   return state === "starting" || state === "ready" || state === "unhealthy" || state === "stopping";
 }
-
-/** States the app will not leave on its own. */
-export function isSettled(state: AppState): boolean {
-  return state === "stopped" || state === "failed" || state === "sleeping" || state === "idle";
-}

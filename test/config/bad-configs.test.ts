@@ -140,6 +140,40 @@ test("every problem is reported at once, including cross-checks next to type err
   }
 });
 
+test("two apps on one port are reported when one of them also misspells a key", () => {
+  const problems = problemsOf({
+    apps: {
+      python: { command: "uvicorn main:app", port: 9100 },
+      node: { command: "node main.js", port: 9100, enviroment: { A: "1" } },
+    },
+  });
+  assert.equal(
+    describeProblems(problems),
+    ["apps.node: unknown key `enviroment` — did you mean `env`?", "apps.node.port: port 9100 is already used by app `python`"].join("\n"),
+  );
+});
+
+test("the cross-checks read each valid field of an otherwise invalid app or route", () => {
+  const problems = problemsOf({
+    listen: 9000,
+    apps: {
+      web: { command: 5, port: 9000, dependsOn: ["wbe"] },
+      api: { command: "api", port: "${API_PORT:-9000}", restart: "sometimes" },
+    },
+    routes: { "/x": { app: "api2", stripPrefix: "yes" }, "/g": { redirect: "google.com", status: 303 } },
+  });
+  const lines = describeProblems(problems);
+  for (const expected of [
+    "apps.web.port: port 9000 is zoo's own listen port",
+    "apps.api.port: port 9000 is zoo's own listen port",
+    "apps.web.dependsOn: dependency on unknown app `wbe` (apps: api)",
+    'routes["/x"].app: route to unknown app `api2` — did you mean `api`?',
+    'routes["/g"].redirect: expected an absolute http(s) URL',
+  ]) {
+    assert.ok(lines.includes(expected), `missing "${expected}" in:\n${lines}`);
+  }
+});
+
 test("an unset variable in a port is reported once, not again as a bad port", () => {
   const problems = problemsOf({ apps: { web: { command: "x", port: "${WEB_PORT}" } } });
   assert.equal(describeProblems(problems), "apps.web.port: variable ${WEB_PORT} is not set and has no default (set it, or write ${WEB_PORT:-default})");

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { TestContext } from "node:test";
 import { buildConfig } from "../../src/config/load.ts";
-import type { Config } from "../../src/config/schema.ts";
+import type { Config } from "../../src/config/types.ts";
 import { ConfigError, formatConfigPath, type ConfigProblem } from "../../src/errors.ts";
 
 export const FILE = "/srv/app/zoo.config.json";

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Route } from "../../src/config/schema.ts";
+import type { Route } from "../../src/config/types.ts";
 import { TestGate } from "./helpers/gate.ts";
 import { raw, request, startProxy } from "./helpers/net.ts";
 

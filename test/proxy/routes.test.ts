@@ -2,7 +2,7 @@
 // every case states a table, a path and the expected route and rest. Any matcher must pass it.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { Route } from "../../src/config/schema.ts";
+import type { Route } from "../../src/config/types.ts";
 import { compileRoutes, type RouteTable } from "../../src/proxy/routes.ts";
 
 const app = (prefix: string, name: string): Route => ({ prefix, kind: "app", app: name, stripPrefix: false });

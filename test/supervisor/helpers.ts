@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TestContext } from "node:test";
-import type { AppConfig, Probe } from "../../src/config/schema.ts";
+import type { AppConfig, Probe } from "../../src/config/types.ts";
 import type { Logger } from "../../src/log.ts";
 import { freePort } from "../../src/supervisor/ports.ts";
 import { Supervisor, type AppState, type SupervisorEvent } from "../../src/supervisor/index.ts";

@@ -3,7 +3,7 @@ import http from "node:http";
 import net from "node:net";
 import { once } from "node:events";
 import type { TestContext } from "node:test";
-import type { Route } from "../../../src/config/schema.ts";
+import type { Route } from "../../../src/config/types.ts";
 import { silentLogger, type AccessEntry, type Logger } from "../../../src/log.ts";
 import { ProxyServer, type ProxyServerOptions } from "../../../src/proxy/server.ts";
 import { TestGate } from "./gate.ts";

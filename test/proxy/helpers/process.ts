@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
-import type { Route } from "../../../src/config/schema.ts";
+import type { Route } from "../../../src/config/types.ts";
 
 const SERVE = fileURLToPath(new URL("./serve.ts", import.meta.url));
 
