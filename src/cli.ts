@@ -25,6 +25,8 @@ Options:
                               from the working directory up to the project root)
   -l, --listen PORT|HOST:PORT Where zoo listens (overrides the config's listen)
       --log-format text|json  Log format (overrides the config's logFormat)
+      --json                  status: print the status as JSON (shape in the README)
+  -w, --watch                 status: redraw the status every second until interrupted
   -h, --help                  Show this help
   -v, --version               Show zoo's version
 
@@ -39,6 +41,8 @@ interface Invocation {
   configPath?: string;
   listen?: string;
   logFormat?: "text" | "json";
+  json?: boolean;
+  watch?: boolean;
 }
 
 class UsageError extends ZooError {
@@ -58,6 +62,8 @@ export function parseCommandLine(argv: string[]): Invocation {
         config: { type: "string", short: "c" },
         listen: { type: "string", short: "l" },
         "log-format": { type: "string" },
+        json: { type: "boolean" },
+        watch: { type: "boolean", short: "w" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -85,7 +91,10 @@ export function parseCommandLine(argv: string[]): Invocation {
     const listen = parseListen(values.listen);
     if (!listen.ok) throw new UsageError(`--listen: ${listen.error}`);
   }
-  return { command: command as Command, configPath: values.config, listen: values.listen, logFormat };
+  for (const flag of ["json", "watch"] as const) {
+    if (values[flag] && command !== "status") throw new UsageError(`--${flag} is an option of "status", not of "${command}"`);
+  }
+  return { command: command as Command, configPath: values.config, listen: values.listen, logFormat, json: values.json, watch: values.watch };
 }
 
 /** Runs one command; resolves to the process exit code. */
@@ -98,7 +107,7 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stderr.write(`zoo: ${error.message}\nRun "zoo --help" for usage.\n`);
     return error.exitCode;
   }
-  const { command, configPath, listen, logFormat } = invocation;
+  const { command, configPath, listen, logFormat, json, watch } = invocation;
 
   try {
     switch (command) {
@@ -115,7 +124,8 @@ export async function runCli(argv: string[]): Promise<number> {
         process.stdout.write(summarize(await loadConfig({ configPath, listen })));
         return 0;
       case "status":
-        return (await import("./admin/client.ts")).status({ configPath, listen });
+        if (watch) return (await import("./admin/watch.ts")).watch({ configPath, listen, json });
+        return (await import("./admin/client.ts")).status({ configPath, listen, json });
       case "health":
         return (await import("./admin/client.ts")).health({ configPath, listen });
       case "start":

@@ -4,9 +4,11 @@ import { loadConfig } from "./config/load.ts";
 import type { AppConfig, Config } from "./config/types.ts";
 import { ConfigError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { Supervisor } from "./supervisor/index.ts";
+import { APP_STATES, Supervisor } from "./supervisor/index.ts";
 import { ProxyServer } from "./proxy/server.ts";
 import { ControlServer, controlSocketPath } from "./admin/server.ts";
+import { MetricsServer } from "./metrics/server.ts";
+import { readUsage } from "./metrics/proc.ts";
 
 export interface StartOptions {
   configPath?: string;
@@ -61,6 +63,12 @@ async function run(config: Config, log: Logger): Promise<number> {
     },
   });
   const byName = new Map(config.apps.map((app) => [app.name, app]));
+  // TODO(merge): supervisor.processes(app), every pid of the app's tree, once the supervisor has it.
+  const processesOf = (app: string): number[] => {
+    const pid = supervisor.snapshot().find((status) => status.name === app)?.pid;
+    return pid ? [pid] : [];
+  };
+  const metrics = config.metrics && new MetricsServer({ apps: () => supervisor.snapshot(), processes: processesOf, states: APP_STATES });
   const proxy = new ProxyServer({
     routes: config.routes,
     upstreams: supervisor,
@@ -77,7 +85,8 @@ async function run(config: Config, log: Logger): Promise<number> {
     listen,
     apps: supervisor.snapshot().map((status) => {
       const { lazy, idleTimeout } = byName.get(status.name)!;
-      return { ...status, lazy, idleTimeout };
+      const usage = readUsage(processesOf(status.name));
+      return { ...status, lazy, idleTimeout, cpuSeconds: usage.cpuSeconds, memoryBytes: usage.residentBytes };
     }),
   }));
 
@@ -88,6 +97,7 @@ async function run(config: Config, log: Logger): Promise<number> {
       listening = false;
       await supervisor.stop();
       await control.close();
+      await metrics?.close();
       log.zoo("info", `stopped, exit code ${code}`);
       resolveExit(code);
     })();
@@ -122,7 +132,14 @@ async function run(config: Config, log: Logger): Promise<number> {
     const port = await proxy.listen(host, config.listen.port);
     listen = { host, port };
     listening = true;
-    log.zoo("info", `listening on http://${host.includes(":") ? `[${host}]` : host}:${port}`);
+    log.zoo("info", `listening on ${httpUrl(host, port)}`);
+    if (metrics) {
+      const at = config.metrics!.listen;
+      const bound = await metrics.listen(at.host, at.port).catch((error: NodeJS.ErrnoException) => {
+        throw new Error(`cannot serve metrics on ${at.host}:${at.port}: ${error.code === "EADDRINUSE" ? "the address is already in use" : error.message}`);
+      });
+      log.zoo("info", `metrics on ${httpUrl(at.host, bound)}/metrics`);
+    }
     const socketPath = controlSocketPath(config.control, port);
     await control.listen(socketPath).catch((error) => log.zoo("warn", `control socket ${socketPath}: ${error.message}; zoo status will not work`));
     await supervisor.start();
@@ -137,6 +154,10 @@ async function run(config: Config, log: Logger): Promise<number> {
   const code = await exited;
   for (const [signal, handler] of handlers) process.off(signal, handler);
   return code;
+}
+
+function httpUrl(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 function warnAboutEnvironment(config: Config, log: Logger): void {
