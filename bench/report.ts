@@ -11,7 +11,7 @@ export interface ReportInput {
   wrk2: string;
   quick: boolean;
   settings: Settings;
-  zoo: { available: boolean; cli: string; revision: string; note?: string; idleRss?: number; afterRunRss?: number };
+  zoo: { available: boolean; cli: string; revision: string; note?: string; idleRss?: number; afterRunRss?: number; metricsRequests?: number };
   throughput: ThroughputResults;
   supervision?: SupervisionResults;
   wake?: WakeResult;
@@ -30,7 +30,7 @@ interface Metric {
   digits: number;
 }
 
-const CONTENDERS: ContenderName[] = ["direct", "zoo", "nginx", "go-proxy"];
+const CONTENDERS: ContenderName[] = ["direct", "zoo", "zoo+metrics", "nginx", "go-proxy"];
 
 function metrics(s: Settings): Metric[] {
   const rate = Math.round((s.fixedConnections * 1000) / s.fixedDelayMs);
@@ -86,6 +86,14 @@ export function computeTargets(input: ReportInput): Target[] {
   const vsNginx = "small-GET throughput ≥ 0.6× nginx";
   const nginxRps = med("small.rps", "nginx");
   targets.push(zooRps && nginxRps ? check(vsNginx, zooRps >= 0.6 * nginxRps, `zoo/nginx ${ratio(zooRps, nginxRps)}`) : notMeasured(vsNginx));
+
+  const metricsCost = "metrics on cost ≤ 5% of small-GET throughput";
+  const withMetrics = med("small.rps", "zoo+metrics");
+  targets.push(
+    zooRps && withMetrics
+      ? check(metricsCost, withMetrics >= 0.95 * zooRps, `zoo+metrics/zoo ${ratio(withMetrics, zooRps)} (${((1 - withMetrics / zooRps) * 100).toFixed(1)}% lower)`)
+      : notMeasured(metricsCost),
+  );
 
   const p99 = "p99 at the fixed rate ≤ direct p99 + 1 ms";
   const zooP99 = med("fixed.p99", "zoo");
@@ -157,7 +165,8 @@ export function renderReport(input: ReportInput, targets: Target[]): string {
   );
   lines.push(`Tools: ${Object.values(input.versions).join("; ")}; wrk2: ${input.wrk2}.`);
   lines.push(
-    `Medians of ${s.rounds} alternating round(s) (direct, zoo, nginx, go-proxy, repeated). wrk -t1, ` +
+    `Medians of ${s.rounds} alternating round(s) (direct, zoo, zoo+metrics, nginx, go-proxy, repeated; zoo+metrics, a second zoo with ` +
+      `"metrics" on and its own copy of the upstream, only in the small-GET and fixed-rate workloads). wrk -t1, ` +
       `${s.smallSeconds} s per small-GET run, ${s.fixedSeconds} s per fixed-rate run, ${s.mibSeconds} s per 1 MiB run, ${s.wsSeconds} s per WebSocket run.`,
   );
   lines.push(
@@ -169,18 +178,18 @@ export function renderReport(input: ReportInput, targets: Target[]): string {
 
   const measured = metrics(s).filter((m) => samples[m.key]);
   if (measured.length) {
-    lines.push("| workload | direct | zoo | nginx | go-proxy | zoo/direct | zoo/nginx | zoo/go-proxy |");
-    lines.push("|---|--:|--:|--:|--:|--:|--:|--:|");
+    lines.push("| workload | direct | zoo | zoo+metrics | nginx | go-proxy | zoo/direct | zoo/nginx | zoo/go-proxy | metrics on/off |");
+    lines.push("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
   }
   for (const m of measured) {
     const med = Object.fromEntries(CONTENDERS.map((c) => [c, median(samples[m.key][c])])) as Record<ContenderName, number | undefined>;
     lines.push(
       `| ${m.label} | ${CONTENDERS.map((c) => fmt(med[c], m.digits)).join(" | ")} | ` +
-        `${ratio(med.zoo, med.direct)} | ${ratio(med.zoo, med.nginx)} | ${ratio(med.zoo, med["go-proxy"])} |`,
+        `${ratio(med.zoo, med.direct)} | ${ratio(med.zoo, med.nginx)} | ${ratio(med.zoo, med["go-proxy"])} | ${ratio(med["zoo+metrics"], med.zoo)} |`,
     );
   }
   if (measured.length) {
-    lines.push("", "Ratios are zoo's value over the other's: above 1× is better for req/s, MB/s and messages/s, worse for latencies.");
+    lines.push("", "Ratios are zoo's value over the other's (metrics on/off: zoo+metrics over zoo): above 1× is better for req/s, MB/s and messages/s, worse for latencies.");
   }
 
   if (input.zoo.available) {
@@ -193,6 +202,7 @@ export function renderReport(input: ReportInput, targets: Target[]): string {
     lines.push("", "| zoo alone | value |", "|---|--:|");
     lines.push(`| idle RSS after boot | ${mb(input.zoo.idleRss)} |`);
     lines.push(`| RSS after the load above | ${mb(input.zoo.afterRunRss)} |`);
+    if (input.zoo.metricsRequests !== undefined) lines.push(`| requests zoo+metrics counted in zoo_http_requests_total | ${input.zoo.metricsRequests} |`);
     lines.push(`| RSS growth during the download, worst | ${worst("download")} |`);
     lines.push(`| RSS growth during the upload, worst | ${worst("upload")} |`);
     if (sup) {
