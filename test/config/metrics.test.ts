@@ -40,3 +40,9 @@ test("bad metrics settings name their path", () => {
   const both = problemsOf({ ...good, listen: 9464, metrics: {}, upstreamTimeout: "soon" });
   assert.deepEqual(both.map((p) => p.path.join(".")).sort(), ["metrics.listen", "upstreamTimeout"]);
 });
+
+test("zoo validate shows where metrics are served", async () => {
+  const { summarize } = await import("../../src/config/summary.ts");
+  assert.match(summarize(build({ ...good, metrics: {} })), /^metrics http:\/\/127\.0\.0\.1:9464\/metrics$/m);
+  assert.doesNotMatch(summarize(build(good)), /metrics/);
+});
