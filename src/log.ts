@@ -12,6 +12,8 @@ export interface AccessEntry {
   status: number;
   bytes: number;
   durationMs: number;
+  /** The exchange's X-Request-Id, to join an app's log line with zoo's. */
+  requestId?: string;
 }
 
 export interface Logger {
@@ -88,8 +90,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     access(entry) {
       if (format === "json") return queueAccess(jsonLine({ app: "zoo", type: "access", ...entry }));
-      const { method, path, route, status, bytes, durationMs } = entry;
-      queueAccess(prefix("zoo") + `${method} ${path} → ${route} ${status} ${bytes}B ${durationMs.toFixed(1)}ms\n`);
+      const { method, path, route, status, bytes, durationMs, requestId } = entry;
+      const id = requestId === undefined ? "" : ` id=${requestId}`;
+      queueAccess(prefix("zoo") + `${method} ${path} → ${route} ${status} ${bytes}B ${durationMs.toFixed(1)}ms${id}\n`);
     },
   };
 }

@@ -41,7 +41,7 @@ export interface AppConfig {
   command: string[];
   cwd: string;
   env: Record<string, string>;
-  /** The app's port; undefined until main assigns a free one. */
+  /** The app's fixed port; undefined: the supervisor picks a free one for each instance. */
   port: number | undefined;
   health: Probe;
   restart: RestartMode;

@@ -33,9 +33,10 @@ export function removeRequestHopByHop(headers: IncomingHttpHeaders, websocket: b
 
 /**
  * Response headers without hop-by-hop ones, as a flat [name, value, …] list that keeps the upstream's
- * spelling and repeated headers (Set-Cookie). Node adds its own Connection and framing.
+ * spelling and repeated headers (Set-Cookie). Node adds its own Connection and framing. The exchange's
+ * X-Request-Id replaces any the upstream sent, so the client sees the ID zoo logged.
  */
-export function responseHeaders(rawHeaders: string[], connection: string | string[] | undefined): string[] {
+export function responseHeaders(rawHeaders: string[], connection: string | string[] | undefined, requestId: string): string[] {
   // Most responses say just "keep-alive" or "close": no other header is named, nothing to parse.
   const named =
     connection === undefined || connection === "keep-alive" || connection === "close"
@@ -44,12 +45,13 @@ export function responseHeaders(rawHeaders: string[], connection: string | strin
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i].toLowerCase();
-    if (name === "connection" || ALWAYS_HOP_BY_HOP.includes(name) || named?.has(name)) {
+    if (name === "connection" || ALWAYS_HOP_BY_HOP.includes(name) || named?.has(name) || name === "x-request-id") {
       // Trailer is end to end, but zoo does not relay trailers, so it must not announce them.
       continue;
     }
     out.push(rawHeaders[i], rawHeaders[i + 1]);
   }
+  out.push("X-Request-Id", requestId);
   return out;
 }
 

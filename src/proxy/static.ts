@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import send from "send";
 import { collapseLeadingSlashes } from "./paths.ts";
 import { sendPage } from "./pages.ts";
+import { markHeadersOf } from "./exchange.ts";
 
 const kPage = Symbol("zoo.static");
 
@@ -23,6 +24,7 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, root: str
   (stream as unknown as Record<symbol, StaticRequest>)[kPage] = info;
   stream.on("error", onSendError);
   stream.on("directory", onDirectory);
+  stream.on("headers", markHeadersOf);
   stream.pipe(res);
 }
 

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { once } from "node:events";
-import { POOL_IDLE_MS } from "../../src/proxy/server.ts";
+import { POOL_IDLE_MS } from "../../src/proxy/client.ts";
 import { TestGate } from "./helpers/gate.ts";
 import { app, startProxy, upstream } from "./helpers/net.ts";
 

@@ -207,10 +207,11 @@ test("encoded traversal never reaches an app its resolved path does not route to
 test("one access log line per request", async (t) => {
   const up = await upstream(t, (_req, res) => res.end("12345"));
   const { port, access } = await startProxy(t, [app("/a", "a")], new TestGate({ a: { port: up.port } }));
-  await request(port, "/a/x?q");
+  const reply = await request(port, "/a/x?q");
   await request(port, "/nowhere");
   assert.equal(access.length, 2);
-  assert.deepEqual({ ...access[0], durationMs: 0, bytes: 0 }, { method: "GET", path: "/a/x?q", route: "/a", status: 200, bytes: 0, durationMs: 0 });
+  const requestId = reply.headers["x-request-id"];
+  assert.deepEqual({ ...access[0], durationMs: 0, bytes: 0 }, { method: "GET", path: "/a/x?q", route: "/a", status: 200, bytes: 0, durationMs: 0, requestId });
   assert.ok(access[0].bytes > 5, "bytes sent include the body");
   assert.equal(access[1].status, 404);
   assert.equal(access[1].route, "-");

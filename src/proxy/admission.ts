@@ -1,0 +1,142 @@
+// The one way in, for an HTTP request and a WebSocket upgrade alike: normalize the target, match the route, then
+// answer it here (redirect, static, an error) or obtain a ready upstream for it — now, after holding the request
+// while its app starts, or never (503) — and hand it to the upstream client.
+import type { Logger } from "../log.ts";
+import type { UpstreamClient } from "./client.ts";
+import type { Exchange, HttpExchange } from "./exchange.ts";
+import { retryDelay, rewriteForUpstream } from "./forward.ts";
+import { collapseLeadingSlashes, normalizeTarget, type Target } from "./paths.ts";
+import type { AppRoute, PreparedRoute, RedirectRoute } from "./prepared.ts";
+import type { RouteTable } from "./routes.ts";
+import { serveStatic } from "./static.ts";
+import type { Upstream, UpstreamPool } from "./upstream.ts";
+
+export interface AdmissionOptions {
+  table: RouteTable<PreparedRoute>;
+  upstreams: UpstreamPool;
+  client: UpstreamClient;
+  /** Milliseconds a request to a starting app is held before 503. */
+  readyWait: number;
+  trustProxy: boolean;
+  log: Logger;
+}
+
+export class Admission {
+  readonly #options: AdmissionOptions;
+  /** Seconds a client is told to wait after a 503 for an app that is not ready. */
+  readonly #retryAfter: string;
+
+  constructor(options: AdmissionOptions) {
+    this.#options = options;
+    this.#retryAfter = String(Math.max(1, Math.ceil(options.readyWait / 1000)));
+  }
+
+  admit(exchange: Exchange): void {
+    const target = normalizeTarget(exchange.url);
+    if (target === undefined) return refuse(exchange, 400, "malformed request path");
+    const match = this.#options.table.match(target.path);
+    if (match === undefined) return refuse(exchange, 404, `no route for ${target.path}`);
+    const { route, rest } = match;
+    exchange.route = route;
+    exchange.begin();
+
+    switch (route.kind) {
+      case "app":
+      case "proxy": {
+        if (exchange.websocket && !isWebSocketHandshake(exchange)) return refuse(exchange, 400, `${route.label}: only WebSocket upgrades are proxied`);
+        const { websocket, requestId } = exchange;
+        rewriteForUpstream(exchange.req, { route, rest, target, websocket, requestId, trustProxy: this.#options.trustProxy });
+        if (route.kind === "proxy") return this.#options.client.forward(exchange, route.destination);
+        return this.#obtain(exchange, route);
+      }
+      case "redirect":
+        if (exchange.websocket) return refuse(exchange, 400, `${route.label}: no WebSockets here`);
+        return redirect(exchange, route, target, rest);
+      case "static":
+        if (exchange.websocket) return refuse(exchange, 400, `${route.label}: no WebSockets here`);
+        exchange.res.setHeader("X-Request-Id", exchange.requestId);
+        return serveStatic(exchange.req, exchange.res, route.dir, rest, { path: target.path, query: target.query, label: route.label });
+    }
+  }
+
+  /** The app refused or reset the connection before answering (it is restarting, say): send the request again. */
+  readonly retry = (exchange: HttpExchange, route: AppRoute): void => {
+    exchange.releaseUpstream();
+    exchange.proxyReq = undefined;
+    exchange.retries++;
+    setTimeout(() => {
+      if (!exchange.clientGone) this.#obtain(exchange, route);
+    }, retryDelay(exchange.retries));
+  };
+
+  /** To a ready instance now, or held until one is. */
+  #obtain(exchange: Exchange, route: AppRoute): void {
+    const upstream = this.#options.upstreams.acquire(route.app);
+    if (upstream) this.#forward(exchange, route, upstream);
+    else this.#hold(exchange, route);
+  }
+
+  #forward(exchange: Exchange, route: AppRoute, upstream: Upstream): void {
+    exchange.upstream = upstream;
+    this.#options.client.forward(exchange, this.#options.client.appDestination(route.app, upstream));
+  }
+
+  #hold(exchange: Exchange, route: AppRoute): void {
+    const { readyWait, upstreams } = this.#options;
+    const hold = new AbortController();
+    exchange.hold = hold;
+    const since = performance.now();
+    const cause = `${exchange.method} ${exchange.url}${exchange.websocket ? " (WebSocket)" : ""}`;
+    const stopHolding = () => {
+      const waited = performance.now() - since;
+      exchange.hold = undefined;
+      exchange.heldMs = (exchange.heldMs ?? 0) + waited;
+      return waited;
+    };
+    upstreams.waitFor(route.app, readyWait, hold.signal, cause).then(
+      (upstream) => {
+        const waited = stopHolding();
+        if (exchange.clientGone) return upstream?.release(); // the client left while waiting: logged as 499
+        if (upstream) this.#forward(exchange, route, upstream);
+        else this.#notReady(exchange, route, waited);
+      },
+      (error: Error) => {
+        const waited = stopHolding();
+        this.#options.log.zoo("error", `${cause}: waiting for ${route.app} failed: ${error.stack ?? error.message}`);
+        if (!exchange.clientGone) this.#notReady(exchange, route, waited);
+      },
+    );
+  }
+
+  /** The one answer to a failed wait, on both paths: 503, why, and when to try again. */
+  #notReady(exchange: Exchange, route: AppRoute, waitedMs: number): void {
+    const { readyWait } = this.#options;
+    // A timer may fire a millisecond early; a refusal before that came from an app that failed or stopped.
+    const detail =
+      waitedMs < readyWait - 1
+        ? `${route.label}: the app is not ready`
+        : `${route.label}: the app is not ready after ${readyWait} ms (readyWait); it may still be starting, retry shortly`;
+    exchange.answer(503, detail, { "Retry-After": this.#retryAfter });
+  }
+}
+
+function isWebSocketHandshake({ req }: Exchange): boolean {
+  return req.method === "GET" && req.headers.upgrade?.toLowerCase() === "websocket";
+}
+
+/** zoo's own answer before or instead of any upstream. */
+export function refuse(exchange: Exchange, status: number, detail: string): void {
+  exchange.begin();
+  exchange.answer(status, detail);
+}
+
+function redirect(exchange: HttpExchange, route: RedirectRoute, target: Target, rest: string): void {
+  // The rest of the path, "" when the path is the prefix itself; never the client's Host.
+  const tail = target.path.length === route.prefix.length ? "" : rest;
+  const query = !route.query ? target.query : !target.query ? route.query : `${route.query}&${target.query.slice(1)}`;
+  let location = route.base + tail + query;
+  if (location.startsWith("/")) location = collapseLeadingSlashes(location);
+  exchange.markHeaders();
+  exchange.res.writeHead(route.status, { location, "content-length": 0, "X-Request-Id": exchange.requestId });
+  exchange.res.end();
+}

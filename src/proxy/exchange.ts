@@ -1,0 +1,211 @@
+// One exchange: an HTTP request and its response, or a WebSocket upgrade and its session. It holds what the
+// exchange needs until it ends, releases its upstream once, and reports it once (observer + access log).
+import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { Logger } from "../log.ts";
+import { sendPage, sendSocketPage } from "./pages.ts";
+import type { PreparedRoute } from "./prepared.ts";
+import type { ExchangeObserver, ExchangeRecord, UpstreamErrorKind } from "./record.ts";
+import type { Upstream } from "./upstream.ts";
+
+export interface ExchangeContext {
+  log: Logger;
+  accessLog: boolean;
+  observer: ExchangeObserver | undefined;
+}
+
+const kExchange = Symbol("zoo.exchange");
+type WithExchange = IncomingMessage & { [kExchange]?: Exchange };
+
+/** The exchange a request belongs to: the upstream client's events carry only the request. */
+export function exchangeOf(req: IncomingMessage): Exchange | undefined {
+  return (req as WithExchange)[kExchange];
+}
+
+abstract class BaseExchange {
+  route: PreparedRoute | undefined = undefined;
+  readonly method: string;
+  /** The request target as the client sent it. */
+  readonly url: string;
+  readonly started = performance.now();
+  /** The instance serving this exchange; released exactly once, by stopUpstreamWork or a retry. */
+  upstream: Upstream | undefined = undefined;
+  /** Aborts the wait for a ready instance while the request is held. */
+  hold: AbortController | undefined = undefined;
+  heldMs: number | undefined = undefined;
+  /** The request to the upstream, once made. */
+  proxyReq: ClientRequest | undefined = undefined;
+  /** Fires when the upstream's response head is late. */
+  timer: NodeJS.Timeout | undefined = undefined;
+  timedOut = false;
+  /** The app's response, once its head has arrived. */
+  upstreamResponse: IncomingMessage | undefined = undefined;
+  /** Attempts made again after the app refused or reset the connection before answering. */
+  retries = 0;
+  headersAt: number | undefined = undefined;
+  upstreamError: UpstreamErrorKind | undefined = undefined;
+  bytesIn = 0;
+  #begun = false;
+  #ended = false;
+
+  readonly req: IncomingMessage;
+  readonly requestId: string;
+  protected readonly context: ExchangeContext;
+
+  constructor(req: IncomingMessage, requestId: string, context: ExchangeContext) {
+    this.req = req;
+    this.requestId = requestId;
+    this.context = context;
+    this.method = req.method ?? "";
+    this.url = req.url ?? "";
+    (req as WithExchange)[kExchange] = this as unknown as Exchange;
+  }
+
+  /** Tells the observer the exchange has started, once its route is known (or known to be none). */
+  begin(): void {
+    if (this.#begun) return;
+    this.#begun = true;
+    const route = this.route;
+    this.context.observer?.start(route?.kind === "app" ? { route: route.prefix, app: route.app } : { route: route?.prefix ?? "-" });
+  }
+
+  /** The response head is being written now. */
+  markHeaders(): void {
+    this.headersAt ??= performance.now();
+  }
+
+  /** Stops everything done for the exchange upstream: the timeout, a hold, the reserved instance. */
+  stopUpstreamWork(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.hold?.abort();
+    this.hold = undefined;
+    this.releaseUpstream();
+  }
+
+  releaseUpstream(): void {
+    const upstream = this.upstream;
+    this.upstream = undefined;
+    upstream?.release();
+  }
+
+  /** The one place an exchange is reported: the observer and the access log read the same record. */
+  protected report(status: number, bytesOut: number, websocket: boolean): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.begin();
+    const { observer, accessLog, log } = this.context;
+    if (observer === undefined && !accessLog) return;
+    const now = performance.now();
+    const route = this.route;
+    const record: ExchangeRecord = {
+      method: this.method,
+      path: this.url,
+      route: route?.prefix ?? "-",
+      app: route?.kind === "app" ? route.app : undefined,
+      status,
+      bytesIn: this.bytesIn,
+      bytesOut,
+      durationMs: now - this.started,
+      headersMs: this.headersAt === undefined ? undefined : this.headersAt - this.started,
+      upstreamError: this.upstreamError,
+      heldMs: this.heldMs,
+      requestId: this.requestId,
+      websocket,
+    };
+    observer?.end(record);
+    if (accessLog) {
+      log.access({ method: record.method, path: record.path, route: record.route, status, bytes: bytesOut, durationMs: record.durationMs, requestId: record.requestId });
+    }
+  }
+}
+
+export class HttpExchange extends BaseExchange {
+  readonly websocket = false;
+  /** The connection's bytes written before this response (keep-alive connections carry several). */
+  readonly #bytesBefore: number;
+
+  readonly res: ServerResponse;
+
+  constructor(req: IncomingMessage, res: ServerResponse, requestId: string, context: ExchangeContext) {
+    super(req, requestId, context);
+    this.res = res;
+    this.#bytesBefore = req.socket.bytesWritten;
+    res.on("close", onResponseClose);
+  }
+
+  get clientGone(): boolean {
+    return this.res.destroyed;
+  }
+
+  /** zoo's own answer: a short page with the status and why. */
+  answer(status: number, detail: string, headers?: Record<string, string>): void {
+    this.markHeaders();
+    sendPage(this.res, status, detail, { "X-Request-Id": this.requestId, ...headers });
+  }
+
+  /** Once, when the response is done or the client is gone: release and report. */
+  finish(): void {
+    const { req, res } = this;
+    this.stopUpstreamWork();
+    if (!req.complete && res.writableFinished) {
+      // The app answered before the upload ended (an early 413, say). Node's server no longer watches this request:
+      // end the app's side of it, and read the rest of the upload away so the client's connection can go on.
+      req.unpipe();
+      this.proxyReq?.destroy();
+      req.resume();
+    }
+    if (res.headersSent) this.markHeaders();
+    this.report(res.writableFinished ? res.statusCode : 499, req.socket.bytesWritten - this.#bytesBefore, false);
+  }
+}
+
+function onResponseClose(this: ServerResponse): void {
+  const exchange = exchangeOf(this.req);
+  if (exchange?.websocket === false) exchange.finish();
+}
+
+export class WebSocketExchange extends BaseExchange {
+  readonly websocket = true;
+  /** The status written on the socket (101 once upgraded); none means the client left first (499). */
+  status: number | undefined = undefined;
+  readonly #bytesReadBefore: number;
+
+  readonly socket: Duplex;
+  /** What the client sent after the upgrade request's head, before the upgrade event. */
+  readonly head: Buffer;
+
+  constructor(req: IncomingMessage, socket: Duplex, head: Buffer, requestId: string, context: ExchangeContext) {
+    super(req, requestId, context);
+    this.socket = socket;
+    this.head = head;
+    this.#bytesReadBefore = (socket as Socket).bytesRead - head.length;
+  }
+
+  get clientGone(): boolean {
+    return this.socket.destroyed;
+  }
+
+  /** zoo's own answer, written raw on the socket, which is then closed. */
+  answer(status: number, detail: string, headers?: Record<string, string>): void {
+    this.status = status;
+    this.markHeaders();
+    sendSocketPage(this.socket, status, detail, { "X-Request-Id": this.requestId, ...headers });
+  }
+
+  /** Once, when the socket has closed: release and report. */
+  finish(): void {
+    this.stopUpstreamWork();
+    const socket = this.socket as Socket;
+    this.bytesIn = Math.max(0, (socket.bytesRead ?? 0) - this.#bytesReadBefore);
+    this.report(this.status ?? 499, socket.bytesWritten ?? 0, true);
+  }
+}
+
+export type Exchange = HttpExchange | WebSocketExchange;
+
+/** Static files: send is about to write the head. */
+export function markHeadersOf(res: ServerResponse): void {
+  exchangeOf(res.req)?.markHeaders();
+}

@@ -1,0 +1,90 @@
+// What goes upstream and what an upstream failure means, whichever client carries the request: the request's
+// path and headers as the upstream sees them, the status a failure is answered with, and when to try again.
+import type { IncomingMessage } from "node:http";
+import { removeRequestHopByHop, setForwardedHeaders } from "./headers.ts";
+import type { Target } from "./paths.ts";
+import type { AppRoute, OriginRoute } from "./prepared.ts";
+import type { UpstreamErrorKind } from "./record.ts";
+
+// An app that has just died may still count as ready for a few milliseconds, until the supervisor sees its exit:
+// try again after 10, 20, 40, 80 and 160 ms before answering 502.
+const RETRY_FIRST_DELAY_MS = 10;
+const MAX_RETRIES = 5;
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export interface Forwarding {
+  route: AppRoute | OriginRoute;
+  /** The path after the route's prefix (what a stripping route forwards). */
+  rest: string;
+  target: Target;
+  websocket: boolean;
+  trustProxy: boolean;
+  requestId: string;
+}
+
+/** Rewrites the request in place as the upstream sees it: its path (prefix stripped or not, query as sent) and headers. */
+export function rewriteForUpstream(req: IncomingMessage, { route, rest, target, websocket, trustProxy, requestId }: Forwarding): void {
+  req.url = (route.stripPrefix ? rest : target.path) + target.query;
+  if (target.authority !== undefined) req.headers.host = target.authority;
+  removeRequestHopByHop(req.headers, websocket);
+  setForwardedHeaders(req, trustProxy, route.stripPrefix ? route.prefix : undefined);
+  req.headers["x-request-id"] = requestId;
+}
+
+export interface UpstreamFailure {
+  status: 502 | 504;
+  detail: string;
+  kind: UpstreamErrorKind;
+}
+
+/** The answer to a failed upstream request: 504 when zoo gave up waiting for the head, else 502 with the cause. */
+export function classifyFailure(error: Error & { code?: string }, timedOut: boolean, upstreamTimeout: number): UpstreamFailure {
+  if (timedOut) return { status: 504, detail: `no response within ${upstreamTimeout} ms`, kind: "timeout" };
+  return { status: 502, detail: describe(error), kind: errorKind(error) };
+}
+
+export function errorKind(error: Error & { code?: string }): UpstreamErrorKind {
+  switch (error.code) {
+    case "ECONNREFUSED":
+      return "refused";
+    case "ECONNRESET":
+    case "EPIPE":
+      return "reset";
+    case "ETIMEDOUT":
+      return "timeout";
+    default:
+      return "other";
+  }
+}
+
+function describe(error: Error & { code?: string }): string {
+  switch (error.code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ECONNRESET":
+      return "connection reset before a response";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host not found";
+    case "ETIMEDOUT":
+      return "connection timed out";
+    default:
+      return error.code ?? error.message;
+  }
+}
+
+/**
+ * Safe to send again: nothing was answered yet, the request has no body to replay, and either the connection was
+ * refused (the app never saw the request) or the method is idempotent (RFC 9110 §9.2.2).
+ */
+export function isRetryable(error: Error & { code?: string }, req: IncomingMessage, attempts: number): boolean {
+  if (attempts >= MAX_RETRIES) return false;
+  const hasBody = req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0";
+  if (hasBody) return false;
+  return error.code === "ECONNREFUSED" || (error.code === "ECONNRESET" && IDEMPOTENT.has(req.method ?? ""));
+}
+
+/** Waits 10, 20, 40… ms before the nth attempt again. */
+export function retryDelay(attempt: number): number {
+  return RETRY_FIRST_DELAY_MS * 2 ** (attempt - 1);
+}
