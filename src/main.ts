@@ -77,6 +77,7 @@ async function run(config: Config, log: Logger): Promise<number> {
     readyWait: config.readyWait,
     trustProxy: config.trustProxy,
     accessLog: config.accessLog,
+    observer: metrics?.requests,
   });
   let listening = false;
   let listen = config.listen; // with port 0, the port actually bound once listening
