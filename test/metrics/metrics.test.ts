@@ -6,14 +6,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { MetricsServer, type AppSample } from "../../src/metrics/server.ts";
 import { readUsage } from "../../src/metrics/proc.ts";
+import { value } from "./helpers.ts";
 
 const STATES = ["idle", "sleeping", "starting", "ready", "unhealthy", "stopping", "backoff", "stopped", "failed"];
 
-/** The value of one sample line, e.g. value(text, 'zoo_app_up{app="web"}'); undefined when absent. */
-export function value(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(series + " "));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 async function scrape(port: number): Promise<{ status: number; type: string | null; text: string }> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);

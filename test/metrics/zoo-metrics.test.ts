@@ -1,0 +1,64 @@
+// Metrics through a real zoo: what its proxy and supervisor report lands in /metrics under route and app labels.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ROOT, freePort, listeningPort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
+import { value } from "./helpers.ts";
+
+const SERVER = join(ROOT, "fixtures/supervisor/server.js");
+
+test("a real zoo counts requests, bytes, held requests, wakes and upstream errors by route and app", { timeout: 90_000 }, async (t) => {
+  const closedPort = await freePort(); // nothing listens there: the outside origin refuses
+  const { file } = tempConfig({
+    apps: {
+      web: { command: [process.execPath, SERVER] },
+      sleepy: { command: [process.execPath, SERVER], lazy: true },
+    },
+    routes: { "/web": "web", "/sleepy": "sleepy", "/gone": { proxy: `http://127.0.0.1:${closedPort}` } },
+    metrics: { listen: "127.0.0.1:0" },
+  });
+  const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
+  t.after(() => stopZoo(zoo));
+  const origin = `http://127.0.0.1:${await listeningPort(zoo)}`;
+  const metricsUrl = (await zoo.waitFor(/metrics on http:\/\/\S+\/metrics/)).replace(/^metrics on /, "");
+  await zoo.waitFor(/web: ready/);
+
+  const send = async (path: string, init?: RequestInit) => {
+    const res = await fetch(origin + path, init);
+    await res.arrayBuffer();
+    return res.status;
+  };
+  assert.equal(await send("/web/a/1"), 200);
+  assert.equal(await send("/web/b/2?x=y", { method: "POST", body: "x".repeat(100) }), 200);
+  assert.equal(await send("/sleepy/first"), 200); // held while the lazy app wakes
+  assert.equal(await send("/gone/x"), 502);
+  assert.equal(await send("/nowhere"), 404);
+
+  const text = await (await fetch(metricsUrl)).text();
+  const at = (series: string) => value(text, series);
+  assert.equal(at('zoo_http_requests_total{route="/web",app="web",method="GET",code="200"}'), 1);
+  assert.equal(at('zoo_http_requests_total{route="/web",app="web",method="POST",code="200"}'), 1);
+  assert.equal(at('zoo_http_requests_total{route="/sleepy",app="sleepy",method="GET",code="200"}'), 1);
+  assert.equal(at('zoo_http_requests_total{route="/gone",app="",method="GET",code="502"}'), 1);
+  assert.equal(at('zoo_http_requests_total{route="-",app="",method="GET",code="404"}'), 1);
+  assert.equal(at('zoo_http_request_bytes_total{route="/web",app="web"}'), 100);
+  assert.ok(at('zoo_http_response_bytes_total{route="/web",app="web"}')! > 0);
+  assert.equal(at('zoo_http_request_duration_seconds_count{route="/web",app="web"}'), 2);
+  assert.equal(at('zoo_http_response_headers_seconds_count{route="/web",app="web"}'), 2);
+  assert.equal(at('zoo_http_requests_in_flight{route="/web",app="web"}'), 0);
+  assert.equal(at('zoo_upstream_errors_total{route="/gone",app="",kind="refused"}'), 1);
+  assert.equal(at('zoo_held_requests_total{route="/sleepy",app="sleepy"}'), 1);
+  assert.equal(at('zoo_held_duration_seconds_count{route="/sleepy",app="sleepy"}'), 1);
+  assert.ok(at('zoo_held_duration_seconds_sum{route="/sleepy",app="sleepy"}')! > 0);
+  assert.equal(at('zoo_held_requests_total{route="/web",app="web"}') ?? 0, 0);
+  assert.equal(at('zoo_app_wakes_total{app="sleepy"}'), 1);
+  assert.equal(at('zoo_app_up{app="web"}'), 1);
+  assert.equal(at('zoo_app_up{app="sleepy"}'), 1);
+  assert.equal(at('zoo_app_state{app="web",state="ready"}'), 1);
+  assert.equal(at('zoo_app_restarts_total{app="web"}'), 0);
+  assert.ok(at('zoo_app_ready_seconds{app="web"}')! > 0);
+  assert.ok(at('zoo_app_processes{app="web"}')! >= 1);
+  assert.ok(at('zoo_app_resident_memory_bytes{app="web"}')! > 10e6);
+  assert.ok(at('zoo_app_cpu_seconds_total{app="web"}')! > 0);
+  assert.doesNotMatch(text, /\/web\/a|\/web\/b|x=y|\/nowhere/, "no raw paths or queries in labels");
+});
