@@ -39,9 +39,11 @@ function metrics(s: Settings): Metric[] {
     { key: "small.rps", label: "small GET, keep-alive, 50 conn — req/s", higherIsBetter: true, digits: 0 },
     { key: "small.p50", label: "small GET — p50 ms", higherIsBetter: false, digits: 2 },
     { key: "small.p99", label: "small GET — p99 ms", higherIsBetter: false, digits: 2 },
+    { key: "small.cpu", label: "small GET — proxy CPU µs per request", higherIsBetter: false, digits: 0 },
     { key: "fixed.rps", label: `fixed rate (~${rate} req/s offered) — req/s achieved`, higherIsBetter: true, digits: 0 },
     { key: "fixed.p50", label: "fixed rate — p50 ms", higherIsBetter: false, digits: 3 },
     { key: "fixed.p99", label: "fixed rate — p99 ms", higherIsBetter: false, digits: 3 },
+    { key: "fixed.cpu", label: "fixed rate — proxy CPU µs per request", higherIsBetter: false, digits: 0 },
     { key: "mib.rps", label: "1 MiB responses, 10 conn — req/s", higherIsBetter: true, digits: 0 },
     { key: "mib.mbps", label: "1 MiB responses — MB/s", higherIsBetter: true, digits: 0 },
     { key: "mib.p99", label: "1 MiB responses — p99 ms", higherIsBetter: false, digits: 2 },
@@ -89,9 +91,11 @@ export function computeTargets(input: ReportInput): Target[] {
 
   const metricsCost = "metrics on cost ≤ 5% of small-GET throughput";
   const withMetrics = med("small.rps", "zoo+metrics");
+  const [cpuOff, cpuOn] = [med("small.cpu", "zoo"), med("small.cpu", "zoo+metrics")];
+  const cpuNote = cpuOff && cpuOn ? `; CPU per request ${cpuOn.toFixed(0)} µs vs ${cpuOff.toFixed(0)} µs (+${((cpuOn / cpuOff - 1) * 100).toFixed(1)}%)` : "";
   targets.push(
     zooRps && withMetrics
-      ? check(metricsCost, withMetrics >= 0.95 * zooRps, `zoo+metrics/zoo ${ratio(withMetrics, zooRps)} (${((1 - withMetrics / zooRps) * 100).toFixed(1)}% lower)`)
+      ? check(metricsCost, withMetrics >= 0.95 * zooRps, `zoo+metrics/zoo ${ratio(withMetrics, zooRps)} (${((1 - withMetrics / zooRps) * 100).toFixed(1)}% lower)${cpuNote}`)
       : notMeasured(metricsCost),
   );
 

@@ -39,7 +39,10 @@ type Observe = { observe(value: number): void };
 
 /** The per-route series, looked up once per route and app instead of once per request. */
 interface RouteSeries {
-  inFlight: { inc(): void; dec(): void };
+  route: string;
+  app: string;
+  /** Requests open now: a plain number, read into zoo_http_requests_in_flight at scrape time. */
+  open: number;
   requestBytes: Inc;
   responseBytes: Inc;
   duration: Observe;
@@ -52,7 +55,6 @@ export class RequestMetrics implements ExchangeObserver {
   readonly #requests: Counter<"route" | "app" | "method" | "code">;
   readonly #upstreamErrors: Counter<"route" | "app" | "kind">;
   readonly #metrics: {
-    inFlight: Gauge<"route" | "app">;
     requestBytes: Counter<"route" | "app">;
     responseBytes: Counter<"route" | "app">;
     duration: Histogram<"route" | "app">;
@@ -78,8 +80,17 @@ export class RequestMetrics implements ExchangeObserver {
       labelNames: ["route", "app", "kind"],
       registers,
     });
+    const byRoute = this.#byRoute;
+    const inFlight: Gauge<"route" | "app"> = new Gauge({
+      name: "zoo_http_requests_in_flight",
+      help: "Requests and WebSockets open now.",
+      labelNames,
+      registers,
+      collect() {
+        for (const series of byRoute.values()) inFlight.labels(series.route, series.app).set(series.open);
+      },
+    });
     this.#metrics = {
-      inFlight: new Gauge({ name: "zoo_http_requests_in_flight", help: "Requests and WebSockets open now.", labelNames, registers }),
       requestBytes: new Counter({ name: "zoo_http_request_bytes_total", help: "Bytes of request bodies received from clients.", labelNames, registers }),
       responseBytes: new Counter({ name: "zoo_http_response_bytes_total", help: "Bytes of response bodies sent to clients.", labelNames, registers }),
       duration: new Histogram({
@@ -108,13 +119,13 @@ export class RequestMetrics implements ExchangeObserver {
   }
 
   start(info: { route: string; app?: string }): void {
-    this.#series(info.route, info.app ?? "").inFlight.inc();
+    this.#series(info.route, info.app ?? "").open += 1;
   }
 
   end(record: ExchangeRecord): void {
     const app = record.app ?? "";
     const series = this.#series(record.route, app);
-    series.inFlight.dec();
+    series.open -= 1;
     const method = METHODS.has(record.method) ? record.method : "OTHER";
     const key = `${record.route}\0${app}\0${method}\0${record.status}`;
     let requests = this.#byRequest.get(key);
@@ -142,7 +153,9 @@ export class RequestMetrics implements ExchangeObserver {
     if (!series) {
       const m = this.#metrics;
       series = {
-        inFlight: m.inFlight.labels(route, app),
+        route,
+        app,
+        open: 0,
         requestBytes: m.requestBytes.labels(route, app),
         responseBytes: m.responseBytes.labels(route, app),
         duration: m.duration.labels(route, app),
