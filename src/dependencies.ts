@@ -24,3 +24,17 @@ export function findCycles(graph: Map<string, readonly string[]>): string[][] {
   for (const name of graph.keys()) if (!state.has(name)) visit(name);
   return cycles;
 }
+
+/**
+ * Why a set of apps cannot be started in dependency order: a dependency on an app that does not exist, or a cycle.
+ * Undefined when there is no such problem.
+ */
+export function dependencyProblem(apps: readonly { name: string; dependsOn: Record<string, unknown> }[]): string | undefined {
+  const names = new Set(apps.map((app) => app.name));
+  for (const app of apps) {
+    const unknown = Object.keys(app.dependsOn).find((dep) => !names.has(dep));
+    if (unknown) return `app ${app.name} depends on unknown app ${unknown}`;
+  }
+  const [cycle] = findCycles(new Map(apps.map((app) => [app.name, Object.keys(app.dependsOn)])));
+  return cycle && `dependency cycle: ${cycle.join(" → ")}`;
+}

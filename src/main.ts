@@ -18,6 +18,8 @@ export interface StartOptions {
 
 /** Docker's default `docker stop` grace before SIGKILL. */
 const DOCKER_STOP_GRACE_MS = 10_000;
+/** EX_SOFTWARE (sysexits.h): zoo ended because of a bug in itself. */
+export const EXIT_INTERNAL_ERROR = 70;
 
 /** Runs zoo until it is asked to stop or an essential app fails; resolves to the process exit code. */
 export async function start(options: StartOptions = {}): Promise<number> {
@@ -54,6 +56,20 @@ async function run(config: Config, log: Logger): Promise<number> {
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
   let stopping: Promise<void> | undefined;
+  let internalError = false;
+
+  // zoo's own bugs, wherever they surface (a background path of the supervisor, or anything else that throws or
+  // rejects with nobody to catch it): one policy. The stack is logged, every app is stopped cleanly, exit 70.
+  const onInternalError = () => {
+    internalError = true;
+    void shutdown(EXIT_INTERNAL_ERROR);
+  };
+  const onUncaught = (error: unknown, origin: string) => {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log.zoo("error", `internal error (a bug in zoo), ${origin}: ${detail}`);
+    onInternalError();
+  };
+  const onUnhandledRejection = (reason: unknown) => onUncaught(reason, "unhandledRejection");
 
   const supervisor = new Supervisor(config.apps, {
     log,
@@ -61,13 +77,10 @@ async function run(config: Config, log: Logger): Promise<number> {
       log.zoo("error", `${app}: essential app failed for good, stopping everything`, { app, exitCode });
       void shutdown(exitCode || 1);
     },
+    onInternalError, // the supervisor has logged the stack
   });
   const byName = new Map(config.apps.map((app) => [app.name, app]));
-  // TODO(merge): supervisor.processes(app), every pid of the app's tree, once the supervisor has it.
-  const processesOf = (app: string): number[] => {
-    const pid = supervisor.snapshot().find((status) => status.name === app)?.pid;
-    return pid ? [pid] : [];
-  };
+  const processesOf = (app: string) => supervisor.processes(app);
   const metrics = config.metrics && new MetricsServer({ apps: () => supervisor.snapshot(), processes: processesOf, states: APP_STATES });
   const proxy = new ProxyServer({
     routes: config.routes,
@@ -96,11 +109,17 @@ async function run(config: Config, log: Logger): Promise<number> {
       log.zoo("info", "stopping: draining requests, then stopping apps");
       await proxy.close(config.drainTimeout).catch((error) => log.zoo("warn", `proxy close: ${error.message}`));
       listening = false;
-      await supervisor.stop();
-      await control.close();
-      await metrics?.close();
-      log.zoo("info", `stopped, exit code ${code}`);
-      resolveExit(code);
+      await supervisor.stop().catch(async (error) => {
+        log.zoo("error", `internal error (a bug in zoo) while stopping the apps: ${error.stack}; killing them`);
+        internalError = true;
+        await supervisor.killAll();
+      });
+      await control.close().catch(() => {});
+      await metrics?.close().catch(() => {});
+      // A bug found on the way out still ends zoo with 70.
+      const exitCode = internalError ? EXIT_INTERNAL_ERROR : code;
+      log.zoo("info", `stopped, exit code ${exitCode}`);
+      resolveExit(exitCode);
     })();
     return stopping;
   }
@@ -127,6 +146,8 @@ async function run(config: Config, log: Logger): Promise<number> {
     ["SIGHUP", onHangup],
   ];
   for (const [signal, handler] of handlers) process.on(signal, handler);
+  process.on("uncaughtException", onUncaught);
+  process.on("unhandledRejection", onUnhandledRejection);
 
   try {
     const { host } = config.listen;
@@ -154,6 +175,8 @@ async function run(config: Config, log: Logger): Promise<number> {
 
   const code = await exited;
   for (const [signal, handler] of handlers) process.off(signal, handler);
+  process.off("uncaughtException", onUncaught);
+  process.off("unhandledRejection", onUnhandledRejection);
   return code;
 }
 

@@ -1,30 +1,30 @@
 // All apps together: start in dependency order, stop in reverse, one event stream for everyone else.
 import type { AppConfig, DependencyConditionName } from "../config/types.ts";
 import type { Logger } from "../log.ts";
-import { findCycles } from "../dependencies.ts";
-import { SupervisedApp, type AppStatus, type StateChange } from "./app.ts";
+import { dependencyProblem } from "../dependencies.ts";
+import { realDeps, SupervisedApp, type AppDeps, type AppStatus, type StateChange, type Upstream } from "./app.ts";
+import { background, type InternalErrorHandler } from "./background.ts";
 import { readProcessTable } from "./proctree.ts";
 import { isRunning } from "./state.ts";
 
-export type { AppStatus, StateChange } from "./app.ts";
+export type { AppStatus, StateChange, Upstream } from "./app.ts";
 export type { AppState } from "./state.ts";
+export type { InternalErrorHandler } from "./background.ts";
 export { APP_STATES } from "./state.ts";
 export { freePort } from "./ports.ts";
-
-/** One ready instance of an app, reserved until release(); the proxy's UpstreamPool has the same shape. */
-export interface Upstream {
-  host: string;
-  port: number;
-  release(): void;
-}
 
 /** Every state change of every app. */
 export type SupervisorEvent = { type: "state" } & StateChange;
 
-export interface SupervisorOptions {
+export interface SupervisorOptions extends Partial<AppDeps> {
   log: Logger;
   /** An essential app failed for good: stop everything and exit with exitCode. */
   onFatal?: (app: string, exitCode: number) => void;
+  /**
+   * A bug in zoo on a background path (a rejected promise nobody awaits). main.ts stops every app and exits 70.
+   * The error is logged with its stack before this is called.
+   */
+  onInternalError?: InternalErrorHandler;
   /** How often descendants of running apps are looked up in /proc. Default 500ms. */
   trackIntervalMs?: number;
 }
@@ -32,30 +32,45 @@ export interface SupervisorOptions {
 export class Supervisor {
   readonly #apps = new Map<string, SupervisedApp>();
   readonly #log: Logger;
+  /** The public event stream (subscribe). */
   readonly #listeners = new Set<(event: SupervisorEvent) => void>();
+  /** zoo's own waiters (waitReady, dependencies): told of every state change after the public listeners. */
+  readonly #waiters = new Set<(change: StateChange) => void>();
+  readonly #deps: AppDeps;
+  readonly #onInternalError: InternalErrorHandler;
   readonly #trackIntervalMs: number;
   #tracker: NodeJS.Timeout | undefined;
   #stopping = false;
   /** Wakes in progress, one per app however many requests ask for it. */
   readonly #wakes = new Map<string, Promise<void>>();
   /** Per app that is awake (or on its way up): the holds that keep its dependencies awake. */
-  readonly #dependencyHolds = new Map<string, (() => boolean)[]>();
+  readonly #dependencyHolds = new Map<string, (() => void)[]>();
 
   constructor(apps: AppConfig[], options: SupervisorOptions) {
-    this.#log = options.log;
-    this.#trackIntervalMs = options.trackIntervalMs ?? 500;
+    const { log, onFatal, onInternalError, trackIntervalMs = 500, ...deps } = options;
+    this.#log = log;
+    this.#trackIntervalMs = trackIntervalMs;
+    this.#deps = { ...realDeps, ...deps };
+    this.#onInternalError = (error, what) => {
+      log.zoo("error", `internal error (a bug in zoo) in ${what}: ${error.stack ?? error.message}`);
+      onInternalError?.(error, what);
+    };
     const hooks = {
-      log: options.log,
+      log,
       onChange: (change: StateChange) => {
         if (change.to === "sleeping" || change.to === "stopped" || change.to === "failed") this.#releaseDependencies(change.app);
         this.#emit({ type: "state", ...change });
+        for (const waiter of [...this.#waiters]) waiter(change);
       },
       onFatal: (app: string, code: number) => {
-        if (!this.#stopping) options.onFatal?.(app, code);
+        if (!this.#stopping) onFatal?.(app, code);
       },
+      onInternalError: this.#onInternalError,
     };
-    for (const config of apps) this.#apps.set(config.name, new SupervisedApp(config, hooks));
-    checkDependencies(apps);
+    for (const config of apps) this.#apps.set(config.name, new SupervisedApp(config, hooks, this.#deps));
+    // Unknown names and cycles would make start() wait forever: refuse them up front.
+    const problem = dependencyProblem(apps);
+    if (problem) throw new Error(problem);
   }
 
   /** Launches every non-lazy app once its dependencies meet their condition; independent apps in parallel. */
@@ -66,11 +81,7 @@ export class Supervisor {
       [...this.#apps.values()].map(async (app) => {
         if (app.state !== "idle") return;
         if (app.config.lazy) return app.sleep();
-        this.#holdDependencies(app);
-        const blocker = await this.#dependenciesMet(app);
-        if (this.#stopping) return;
-        if (blocker) return app.fail(blocker);
-        await app.launch();
+        await this.#bringUp(app, "launch");
       }),
     );
   }
@@ -95,13 +106,18 @@ export class Supervisor {
   /** SIGKILL to every process of every app, at once. */
   async killAll(): Promise<void> {
     this.#stopping = true;
-    await Promise.all([...this.#apps.values()].map((app) => app.kill()));
+    await Promise.all([...this.#apps.values()].map((app) => app.stop("immediate")));
     this.#stopTracking();
   }
 
-  /** Forwards a signal (e.g. SIGUSR1, SIGHUP) to every running app's process group. */
+  /** Forwards a signal (SIGUSR1, SIGUSR2) to every running app's process group. */
   signal(signal: NodeJS.Signals): void {
     for (const app of this.#apps.values()) app.signal(signal);
+  }
+
+  /** Every pid known for the app's current run: its root process and the descendants tracked so far. */
+  processes(name: string): number[] {
+    return this.#apps.get(name)?.processes() ?? [];
   }
 
   snapshot(): AppStatus[] {
@@ -119,14 +135,12 @@ export class Supervisor {
    * timeouts: the app does not sleep while any is open).
    */
   track(name: string): () => void {
-    return this.#apps.get(name)?.track() ?? (() => {});
+    return this.#apps.get(name)?.activity.openRequest() ?? (() => {});
   }
 
   /** A ready instance of the app, held (for idle accounting) until release(); undefined when none is ready. */
   acquire(name: string): Upstream | undefined {
-    const app = this.#apps.get(name);
-    if (!app?.ready || app.port === undefined) return undefined;
-    return { host: "127.0.0.1", port: app.port, release: app.track() };
+    return this.#apps.get(name)?.acquire();
   }
 
   /** Like waitReady, then acquire: a ready instance, or undefined on timeout, abort, stop or failure. */
@@ -148,50 +162,53 @@ export class Supervisor {
     const app = this.#apps.get(name);
     if (!app) return Promise.resolve(false);
     if (app.ready) return Promise.resolve(true);
-    if (app.state === "sleeping") void this.#wake(app, cause);
+    if (app.state === "sleeping") this.#wake(app, cause);
     if (app.state === "failed" || app.state === "stopped" || signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const finish = (ready: boolean) => {
-        clearTimeout(timer);
-        this.#listeners.delete(listener);
+        cancelTimer();
+        this.#waiters.delete(waiter);
         signal?.removeEventListener("abort", onAbort);
         resolve(ready);
       };
-      const listener = (event: SupervisorEvent) => {
-        if (event.app !== name) return;
-        if (event.to === "ready") finish(true);
-        else if (event.to === "failed" || event.to === "stopped") finish(false);
-        else if (event.to === "sleeping") void this.#wake(app, cause); // it was going to sleep when asked
+      const waiter = (change: StateChange) => {
+        if (change.app !== name) return;
+        if (change.to === "ready") finish(true);
+        else if (change.to === "failed" || change.to === "stopped") finish(false);
+        else if (change.to === "sleeping") this.#wake(app, cause); // it was going to sleep when asked
       };
       const onAbort = () => finish(false);
-      const timer = setTimeout(() => finish(false), timeoutMs);
-      this.#listeners.add(listener);
+      const cancelTimer = this.#deps.clock.setTimeout(() => finish(false), timeoutMs);
+      this.#waiters.add(waiter);
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
-  /** Wakes a sleeping app once its dependencies meet their condition (waking them too). */
-  #wake(app: SupervisedApp, cause: string): Promise<void> {
-    if (this.#stopping) return Promise.resolve();
-    let waking = this.#wakes.get(app.name);
-    if (!waking) {
-      this.#log.zoo("info", `${app.name}: woken by ${cause}`, { app: app.name });
-      this.#holdDependencies(app);
-      waking = (async () => {
-        const blocker = await this.#dependenciesMet(app);
-        if (this.#stopping) return;
-        if (blocker) return app.fail(blocker);
-        await app.wake();
-      })().finally(() => this.#wakes.delete(app.name));
-      this.#wakes.set(app.name, waking);
-    }
-    return waking;
+  /** Wakes a sleeping app (in the background) once its dependencies meet their condition, waking them too. */
+  #wake(app: SupervisedApp, cause: string): void {
+    if (this.#stopping || this.#wakes.has(app.name)) return;
+    this.#log.zoo("info", `${app.name}: woken by ${cause}`, { app: app.name });
+    const waking = this.#bringUp(app, "wake").finally(() => this.#wakes.delete(app.name));
+    this.#wakes.set(app.name, waking);
+    background(waking, `${app.name}: waking`, this.#onInternalError);
+  }
+
+  /**
+   * The one way an app comes up, at start or woken: its dependencies held awake, their conditions awaited (a
+   * dependency that can never meet its condition fails the app), then the app launched or woken.
+   */
+  async #bringUp(app: SupervisedApp, how: "launch" | "wake"): Promise<void> {
+    this.#holdDependencies(app);
+    const blocker = await this.#dependenciesMet(app);
+    if (this.#stopping) return;
+    if (blocker) return app.fail(blocker);
+    await (how === "launch" ? app.launch() : app.wake());
   }
 
   /** While an app is awake or waking, its dependencies do not go to sleep. */
   #holdDependencies(app: SupervisedApp): void {
     if (this.#dependencyHolds.has(app.name)) return;
-    const holds = Object.keys(app.config.dependsOn).map((dep) => this.#apps.get(dep)!.keepAwake());
+    const holds = Object.keys(app.config.dependsOn).map((dep) => this.#apps.get(dep)!.activity.holdForDependent());
     this.#dependencyHolds.set(app.name, holds);
   }
 
@@ -222,16 +239,16 @@ export class Supervisor {
         // Sleeping dependencies (lazy, or just gone idle) are woken by whoever needs them.
         for (const [name] of deps) {
           const dep = this.#apps.get(name)!;
-          if (dep.state === "sleeping") void this.#wake(dep, `${app.name} (depends on it)`);
+          if (dep.state === "sleeping") this.#wake(dep, `${app.name} (depends on it)`);
         }
         const result = check();
         if (result !== null) done(result);
       };
       const done = (result: string | undefined) => {
-        this.#listeners.delete(settle);
+        this.#waiters.delete(settle);
         resolve(result);
       };
-      this.#listeners.add(settle);
+      this.#waiters.add(settle);
       settle();
     });
   }
@@ -272,16 +289,4 @@ function meets(dep: SupervisedApp, condition: DependencyConditionName): boolean 
     case "completed":
       return dep.completed;
   }
-}
-
-/** Unknown names and cycles would make start() wait forever: refuse them up front. */
-function checkDependencies(apps: AppConfig[]): void {
-  const byName = new Map(apps.map((a) => [a.name, a]));
-  for (const app of apps) {
-    for (const dep of Object.keys(app.dependsOn)) {
-      if (!byName.has(dep)) throw new Error(`app ${app.name} depends on unknown app ${dep}`);
-    }
-  }
-  const [cycle] = findCycles(new Map(apps.map((app) => [app.name, Object.keys(app.dependsOn)])));
-  if (cycle) throw new Error(`dependency cycle: ${cycle.join(" → ")}`);
 }

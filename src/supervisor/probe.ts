@@ -91,3 +91,13 @@ export function startupPollInterval(probe: Probe): number {
 export async function isPortInUse(port: number, host = "127.0.0.1"): Promise<boolean> {
   return (await tcpProbe(host, port, 500)).ok;
 }
+
+/** What the supervisor probes with; tests inject their own to script results in virtual time. */
+export interface Prober {
+  /** One attempt of `probe` (see runProbe). */
+  run(probe: Probe, target: ProbeTarget, signal?: AbortSignal): Promise<ProbeResult>;
+  /** Whether a fixed port is taken before the app is started. */
+  isPortInUse(port: number): Promise<boolean>;
+}
+
+export const realProber: Prober = { run: runProbe, isPortInUse: (port) => isPortInUse(port) };

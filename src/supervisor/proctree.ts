@@ -8,7 +8,7 @@ import treeKill from "tree-kill";
 
 export const hasProc = existsSync("/proc/self/stat");
 
-interface ProcInfo {
+export interface ProcInfo {
   pid: number;
   ppid: number;
   pgid: number;
@@ -111,6 +111,11 @@ export class ProcessTree {
     }
   }
 
+  /** The processes known now (as of the last refresh), without looking at /proc again. */
+  known(): number[] {
+    return [...this.#members.keys()];
+  }
+
   /** Live processes of the tree (after a fresh look at /proc). */
   alive(): number[] {
     this.refresh();
@@ -121,12 +126,12 @@ export class ProcessTree {
   signal(signal: NodeJS.Signals): void {
     if (!hasProc) {
       if (canTreeKill()) treeKill(this.root, signal, () => {});
-      this.#signalGroup(signal);
+      this.signalGroup(signal);
       return;
     }
     // Look first: once the root dies, its children's parent link to the tree is gone.
     const members = this.alive();
-    this.#signalGroup(signal);
+    this.signalGroup(signal);
     for (const pid of members) {
       try {
         process.kill(pid, signal);
@@ -136,7 +141,8 @@ export class ProcessTree {
     }
   }
 
-  #signalGroup(signal: NodeJS.Signals): void {
+  /** Sends `signal` to the root's process group only (e.g. a forwarded SIGUSR1). */
+  signalGroup(signal: NodeJS.Signals): void {
     try {
       process.kill(-this.root, signal);
     } catch {

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { execa, type ResultPromise } from "execa";
-import { hasProc, ProcessTree, RUN_TAG_VARIABLE } from "./proctree.ts";
+import { hasProc, ProcessTree, RUN_TAG_VARIABLE, type ProcInfo } from "./proctree.ts";
 
 export interface SpawnOptions {
   command: string[];
@@ -24,6 +24,40 @@ export interface RunningProcess {
   /** Resolves when the process itself exits (its descendants may live on and keep its output open). */
   exited: Promise<Exit>;
 }
+
+/** Every process of one run of an app: its root and the descendants found so far. */
+export interface RunProcesses {
+  /** Looks for new descendants in `table` (a read of /proc), so they stay known after their parent exits. */
+  refresh(table?: ProcInfo[]): void;
+  /** The pids known now, without looking again. */
+  known(): number[];
+  /** The pids alive now (after a fresh look). */
+  alive(): number[];
+  isAlive(): boolean;
+  /** To every process of the run. */
+  signal(signal: NodeJS.Signals): void;
+  /** To the root's process group only. */
+  signalGroup(signal: NodeJS.Signals): void;
+}
+
+/** An app's process as the supervisor runs it. */
+export interface AppProcess extends RunningProcess {
+  processes: RunProcesses;
+}
+
+/** Starts an app's process; rejects with a SpawnError when it cannot run at all. Tests inject their own. */
+export interface Spawner {
+  spawn(options: SpawnOptions): Promise<AppProcess>;
+}
+
+/** Real processes: each run tagged (RUN_TAG_VARIABLE) so that daemons which escape the tree are still found. */
+export const realSpawner: Spawner = {
+  async spawn(options) {
+    const tag = randomUUID();
+    const child = await spawnProcess({ ...options, env: { ...options.env, [RUN_TAG_VARIABLE]: tag } });
+    return { ...child, processes: new ProcessTree(child.pid, tag) };
+  },
+};
 
 /** Why a process could not be started, as one line a person can act on. */
 export class SpawnError extends Error {

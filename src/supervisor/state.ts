@@ -3,12 +3,16 @@
 //   idle ──► starting ──► ready ⇄ unhealthy
 //     │         │           │        │
 //     │         └───────────┴────────┴──► stopping ──► backoff ──► starting …
-//     │                     (exit)   │                 stopped
-//     │                              └──────────────►  failed
-//   sleeping (lazy: not running until the first request)
+//     │                     (exit)             │       stopped
+//     │                                        │       failed
+//     │                                        └─────► sleeping    (idle for idleTimeout)
+//     └──► sleeping ──► starting …                                  (lazy: not running until the first request)
+//
+// idle, sleeping and backoff may also end in stopped (zoo stops) or failed (a dependency failed); stopped may
+// start again. failed is final.
 //
 // - idle:      not launched yet (waiting for start() or for its dependencies)
-// - sleeping:  a lazy app that is not running; the first waitReady() starts it
+// - sleeping:  not running until asked for (lazy, or idle for idleTimeout); the first waitReady() starts it
 // - starting:  spawned; its probe has not passed yet
 // - ready:     its probe passed; the proxy routes to it
 // - unhealthy: a liveness probe failed (not routed); enough failures restart it
