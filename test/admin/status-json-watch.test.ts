@@ -19,17 +19,17 @@ async function startWeb(t: { after(fn: () => unknown): void }): Promise<{ zoo: Z
   const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
   t.after(() => stopZoo(zoo));
   const listen = `127.0.0.1:${await listeningPort(zoo)}`;
-  await zoo.waitFor(/web: ready/);
+  await zoo.waitFor(/web: ready/, 60_000);
   return { zoo, file, listen };
 }
 
-/** Runs `argv` until `done(output)` is true or 15 s pass, then SIGTERMs it; resolves to its output. */
+/** Runs `argv` until `done(output)` is true or 40 s pass, then SIGTERMs it; resolves to its output. */
 async function runUntil(argv: string[], done: (output: string) => boolean): Promise<string> {
   const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const exited = once(child, "exit");
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 15_000);
+    const timer = setTimeout(resolve, 40_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (done(output)) {

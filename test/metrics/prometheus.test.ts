@@ -74,7 +74,7 @@ async function eventually(check: () => Promise<boolean>, timeoutMs: number, desc
   assert.fail(`not within ${timeoutMs} ms: ${describe()}`);
 }
 
-test("Prometheus scrapes zoo: requests counted by route and app, every app up, promtool accepts the output", { timeout: 120_000 }, async (t) => {
+test("Prometheus scrapes zoo: requests counted by route and app, every app up, promtool accepts the output", { timeout: 180_000 }, async (t) => {
   const { file } = tempConfig({
     apps: {
       web: { command: [process.execPath, SERVER] },
@@ -87,9 +87,9 @@ test("Prometheus scrapes zoo: requests counted by route and app, every app up, p
   const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
   t.after(() => stopZoo(zoo));
   const port = await listeningPort(zoo);
-  const metricsUrl = (await zoo.waitFor(/metrics on http:\/\/\S+\/metrics/)).replace(/^metrics on /, "");
-  await zoo.waitFor(/web: ready/);
-  await zoo.waitFor(/api: ready/);
+  const metricsUrl = (await zoo.waitFor(/metrics on http:\/\/\S+\/metrics/, 60_000)).replace(/^metrics on /, "");
+  await zoo.waitFor(/web: ready/, 60_000);
+  await zoo.waitFor(/api: ready/, 60_000);
 
   for (let i = 0; i < REQUESTS; i++) {
     const res = await fetch(`http://127.0.0.1:${port}/api/items/${i}?q=${i}`);
@@ -125,7 +125,7 @@ test("Prometheus scrapes zoo: requests counted by route and app, every app up, p
         scraped[0]?.value === 1
       );
     },
-    60_000,
+    90_000,
     () => `Prometheus did not show ${REQUESTS} requests to /api and both apps up; last answer: ${last}\nprometheus output:\n${prometheus.output()}`,
   );
 

@@ -6,6 +6,7 @@ import { ROOT, freePort, listeningPort, startZoo, stopZoo, tempConfig } from "..
 import { value } from "./helpers.ts";
 
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
+const FAMILY = join(ROOT, "fixtures/supervisor/family.js");
 
 test("a real zoo counts requests, bytes, held requests, wakes and upstream errors by route and app", { timeout: 90_000 }, async (t) => {
   const closedPort = await freePort(); // nothing listens there: the outside origin refuses
@@ -13,6 +14,7 @@ test("a real zoo counts requests, bytes, held requests, wakes and upstream error
     apps: {
       web: { command: [process.execPath, SERVER] },
       sleepy: { command: [process.execPath, SERVER], lazy: true },
+      family: { command: [process.execPath, FAMILY], stopTimeout: "500ms" },
     },
     routes: { "/web": "web", "/sleepy": "sleepy", "/gone": { proxy: `http://127.0.0.1:${closedPort}` } },
     metrics: { listen: "127.0.0.1:0" },
@@ -20,8 +22,8 @@ test("a real zoo counts requests, bytes, held requests, wakes and upstream error
   const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
   t.after(() => stopZoo(zoo));
   const origin = `http://127.0.0.1:${await listeningPort(zoo)}`;
-  const metricsUrl = (await zoo.waitFor(/metrics on http:\/\/\S+\/metrics/)).replace(/^metrics on /, "");
-  await zoo.waitFor(/web: ready/);
+  const metricsUrl = (await zoo.waitFor(/metrics on http:\/\/\S+\/metrics/, 60_000)).replace(/^metrics on /, "");
+  await zoo.waitFor(/web: ready/, 60_000);
 
   const send = async (path: string, init?: RequestInit) => {
     const res = await fetch(origin + path, init);
@@ -61,4 +63,16 @@ test("a real zoo counts requests, bytes, held requests, wakes and upstream error
   assert.ok(at('zoo_app_resident_memory_bytes{app="web"}')! > 10e6);
   assert.ok(at('zoo_app_cpu_seconds_total{app="web"}')! > 0);
   assert.doesNotMatch(text, /\/web\/a|\/web\/b|x=y|\/nowhere/, "no raw paths or queries in labels");
+
+  // An app's whole tree: family.js runs a child and a grandchild that left its process group (setsid).
+  const [, child, grandchild] = /pids (\d+) (\d+)/.exec(await zoo.waitFor(/pids \d+ \d+/, 60_000))!;
+  let family = "";
+  const deadline = Date.now() + 20_000;
+  while (value(family, 'zoo_app_processes{app="family"}') !== 3 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    family = await (await fetch(metricsUrl)).text();
+  }
+  assert.equal(value(family, 'zoo_app_processes{app="family"}'), 3, `the app, its child ${child} and its setsid grandchild ${grandchild}`);
+  const memory = value(family, 'zoo_app_resident_memory_bytes{app="family"}')!;
+  assert.ok(memory > 3 * 15e6, `three node processes' memory, found ${memory}`);
 });
