@@ -26,7 +26,6 @@ export interface AppSource {
 interface Sample {
   app: AppSample;
   usage: Usage;
-  processes: number;
 }
 
 export class AppMetrics {
@@ -89,7 +88,7 @@ export class AppMetrics {
       this.#cpuCounter(s.app.name).read(s.app.startedAt, s.usage.cpuSeconds),
     );
     gauge("zoo_app_resident_memory_bytes", "Resident memory of the app's whole process tree (sum over its processes).", (s) => s.usage.residentBytes);
-    gauge("zoo_app_processes", "Live processes in the app's tree.", (s) => s.processes);
+    gauge("zoo_app_processes", "Live processes in the app's tree.", (s) => s.usage.processes);
   }
 
   #cpuCounter(app: string): CpuCounter {
@@ -104,10 +103,7 @@ export class AppMetrics {
    */
   #sample(): Sample[] {
     if (this.#current) return this.#current;
-    this.#current = this.#source.apps().map((app) => {
-      const pids = this.#source.processes(app.name);
-      return { app, usage: readUsage(pids), processes: pids.length };
-    });
+    this.#current = this.#source.apps().map((app) => ({ app, usage: readUsage(this.#source.processes(app.name)) }));
     queueMicrotask(() => (this.#current = undefined));
     return this.#current;
   }

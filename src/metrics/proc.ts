@@ -10,19 +10,23 @@ export interface Usage {
   cpuSeconds: number;
   /** Sum of their resident set sizes (pages shared between them are counted once per process, as `ps` does). */
   residentBytes: number;
+  /** How many of the processes were still there. */
+  processes: number;
 }
 
 /** The processes' usage; processes that are gone are skipped. Without /proc: zero. */
 export function readUsage(pids: readonly number[]): Usage {
   let ticks = 0;
   let pages = 0;
+  let processes = 0;
   for (const pid of pids) {
     const cpu = cpuTicks(pid);
     if (cpu === undefined) continue;
     ticks += cpu;
     pages += residentPages(pid) ?? 0;
+    processes += 1;
   }
-  return { cpuSeconds: ticks / TICKS_PER_SECOND, residentBytes: pages * pageSize() };
+  return { cpuSeconds: ticks / TICKS_PER_SECOND, residentBytes: pages * pageSize(), processes };
 }
 
 function cpuTicks(pid: number): number | undefined {
