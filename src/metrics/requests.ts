@@ -92,7 +92,7 @@ export class RequestMetrics implements ExchangeObserver {
     });
     this.#metrics = {
       requestBytes: new Counter({ name: "zoo_http_request_bytes_total", help: "Bytes of request bodies received from clients.", labelNames, registers }),
-      responseBytes: new Counter({ name: "zoo_http_response_bytes_total", help: "Bytes of response bodies sent to clients.", labelNames, registers }),
+      responseBytes: new Counter({ name: "zoo_http_response_bytes_total", help: "Bytes sent to clients, response heads included.", labelNames, registers }),
       duration: new Histogram({
         name: "zoo_http_request_duration_seconds",
         help: "Time from a request's arrival to the end of its response (WebSockets excluded).",
