@@ -2,7 +2,7 @@
 import type { Contender, ContenderName } from "./contenders.ts";
 import { curlDownload, curlUpload, failedRequests, requestsPerSecond, runWrk, runWsEcho, type WrkOptions } from "./load.ts";
 import { readUsage } from "../src/metrics/proc.ts";
-import { memoryOf, resetPeakRss } from "./proc.ts";
+import { descendantsOf, memoryOf, resetPeakRss } from "./proc.ts";
 
 export interface Settings {
   rounds: number;
@@ -114,12 +114,12 @@ export async function runThroughput(
   /** A wrk run whose req/s, p50 and p99 are recorded under `key` (small GETs, fixed rate). */
   const latencyRun = (key: string, workload: string, options: WrkOptions, digits: number) =>
     rounds(workload, async (c) => {
-      // The proxy's own CPU per request: unlike req/s, it hardly moves when other work shares the cores.
-      const cpuBefore = c.process ? readUsage([c.process.pid]).cpuSeconds : undefined;
+      // The proxy's own CPU per request: unlike req/s, it hardly moves when other work shares the cores. nginx's
+      // workers are its children; zoo's child is the upstream, not part of the proxy.
+      const pids = !c.process ? [] : c.name.startsWith("zoo") ? [c.process.pid] : [c.process.pid, ...descendantsOf(c.process.pid)];
+      const cpuBefore = readUsage(pids).cpuSeconds;
       const r = await runWrk({ ...options, url: `${c.origin}${options.url}` });
-      if (c.process && cpuBefore !== undefined && r.requests > 0) {
-        add(samples, `${key}.cpu`, c.name, ((readUsage([c.process.pid]).cpuSeconds - cpuBefore) * 1e6) / r.requests);
-      }
+      if (pids.length > 0 && r.requests > 0) add(samples, `${key}.cpu`, c.name, ((readUsage(pids).cpuSeconds - cpuBefore) * 1e6) / r.requests);
       add(samples, `${key}.rps`, c.name, requestsPerSecond(r));
       add(samples, `${key}.p50`, c.name, ms(r.latency_us.p50));
       add(samples, `${key}.p99`, c.name, ms(r.latency_us.p99));
