@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   },
   ZOO_ERR_CONFIG_URL: { exitCode: 2, description: "A redirect or proxy target is not an absolute http(s) URL." },
   ZOO_ERR_CONFIG_DEPENDENCY: { exitCode: 2, description: "An app depends on itself, or dependsOn forms a cycle." },
+  ZOO_ERR_CONFIG_ENV_FILE: { exitCode: 2, description: "An envFile does not exist or cannot be read." },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -55,7 +55,7 @@ test("the import reader sees every form of import", () => {
     "import type {",
     "  B,",
     "  C,",
-    '} from "../config/types.ts";',
+    '} from "../config/schema.ts";',
     'export { d } from "./d.ts";',
     'export type { E } from "./e.ts";',
     'import "./side-effect.ts";',
@@ -63,14 +63,14 @@ test("the import reader sees every form of import", () => {
     'const lazy = await import("./lazy.ts");',
     '// a comment that says something from "nowhere"',
   ].join("\n");
-  assert.deepEqual(importsOf(source), ["./a.ts", "../config/types.ts", "./d.ts", "./e.ts", "./side-effect.ts", "zod/v4", "./lazy.ts"]);
+  assert.deepEqual(importsOf(source), ["./a.ts", "../config/schema.ts", "./d.ts", "./e.ts", "./side-effect.ts", "zod/v4", "./lazy.ts"]);
 });
 
 test("the source is read: the layers exist and import what the checks are about", () => {
   const all = edges();
   for (const dir of ["config", "proxy", "supervisor"]) assert.ok(all.some((e) => layer(e.from) === dir), `no imports read from src/${dir}`);
-  assert.ok(all.some((e) => e.from === "config/types.ts" && e.to === "zod"), "config/schema.ts imports zod");
-  assert.ok(all.some((e) => e.from === "config/types.ts" && e.to === "config/types.ts"), "config/schema.ts imports config/types.ts");
+  assert.ok(all.some((e) => e.from === "config/schema.ts" && e.to === "zod"), "config/schema.ts imports zod");
+  assert.ok(all.some((e) => e.from === "config/schema.ts" && e.to === "config/types.ts"), "config/schema.ts imports config/types.ts");
   assert.ok(all.some((e) => layer(e.from) === "supervisor" && e.to === "config/types.ts"), "the supervisor reads config/types.ts");
   assert.ok(all.some((e) => layer(e.from) === "proxy" && e.to === "config/types.ts"), "the proxy reads config/types.ts");
 });

@@ -10,7 +10,8 @@ export interface Interpolated {
   problems: ConfigProblem[];
 }
 
-export function interpolate(raw: unknown, env: Record<string, string | undefined>): Interpolated {
+/** `at`: where `raw` sits in the file, for the problems' paths. */
+export function interpolate(raw: unknown, env: Record<string, string | undefined>, at: ConfigPath = []): Interpolated {
   const problems: ConfigProblem[] = [];
 
   const inString = (text: string, path: ConfigPath): string =>
@@ -52,7 +53,7 @@ export function interpolate(raw: unknown, env: Record<string, string | undefined
     return value;
   };
 
-  return { value: walk(raw, []), problems };
+  return { value: walk(raw, at), problems };
 }
 
 function quote(text: string): string {

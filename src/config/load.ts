@@ -1,10 +1,12 @@
-// Config loading, one step after another: discovery → parse → interpolate → validate (zod) → normalize →
-// cross-checks → Config. Every problem found on the way is collected and thrown together as one ConfigError.
+// Config loading, one step after another: discovery → parse → top-level envFile → interpolate → validate (zod)
+// → cross-checks → app envFiles → normalize → Config. Every problem found on the way is collected and thrown
+// together as one ConfigError.
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { cosmiconfig } from "cosmiconfig";
 import { ConfigError, type ConfigProblem } from "../errors.ts";
 import { checkInputOf, crossCheck } from "./checks.ts";
+import { readEnvFiles } from "./envfile.ts";
 import { formatIssues } from "./format.ts";
 import { interpolate } from "./interpolate.ts";
 import { resolveMetrics } from "./metrics.ts";
@@ -114,16 +116,19 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
   const { file, env = process.env } = options;
   const dir = path.dirname(file);
 
-  const interpolated = interpolate(raw, env);
-  const problems: ConfigProblem[] = [...interpolated.problems];
+  // The top-level envFile first: its variables feed ${VAR}, under zoo's own environment (as compose's .env does).
+  const sharedSpec = interpolate(fieldOf(raw, "envFile"), env, ["envFile"]);
+  const shared = readEnvFiles(sharedSpec.value, ["envFile"], dir);
+  const interpolated = interpolate(raw, { ...shared.values, ...definedOnly(env) });
+  const interpolationProblems = [...sharedSpec.problems, ...interpolated.problems.filter((p) => !startsWith(p.path, ["envFile"]))];
+  // A value with an unresolved ${VAR} is reported once, not again as a bad port or a missing file.
+  const unresolved = interpolationProblems.map((p) => p.path);
+  const notUnresolved = (problem: ConfigProblem) => !unresolved.some((u) => startsWith(problem.path, u));
+  const problems: ConfigProblem[] = [...interpolationProblems, ...shared.problems.filter(notUnresolved)];
   const value = interpolated.value;
 
   const parsed = ConfigSchema.safeParse(value);
-  if (!parsed.success) {
-    const unresolved = interpolated.problems.map((p) => p.path);
-    const schemaProblems = formatIssues(parsed.error.issues, ConfigSchema, value);
-    problems.push(...schemaProblems.filter((p) => !unresolved.some((u) => startsWith(p.path, u))));
-  }
+  if (!parsed.success) problems.push(...formatIssues(parsed.error.issues, ConfigSchema, value).filter(notUnresolved));
 
   const listen = resolveListen(parsed.success ? parsed.data.listen : validListen(value), options.listen, env);
   problems.push(...listen.problems);
@@ -133,9 +138,13 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
 
   problems.push(...crossCheck(checkInputOf(value, listen.port)));
 
+  // Every app's envFile is read, valid app or not, so that a missing file is reported with the rest.
+  const appFiles = new Map(entriesOf(fieldOf(value, "apps")).map(([name, app]) => [name, readEnvFiles(fieldOf(app, "envFile"), ["apps", name, "envFile"], dir)]));
+  for (const files of appFiles.values()) problems.push(...files.problems.filter(notUnresolved));
+
   const apps: AppConfig[] = [];
   for (const [name, app] of parsed.success ? Object.entries(parsed.data.apps) : validApps(value)) {
-    const normal = normalizeApp(name, app, dir);
+    const normal = normalizeApp(name, app, dir, { ...shared.values, ...appFiles.get(name)?.values });
     problems.push(...normal.problems);
     apps.push(normal.value);
   }
@@ -157,6 +166,7 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     drainTimeout: config.drainTimeout,
     control: config.control ? path.resolve(dir, config.control) : undefined,
     metrics: metrics.value,
+    envFiles: [...new Set([...shared.files, ...[...appFiles.values()].flatMap((files) => files.files)])],
   };
 }
 
@@ -185,9 +195,7 @@ function resolveListen(fromFile: string | number | undefined, override: string |
 
 /** The apps of an invalid config that do validate, so that their commands are still checked. */
 function validApps(value: unknown): Array<[name: string, app: ParsedApp]> {
-  const apps = (value as { apps?: unknown } | null)?.apps;
-  if (apps === null || typeof apps !== "object" || Array.isArray(apps)) return [];
-  return Object.entries(apps).flatMap(([name, app]): Array<[string, ParsedApp]> => {
+  return entriesOf(fieldOf(value, "apps")).flatMap(([name, app]): Array<[string, ParsedApp]> => {
     const result = AppSchema.safeParse(app);
     return result.success ? [[name, result.data]] : [];
   });
@@ -202,4 +210,16 @@ function validListen(value: unknown): string | number | undefined {
 
 function startsWith(full: readonly (string | number)[], prefix: readonly (string | number)[]): boolean {
   return prefix.length <= full.length && prefix.every((key, i) => full[i] === key);
+}
+
+function entriesOf(value: unknown): Array<[string, unknown]> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? Object.entries(value) : [];
+}
+
+function fieldOf(value: unknown, key: string): unknown {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

@@ -8,7 +8,8 @@ import { splitWords } from "./words.ts";
 
 export type Normalized<T> = { value: T; problems: ConfigProblem[] };
 
-export function normalizeApp(name: string, app: ParsedApp, dir: string): Normalized<AppConfig> {
+/** `fileEnv`: the variables of the top-level and the app's envFile, under the app's `env`. */
+export function normalizeApp(name: string, app: ParsedApp, dir: string, fileEnv: Record<string, string>): Normalized<AppConfig> {
   const problems: ConfigProblem[] = [];
   const at: ConfigPath = ["apps", name];
   const argv = (command: string | string[], where: ConfigPath): string[] => {
@@ -35,7 +36,7 @@ export function normalizeApp(name: string, app: ParsedApp, dir: string): Normali
     name,
     command,
     cwd: path.resolve(dir, app.cwd ?? "."),
-    env: Object.fromEntries(Object.entries(app.env).map(([k, v]) => [k, String(v)])),
+    env: { ...fileEnv, ...Object.fromEntries(Object.entries(app.env).map(([k, v]) => [k, String(v)])) },
     port: app.port,
     health: normalizeHealth(app.health, (exec) => argv(exec, [...at, "health", "exec"])),
     restart: app.restart,

@@ -75,6 +75,8 @@ const CrashLoop = z.strictObject({
 
 const DependencyCondition = z.enum(DEPENDENCY_CONDITIONS);
 
+const EnvFile = z.union([z.string().min(1), z.array(z.string().min(1))]);
+
 export const AppSchema = z.strictObject({
   command: z
     .union([z.string().min(1), z.array(z.string()).min(1)])
@@ -84,12 +86,15 @@ export const AppSchema = z.strictObject({
   env: z
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
     .default({})
-    .meta({ description: "Environment variables merged over zoo's own." }),
+    .meta({ description: "Environment variables, over zoo's own and the envFile ones." }),
   port: Port.optional().meta({ description: "The port the app listens on, passed as PORT. Default: a free port zoo picks." }),
   health: z
     .union([z.literal(false), Health])
     .optional()
     .meta({ description: "Readiness and liveness probe. Default: tcp on the app's port. false: ready once spawned." }),
+  envFile: EnvFile.optional().meta({
+    description: "A .env file or a list of them, relative to the config file: variables under the app's `env`, over the top-level envFile's.",
+  }),
   restart: z.enum(RESTART_MODES).default("always").meta({ description: "Default always." }),
   backoff: Backoff.prefault({}),
   crashLoop: CrashLoop.prefault({}),
@@ -139,6 +144,9 @@ export const ConfigSchema = z.strictObject({
   listen: Listen.optional().meta({ description: 'A port or "host:port". Default: $PORT when set, else 8000; host 0.0.0.0.' }),
   apps: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected an app name of letters, digits, _ . -"), AppSchema).default({}),
   routes: z.record(z.string(), RouteSchema).default({}),
+  envFile: EnvFile.optional().meta({
+    description: "A .env file or a list of them, relative to the config file: variables for every app (under their own) and for ${VAR} (under zoo's environment).",
+  }),
   logFormat: z.enum(LOG_FORMATS).default("text").meta({ description: "Default text." }),
   accessLog: z.boolean().default(true).meta({ description: "One log line per request. Default true." }),
   trustProxy: z.boolean().default(false).meta({

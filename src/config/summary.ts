@@ -1,4 +1,4 @@
-// A short, human summary of a valid config for `zoo validate`: where zoo listens, the apps, the routes.
+// A short, human summary of a valid config for `zoo validate`: where zoo listens, the env files read, the apps, the routes.
 import path from "node:path";
 import type { AppConfig, Config, Probe, Route } from "./types.ts";
 
@@ -8,6 +8,7 @@ export function summarize(config: Config): string {
     `${config.file}: valid`,
     `listen ${address(config.listen)}`,
     ...(config.metrics ? [`metrics http://${address(config.metrics.listen)}/metrics`] : []),
+    ...(config.envFiles.length > 0 ? [`env files ${config.envFiles.map((file) => relative(config.dir, file)).join(", ")}`] : []),
     "",
     ...table(
       ["APP", "COMMAND", "CWD", "PORT", "HEALTH", "DEPENDS ON"],

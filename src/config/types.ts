@@ -40,6 +40,11 @@ export interface AppConfig {
   /** argv; with shell: true, ["/bin/sh", "-c", command]. */
   command: string[];
   cwd: string;
+  /**
+   * The app's variables, resolved: the top-level envFile's, then the app's envFile's, then its `env`, each over
+   * the one before. The process gets them over zoo's own environment, and PORT over them. Two loads of the same
+   * files give equal records, so a changed record means the app's environment changed.
+   */
   env: Record<string, string>;
   /** The app's fixed port; undefined: the supervisor picks a free one for each instance. */
   port: number | undefined;
@@ -86,4 +91,6 @@ export interface Config {
   control: string | undefined;
   /** Where /metrics is served; undefined: metrics are off. */
   metrics: { listen: Listen } | undefined;
+  /** Every envFile read (top-level and apps'), absolute, in order: what a reload re-reads and --watch watches. */
+  envFiles: string[];
 }

@@ -60,7 +60,13 @@ export class Supervisor {
       onChange: (change: StateChange) => {
         if (change.to === "sleeping" || change.to === "stopped" || change.to === "failed") this.#releaseDependencies(change.app);
         this.#emit({ type: "state", ...change });
-        for (const waiter of [...this.#waiters]) waiter(change);
+        for (const waiter of [...this.#waiters]) {
+          try {
+            waiter(change);
+          } catch (error) {
+            this.#onInternalError(error as Error, `${change.app}: a waiter for its state`);
+          }
+        }
       },
       onFatal: (app: string, code: number) => {
         if (!this.#stopping) onFatal?.(app, code);

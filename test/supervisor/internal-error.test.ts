@@ -78,6 +78,12 @@ async function zooWithBug(t: import("node:test").TestContext) {
   t.after(() => stopZoo(zoo));
   const started = await zoo.waitFor(/app: starting \(pid \d+\)/);
   const pid = Number(/pid (\d+)/.exec(started)![1]);
+  // If zoo fails this test by dying without stopping its app, the app must not outlive the test.
+  t.after(() => {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  });
   await zoo.waitFor(/app: ready/);
   return { zoo, pid, fire: (kind: "throw" | "reject") => writeFileSync(trigger, kind) };
 }

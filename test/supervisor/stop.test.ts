@@ -143,3 +143,18 @@ test("signal() forwards to every running app's process group", async (t) => {
   }, "the app to receive SIGUSR1");
   assert.equal(supervisor.snapshot()[0].state, "ready");
 });
+
+test("processes(): the run's root and its tracked descendants (a setsid'd grandchild too); none once stopped", async (t) => {
+  const family = await app("family", { script: "family.js", stopTimeout: 300 });
+  const { supervisor, log } = supervise(t, [family], undefined, 60_000);
+  await supervisor.start();
+  await waitState(supervisor, "family", "ready");
+  const [child, grandchild] = await familyPids(log, "family");
+  const root = supervisor.snapshot()[0].pid!;
+  assert.ok(supervisor.processes("family").includes(root));
+  supervisor.trackDescendants();
+  assert.deepEqual(new Set(supervisor.processes("family")), new Set([root, child, grandchild]));
+  assert.deepEqual(supervisor.processes("nope"), []);
+  await supervisor.stop();
+  assert.deepEqual(supervisor.processes("family"), []);
+});
