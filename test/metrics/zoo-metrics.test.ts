@@ -1,6 +1,8 @@
 // Metrics through a real zoo: what its proxy and supervisor report lands in /metrics under route and app labels.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ROOT, freePort, listeningPort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 import { value } from "./helpers.ts";
@@ -75,4 +77,21 @@ test("a real zoo counts requests, bytes, held requests, wakes and upstream error
   assert.equal(value(family, 'zoo_app_processes{app="family"}'), 3, `the app, its child ${child} and its setsid grandchild ${grandchild}`);
   const memory = value(family, 'zoo_app_resident_memory_bytes{app="family"}')!;
   assert.ok(memory > 3 * 15e6, `three node processes' memory, found ${memory}`);
+});
+
+test("a metrics address that is taken: zoo says so, starts no app, and exits 1", { timeout: 60_000 }, async (t) => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+  t.after(() => taken.close());
+  const port = (taken.address() as AddressInfo).port;
+  const { file } = tempConfig({
+    apps: { web: { command: [process.execPath, SERVER] } },
+    routes: { "/": "web" },
+    metrics: { listen: `127.0.0.1:${port}` },
+  });
+  const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
+  t.after(() => stopZoo(zoo));
+  assert.equal((await zoo.exited).code, 1);
+  assert.match(zoo.output(), new RegExp(`cannot serve metrics on 127\\.0\\.0\\.1:${port}: the address is already in use`));
+  assert.doesNotMatch(zoo.output(), /web: starting/);
 });
