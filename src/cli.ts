@@ -13,11 +13,18 @@ const HELP = `zoo: one process for a container. It supervises your apps and fron
 Usage: zoo [command] [options]
 
 Commands:
-  start        Start the apps and the proxy (the default)
+  start        Start the apps and the proxy (the default); --watch reloads when the config or an env file changes
   validate     Check the config and print its apps and routes
   schema       Print the config's JSON Schema
-  status       Show the apps of a running zoo
+  status       Show the apps of a running zoo; --json for scripts, --watch redraws it every second
   health       Exit 0 when a running zoo is healthy, 1 when not
+
+Commands for a running zoo (over its control socket):
+  restart APP…     Restart apps (without downtime when zoo picks their port)
+  stop APP…        Stop apps; they stay stopped until started
+  start APP…       Start apps stopped with zoo stop
+  logs [APP…]      Print the apps' last lines (-n N, default 100); -f follows; --json one JSON object a line
+  reload           Load the config again and apply only what changed; --dry-run prints the plan only
 
 Options:
   -c, --config PATH           Config file (default: $ZOO_CONFIG, else zoo.config.json, zoo.config.yaml,
@@ -25,23 +32,36 @@ Options:
                               from the working directory up to the project root)
   -l, --listen PORT|HOST:PORT Where zoo listens (overrides the config's listen)
       --log-format text|json  Log format (overrides the config's logFormat)
-      --json                  status: print the status as JSON (shape in the README)
-  -w, --watch                 status: redraw the status every second until interrupted
+  -f, --follow                logs: keep printing new lines until interrupted
+  -n, --lines N               logs: how many of the last lines (default 100)
+      --json                  logs: JSON lines; status: the status as JSON (shape in the README)
+      --dry-run               reload: print what would change, change nothing
+      --watch                 start: reload when the config file or an env file changes;
+                              status: redraw the status every second until interrupted
   -h, --help                  Show this help
   -v, --version               Show zoo's version
 
 Exit codes: 0 done, 1 failed, 2 bad config or usage.
 `;
 
-const COMMANDS = ["start", "validate", "schema", "status", "health"] as const;
+const COMMANDS = ["start", "validate", "schema", "status", "health", "restart", "stop", "logs", "reload"] as const;
 type Command = (typeof COMMANDS)[number];
+/** Options that only some commands take. */
+const FLAG_COMMANDS = { json: ["logs", "status"], watch: ["start", "status"] };
+/** Commands that name apps after them. */
+const TAKES_APPS = new Set<string>(["start", "restart", "stop", "logs"]);
 
 interface Invocation {
   command: Command | "help" | "version";
   configPath?: string;
   listen?: string;
   logFormat?: "text" | "json";
+  /** The apps named after start, restart, stop or logs. */
+  apps?: string[];
+  follow?: boolean;
+  lines?: number;
   json?: boolean;
+  dryRun?: boolean;
   watch?: boolean;
 }
 
@@ -62,8 +82,11 @@ export function parseCommandLine(argv: string[]): Invocation {
         config: { type: "string", short: "c" },
         listen: { type: "string", short: "l" },
         "log-format": { type: "string" },
+        follow: { type: "boolean", short: "f" },
+        lines: { type: "string", short: "n" },
         json: { type: "boolean" },
-        watch: { type: "boolean", short: "w" },
+        "dry-run": { type: "boolean" },
+        watch: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -81,7 +104,12 @@ export function parseCommandLine(argv: string[]): Invocation {
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command "${command}" (expected one of: ${COMMANDS.join(", ")})`);
   }
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" after "${command}"`);
+  if (extra.length > 0 && !TAKES_APPS.has(command)) throw new UsageError(`unexpected argument "${extra[0]}" after "${command}"`);
+  if ((command === "restart" || command === "stop") && extra.length === 0) {
+    throw new UsageError(`zoo ${command}: name the apps to ${command} (zoo ${command} APP…)`);
+  }
+  const lines = values.lines === undefined ? undefined : Number(values.lines);
+  if (lines !== undefined && !(Number.isInteger(lines) && lines >= 0)) throw new UsageError(`--lines: expected a whole number, found "${values.lines}"`);
 
   const logFormat = values["log-format"];
   if (logFormat !== undefined && logFormat !== "text" && logFormat !== "json") {
@@ -91,10 +119,23 @@ export function parseCommandLine(argv: string[]): Invocation {
     const listen = parseListen(values.listen);
     if (!listen.ok) throw new UsageError(`--listen: ${listen.error}`);
   }
-  for (const flag of ["json", "watch"] as const) {
-    if (values[flag] && command !== "status") throw new UsageError(`--${flag} is an option of "status", not of "${command}"`);
+  for (const [flag, commands] of Object.entries(FLAG_COMMANDS)) {
+    if (values[flag as keyof typeof FLAG_COMMANDS] && !commands.includes(command)) {
+      throw new UsageError(`--${flag} is an option of ${commands.map((c) => `"${c}"`).join(" and ")}, not of "${command}"`);
+    }
   }
-  return { command: command as Command, configPath: values.config, listen: values.listen, logFormat, json: values.json, watch: values.watch };
+  return {
+    command: command as Command,
+    configPath: values.config,
+    listen: values.listen,
+    logFormat,
+    apps: extra,
+    follow: values.follow,
+    lines,
+    json: values.json,
+    dryRun: values["dry-run"],
+    watch: values.watch,
+  };
 }
 
 /** Runs one command; resolves to the process exit code. */
@@ -107,7 +148,7 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stderr.write(`zoo: ${error.message}\nRun "zoo --help" for usage.\n`);
     return error.exitCode;
   }
-  const { command, configPath, listen, logFormat, json, watch } = invocation;
+  const { command, configPath, listen, logFormat, apps = [] } = invocation;
 
   try {
     switch (command) {
@@ -123,13 +164,25 @@ export async function runCli(argv: string[]): Promise<number> {
       case "validate":
         process.stdout.write(summarize(await loadConfig({ configPath, listen })));
         return 0;
-      case "status":
+      case "status": {
+        const { json, watch } = invocation;
         if (watch) return (await import("./admin/watch.ts")).watch({ configPath, listen, json });
         return (await import("./admin/client.ts")).status({ configPath, listen, json });
+      }
       case "health":
         return (await import("./admin/client.ts")).health({ configPath, listen });
       case "start":
-        return (await import("./main.ts")).start({ configPath, listen, logFormat });
+        if (apps.length > 0) return (await import("./admin/operate.ts")).appCommand("start", apps, { configPath, listen });
+        return (await import("./main.ts")).start({ configPath, listen, logFormat, watch: invocation.watch });
+      case "restart":
+      case "stop":
+        return (await import("./admin/operate.ts")).appCommand(command, apps, { configPath, listen });
+      case "logs": {
+        const { follow = false, lines = 100, json = false } = invocation;
+        return (await import("./admin/operate.ts")).logs({ configPath, listen, apps, follow, lines, json });
+      }
+      case "reload":
+        return (await import("./admin/operate.ts")).reload(invocation.dryRun ?? false, { configPath, listen });
     }
   } catch (error) {
     if (!(error instanceof ZooError)) throw error;
@@ -154,7 +207,8 @@ export async function main(): Promise<void> {
 
 function isStart(argv: string[]): boolean {
   try {
-    return parseCommandLine(argv).command === "start";
+    const { command, apps = [] } = parseCommandLine(argv);
+    return command === "start" && apps.length === 0;
   } catch {
     return false;
   }

@@ -9,11 +9,18 @@ import { ProxyServer } from "./proxy/server.ts";
 import { ControlServer, controlSocketPath } from "./admin/server.ts";
 import { MetricsServer } from "./metrics/server.ts";
 import { readUsage } from "./metrics/proc.ts";
+import { controlRoutes } from "./admin/routes.ts";
+import { LogBook, recordingLogger } from "./logs/book.ts";
+import { controlOperations } from "./operations.ts";
+import { Reloader } from "./reload.ts";
+import { FileWatch } from "./watch.ts";
 
 export interface StartOptions {
   configPath?: string;
   listen?: string;
   logFormat?: "text" | "json";
+  /** Reload when the config file or an env file changes. */
+  watch?: boolean;
 }
 
 /** Docker's default `docker stop` grace before SIGKILL. */
@@ -24,16 +31,19 @@ export const EXIT_INTERNAL_ERROR = 70;
 /** Runs zoo until it is asked to stop or an essential app fails; resolves to the process exit code. */
 export async function start(options: StartOptions = {}): Promise<number> {
   let config: Config;
+  // A reload loads the same file with the same --listen, exactly as at start.
+  const load = () => loadConfig({ configPath: config?.file ?? options.configPath, listen: options.listen });
   try {
-    config = await loadConfig({ configPath: options.configPath, listen: options.listen });
+    config = await load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(error.message.endsWith("\n") ? error.message : error.message + "\n");
     return 2;
   }
-  const log = createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...config.apps.map((a) => a.name)] });
+  const book = new LogBook();
+  const log = recordingLogger(createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...config.apps.map((a) => a.name)] }), book);
   warnAboutEnvironment(config, log);
-  return run(config, log);
+  return run(config, log, { book, load, watch: options.watch ?? false });
 }
 
 /**
@@ -48,7 +58,7 @@ function keepStreamBuffersShortLived(): void {
   setFlagsFromString("--scavenger-max-new-space-capacity-mb=2");
 }
 
-async function run(config: Config, log: Logger): Promise<number> {
+async function run(config: Config, log: Logger, operate: { book: LogBook; load: () => Promise<Config>; watch: boolean }): Promise<number> {
   keepStreamBuffersShortLived();
   // Whoever reads zoo's output may go away (EPIPE): lose the output, not zoo and the apps it supervises.
   const ignoreOutputError = () => {};
@@ -78,8 +88,8 @@ async function run(config: Config, log: Logger): Promise<number> {
       void shutdown(exitCode || 1);
     },
     onInternalError, // the supervisor has logged the stack
+    drainTimeout: config.drainTimeout,
   });
-  const byName = new Map(config.apps.map((app) => [app.name, app]));
   const processesOf = (app: string) => supervisor.processes(app);
   const metrics = config.metrics && new MetricsServer({ apps: () => supervisor.snapshot(), processes: processesOf, states: APP_STATES });
   const proxy = new ProxyServer({
@@ -92,22 +102,37 @@ async function run(config: Config, log: Logger): Promise<number> {
     accessLog: config.accessLog,
     observer: metrics?.requests,
   });
+  const reloader = new Reloader(config, operate.load, supervisor.operations, {
+    update(next) {
+      proxy.update(next);
+      supervisor.operations.drainTimeout = next.drainTimeout;
+      watch?.set([next.file, ...next.envFiles]);
+    },
+  }, log);
+  const reload = (cause: string) => background(reloader.reload(false, cause));
+  const background = (work: Promise<unknown>) => void work.catch((error) => onUncaught(error, "reload"));
+  const watch = operate.watch ? new FileWatch(() => reload("a watched file changed")) : undefined;
+  watch?.set([config.file, ...config.envFiles]);
   let listening = false;
   let listen = config.listen; // with port 0, the port actually bound once listening
-  const control = new ControlServer(() => ({
-    listening,
-    listen,
-    apps: supervisor.snapshot().map((status) => {
-      const { lazy, idleTimeout } = byName.get(status.name)!;
-      const usage = readUsage(processesOf(status.name));
-      return { ...status, lazy, idleTimeout, cpuSeconds: usage.cpuSeconds, memoryBytes: usage.residentBytes };
+  const control = new ControlServer(
+    () => ({
+      listening,
+      listen,
+      apps: supervisor.snapshot().map((status) => {
+        const app = reloader.config.apps.find((candidate) => candidate.name === status.name);
+        const usage = readUsage(processesOf(status.name));
+        return { ...status, lazy: app?.lazy, idleTimeout: app?.idleTimeout, cpuSeconds: usage.cpuSeconds, memoryBytes: usage.residentBytes };
+      }),
     }),
-  }));
+    controlRoutes(controlOperations(supervisor, reloader, operate.book)),
+  );
 
   function shutdown(code: number): Promise<void> {
     stopping ??= (async () => {
       log.zoo("info", "stopping: draining requests, then stopping apps");
-      await proxy.close(config.drainTimeout).catch((error) => log.zoo("warn", `proxy close: ${error.message}`));
+      watch?.close();
+      await proxy.close(reloader.config.drainTimeout).catch((error) => log.zoo("warn", `proxy close: ${error.message}`));
       listening = false;
       await supervisor.stop().catch(async (error) => {
         log.zoo("error", `internal error (a bug in zoo) while stopping the apps: ${error.stack}; killing them`);
@@ -137,7 +162,10 @@ async function run(config: Config, log: Logger): Promise<number> {
     log.zoo("info", `${signal} received: forwarding to the apps`);
     supervisor.signal(signal);
   };
-  const onHangup = () => log.zoo("info", "SIGHUP received: ignored (reserved for config reload)");
+  const onHangup = () => {
+    log.zoo("info", "SIGHUP received: reloading the config");
+    reload("SIGHUP");
+  };
   const handlers: [NodeJS.Signals, (s: NodeJS.Signals) => void][] = [
     ["SIGTERM", onStopSignal],
     ["SIGINT", onStopSignal],

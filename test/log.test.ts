@@ -45,6 +45,18 @@ test("json: one object per line with time, app, stream and line", async () => {
   assert.equal(zooLine.exitCode, 3);
 });
 
+test("access lines show the request ID, in text and in JSON", async () => {
+  const text = capture();
+  createLogger({ names: ["web"], stdout: text.stream, color: false }).access({
+    method: "GET", path: "/x", route: "/", status: 200, bytes: 5, durationMs: 1, requestId: "3b0f6c1e-id",
+  });
+  const json = capture();
+  createLogger({ format: "json", stdout: json.stream }).access({ method: "GET", path: "/x", route: "/", status: 200, bytes: 5, durationMs: 1, requestId: "3b0f6c1e-id" });
+  await nextTurn();
+  assert.equal(text.text(), "zoo | GET /x → / 200 5B 1.0ms id=3b0f6c1e-id\n");
+  assert.equal(JSON.parse(json.text()).requestId, "3b0f6c1e-id");
+});
+
 test("access lines are written together once per turn of the event loop, and before any other line", async () => {
   const out = capture();
   let writes = 0;

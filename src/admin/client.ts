@@ -34,10 +34,28 @@ export async function health(options: ClientOptions = {}): Promise<number> {
   return verdict.healthy ? 0 : 1;
 }
 
+/** The control socket of the zoo the config describes, or exit code 2 after printing why the config is bad. */
+export async function controlSocketOf(options: ClientOptions, { evenIfInvalid = false } = {}): Promise<string | number> {
+  try {
+    const config = await loadConfig({ configPath: options.configPath, listen: options.listen });
+    return controlSocketPath(config.control, config.listen.port);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // zoo reload of a broken file: the running zoo reports every error itself, and changes nothing.
+    if (evenIfInvalid && error.controlAddress) return controlSocketPath(error.controlAddress.control, error.controlAddress.port);
+    (options.err ?? process.stderr).write(error.message.endsWith("\n") ? error.message : error.message + "\n");
+    return 2;
+  }
+}
+
+export function notRunning(socketPath: string, error: unknown): string {
+  return `zoo is not running here: no answer on its control socket ${socketPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`;
+}
+
 /** The reply body, or an exit code after printing why there is none. */
 async function ask(options: ClientOptions, path: string): Promise<{ body: string } | number> {
   const { err = process.stderr } = options;
-  const socketPath = await findSocket(options);
+  const socketPath = await controlSocketOf(options);
   if (typeof socketPath === "number") return socketPath;
   try {
     return { body: await get(socketPath, path) };
@@ -45,23 +63,6 @@ async function ask(options: ClientOptions, path: string): Promise<{ body: string
     err.write(notRunning(socketPath, error));
     return 1;
   }
-}
-
-/** The control socket the config names, or exit code 2 after printing the config's problems. */
-export async function findSocket(options: ClientOptions): Promise<string | number> {
-  const { err = process.stderr } = options;
-  try {
-    const config = await loadConfig({ configPath: options.configPath, listen: options.listen });
-    return controlSocketPath(config.control, config.listen.port);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    err.write(error.message.endsWith("\n") ? error.message : error.message + "\n");
-    return 2;
-  }
-}
-
-export function notRunning(socketPath: string, error: unknown): string {
-  return `zoo is not running here: no answer on its control socket ${socketPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`;
 }
 
 export function get(socketPath: string, path: string): Promise<string> {

@@ -1,10 +1,11 @@
 // The control endpoint behind `zoo status` and `zoo health`: a unix socket, never the public port.
 import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
-import { rm } from "node:fs/promises";
+import { chmod, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ControlStatus } from "./status.ts";
+import type { ControlRoutes } from "./routes.ts";
 
 /** The configured socket path, or the default one derived from the port zoo listens on. */
 export function controlSocketPath(configured: string | undefined, listenPort: number): string {
@@ -15,8 +16,10 @@ export class ControlServer {
   #server: Server;
   #path: string | undefined;
 
-  constructor(readStatus: () => ControlStatus) {
+  /** `routes` answers everything beyond /status and /health (per-app commands, logs, reload). */
+  constructor(readStatus: () => ControlStatus, routes?: ControlRoutes) {
     this.#server = createServer((req, res) => {
+      if (routes?.handle(req, res)) return;
       const status = readStatus();
       if (req.url === "/status") {
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(status));
@@ -39,6 +42,8 @@ export class ControlServer {
         resolve();
       });
     });
+    // Only zoo's own user may control it: an app running as another user must not restart or stop its peers.
+    await chmod(path, 0o600);
     this.#path = path;
   }
 

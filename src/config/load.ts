@@ -149,7 +149,12 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     apps.push(normal.value);
   }
 
-  if (problems.length > 0 || !parsed.success || listen.port === undefined) throw new ConfigError(file, problems);
+  if (problems.length > 0 || !parsed.success || listen.port === undefined) {
+    const error = new ConfigError(file, problems);
+    const control = fieldOf(value, "control");
+    if (listen.port !== undefined) error.controlAddress = { control: typeof control === "string" ? path.resolve(dir, control) : undefined, port: listen.port };
+    throw error;
+  }
 
   const config = parsed.data;
   return {

@@ -83,37 +83,32 @@ export class Admission {
 
   #hold(exchange: Exchange, route: AppRoute): void {
     const { readyWait, upstreams } = this.#options;
-    const hold = new AbortController();
-    exchange.hold = hold;
+    const signal = exchange.startHold();
     const since = performance.now();
     const cause = `${exchange.method} ${exchange.url}${exchange.websocket ? " (WebSocket)" : ""}`;
-    const stopHolding = () => {
-      const waited = performance.now() - since;
-      exchange.hold = undefined;
-      exchange.heldMs = (exchange.heldMs ?? 0) + waited;
-      return waited;
-    };
-    upstreams.waitFor(route.app, readyWait, hold.signal, cause).then(
+    upstreams.waitFor(route.app, readyWait, signal, cause).then(
       (upstream) => {
-        const waited = stopHolding();
+        exchange.endHold();
         if (exchange.clientGone) return upstream?.release(); // the client left while waiting: logged as 499
         if (upstream) this.#forward(exchange, route, upstream);
-        else this.#notReady(exchange, route, waited);
+        else this.#notReady(exchange, route, performance.now() - since);
       },
       (error: Error) => {
-        const waited = stopHolding();
+        exchange.endHold();
         this.#options.log.zoo("error", `${cause}: waiting for ${route.app} failed: ${error.stack ?? error.message}`);
-        if (!exchange.clientGone) this.#notReady(exchange, route, waited);
+        if (!exchange.clientGone) this.#notReady(exchange, route, performance.now() - since);
       },
     );
   }
 
   /** The one answer to a failed wait, on both paths: 503, why, and when to try again. */
   #notReady(exchange: Exchange, route: AppRoute, waitedMs: number): void {
-    const { readyWait } = this.#options;
+    const { readyWait, upstreams } = this.#options;
+    const unavailable = upstreams.unavailable?.(route.app);
     // A timer may fire a millisecond early; a refusal before that came from an app that failed or stopped.
-    const detail =
-      waitedMs < readyWait - 1
+    const detail = unavailable
+      ? `${route.label}: ${unavailable}`
+      : waitedMs < readyWait - 1
         ? `${route.label}: the app is not ready`
         : `${route.label}: the app is not ready after ${readyWait} ms (readyWait); it may still be starting, retry shortly`;
     exchange.answer(503, detail, { "Retry-After": this.#retryAfter });

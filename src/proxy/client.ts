@@ -21,7 +21,7 @@ export type Destination = ServerOptions;
 export const POOL_IDLE_MS = 4000;
 
 export interface UpstreamClientOptions {
-  /** Milliseconds to wait for an upstream's response head before 504. */
+  /** Milliseconds to wait for an upstream's response head before 504 (a reload may change it). */
   upstreamTimeout: number;
   log: Logger;
   /** Sends an app request again after the app refused or reset it before answering (admission picks the instance). */
@@ -42,7 +42,7 @@ export class UpstreamClient {
   readonly #appDestinations = new Map<string, { host: string; port: number; destination: Destination }>();
 
   constructor(options: UpstreamClientOptions) {
-    this.#options = options;
+    this.#options = { ...options };
     this.#proxy = new HttpProxy({ toProxy: true, selfHandleResponse: true, xfwd: false });
     withoutDeleteLength(this.#proxy);
     // http-proxy-3 throws when an error has no listener; every call also passes onError.
@@ -70,8 +70,13 @@ export class UpstreamClient {
   /** Sends the admitted (already rewritten) request or upgrade; its answer or failure reaches the client. */
   forward(exchange: Exchange, destination: Destination): void {
     exchange.timer = setTimeout(onUpstreamTimeout, this.#options.upstreamTimeout, exchange);
-    if (exchange.websocket) this.#proxy.ws(exchange.req, exchange.socket, exchange.head, destination, this.#onError);
+    if (exchange.websocket) this.#proxy.ws(exchange.req, exchange.socket, exchange.takeHead(), destination, this.#onError);
     else this.#proxy.web(exchange.req, exchange.res, destination, this.#onError);
+  }
+
+  /** A reload's new upstreamTimeout, for requests sent from now on. */
+  set upstreamTimeout(ms: number) {
+    this.#options.upstreamTimeout = ms;
   }
 
   close(): void {

@@ -16,6 +16,8 @@ export interface ExchangeContext {
 }
 
 const kExchange = Symbol("zoo.exchange");
+/** A client has no reason to send frames before its upgrade is answered: a little is kept, more ends it. */
+const MAX_EARLY_BYTES = 64 * 1024;
 type WithExchange = IncomingMessage & { [kExchange]?: Exchange };
 
 /** The exchange a request belongs to: the upstream client's events carry only the request. */
@@ -32,7 +34,8 @@ abstract class BaseExchange {
   /** The instance serving this exchange; released exactly once, by stopUpstreamWork or a retry. */
   upstream: Upstream | undefined = undefined;
   /** Aborts the wait for a ready instance while the request is held. */
-  hold: AbortController | undefined = undefined;
+  #hold: AbortController | undefined = undefined;
+  #heldSince = 0;
   heldMs: number | undefined = undefined;
   /** The request to the upstream, once made. */
   proxyReq: ClientRequest | undefined = undefined;
@@ -75,12 +78,29 @@ abstract class BaseExchange {
     this.headersAt ??= performance.now();
   }
 
+  /** The request waits for a ready instance: the signal ends the wait when the exchange ends first. */
+  startHold(): AbortSignal {
+    this.#hold = new AbortController();
+    this.#heldSince = performance.now();
+    this.watchWhileHeld();
+    return this.#hold.signal;
+  }
+
+  /** The wait is over (or abandoned): its time counts in heldMs, once. */
+  endHold(): void {
+    if (this.#hold === undefined) return;
+    this.#hold = undefined;
+    this.heldMs = (this.heldMs ?? 0) + (performance.now() - this.#heldSince);
+  }
+
+  abstract watchWhileHeld(): void;
+
   /** Stops everything done for the exchange upstream: the timeout, a hold, the reserved instance. */
   stopUpstreamWork(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.hold?.abort();
-    this.hold = undefined;
+    this.#hold?.abort();
+    this.endHold();
     this.releaseUpstream();
   }
 
@@ -139,6 +159,9 @@ export class HttpExchange extends BaseExchange {
     return this.res.destroyed;
   }
 
+  /** Node's server keeps reading a held request's connection, and sees a client that leaves. */
+  watchWhileHeld(): void {}
+
   /** zoo's own answer: a short page with the status and why. */
   answer(status: number, detail: string, headers?: Record<string, string>): void {
     this.markHeaders();
@@ -174,18 +197,53 @@ export class WebSocketExchange extends BaseExchange {
 
   readonly socket: Duplex;
   /** What the client sent after the upgrade request's head, before the upgrade event. */
-  readonly head: Buffer;
+  readonly #head: Buffer;
+  /** What the client sent while held, for the upstream. */
+  #early: Buffer[] | undefined = undefined;
+  #earlyBytes = 0;
 
   constructor(req: IncomingMessage, socket: Duplex, head: Buffer, requestId: string, context: ExchangeContext) {
     super(req, requestId, context);
     this.socket = socket;
-    this.head = head;
+    this.#head = head;
     this.#bytesReadBefore = (socket as Socket).bytesRead - head.length;
   }
 
   get clientGone(): boolean {
     return this.socket.destroyed;
   }
+
+  /**
+   * The upgraded socket is no longer read by Node's server: read it while the upgrade is held, so that a client that
+   * leaves is seen (and stops the hold). What it sends meanwhile is kept for the upstream, up to a bound.
+   */
+  watchWhileHeld(): void {
+    if (this.#early !== undefined) return;
+    this.#early = [];
+    this.socket.on("data", this.#keepEarly);
+    this.socket.once("end", this.#clientEnded);
+  }
+
+  /** What goes to the upstream after the handshake: the head, and whatever arrived while held. */
+  takeHead(): Buffer {
+    const early = this.#early;
+    if (early === undefined) return this.#head;
+    this.#early = undefined;
+    this.socket.off("data", this.#keepEarly);
+    this.socket.off("end", this.#clientEnded);
+    this.socket.pause();
+    return early.length === 0 ? this.#head : Buffer.concat([this.#head, ...early]);
+  }
+
+  readonly #keepEarly = (chunk: Buffer): void => {
+    this.#earlyBytes += chunk.length;
+    if (this.#earlyBytes > MAX_EARLY_BYTES) return void this.socket.destroy();
+    this.#early?.push(chunk);
+  };
+
+  readonly #clientEnded = (): void => {
+    this.socket.destroy();
+  };
 
   /** zoo's own answer, written raw on the socket, which is then closed. */
   answer(status: number, detail: string, headers?: Record<string, string>): void {

@@ -18,7 +18,7 @@ export function requestIdFor(headers: IncomingHttpHeaders, trustProxy: boolean):
   return randomUUID();
 }
 
-export function isValidRequestId(id: string): boolean {
+function isValidRequestId(id: string): boolean {
   if (id.length === 0 || id.length > MAX_LENGTH) return false;
   for (let i = 0; i < id.length; i++) {
     const code = id.charCodeAt(i);

@@ -31,6 +31,9 @@ export interface ProxyServerOptions {
   observer?: ExchangeObserver;
 }
 
+/** What a reload may change; a request or upgrade keeps the settings it started with. */
+export type ProxySettings = Pick<ProxyServerOptions, "routes" | "upstreamTimeout" | "readyWait" | "trustProxy" | "accessLog">;
+
 const DRAIN_POLL_MS = 50;
 // Node cuts off any request whose body takes longer than 5 minutes to arrive (requestTimeout): a large upload
 // on a slow link is a normal request for a proxy, so zoo sets no such limit. Headers must still arrive within
@@ -46,27 +49,41 @@ export class ProxyServer {
   readonly #options: ProxyServerOptions;
   readonly #context: ExchangeContext;
   readonly #client: UpstreamClient;
-  readonly #admission: Admission;
+  #admission: Admission;
+  #trustProxy: boolean;
   readonly #upgrades: Upgrades;
   readonly #server: http.Server;
   #closing = false;
 
   constructor(options: ProxyServerOptions) {
     this.#options = options;
-    const { log, accessLog, observer, upstreamTimeout, readyWait, trustProxy, upstreams } = options;
+    const { log, accessLog, observer, upstreamTimeout } = options;
     this.#context = { log, accessLog, observer };
     // The client retries through admission, which forwards through the client.
-    const client = new UpstreamClient({ upstreamTimeout, log, retry: (exchange, route) => admission.retry(exchange, route) });
-    const table = compileRoutes(options.routes.map((route) => prepareRoute(route, (origin) => client.originDestination(origin))));
-    const admission = new Admission({ table, upstreams, client, readyWait, trustProxy, log });
-    this.#client = client;
-    this.#admission = admission;
-    this.#upgrades = new Upgrades({ admission, context: this.#context, trustProxy, closing: () => this.#closing });
+    this.#client = new UpstreamClient({ upstreamTimeout, log, retry: (exchange, route) => this.#admission.retry(exchange, route) });
+    this.#admission = this.#admit(options);
+    this.#trustProxy = options.trustProxy;
+    const current = () => ({ admission: this.#admission, trustProxy: this.#trustProxy });
+    this.#upgrades = new Upgrades({ current, context: this.#context, closing: () => this.#closing });
     this.#server = http.createServer({ ...SERVER_TIMEOUTS, shouldUpgradeCallback: isWebSocketUpgrade }, this.#onRequest);
     this.#server.on("upgrade", this.#upgrades.onUpgrade);
     // Without a listener Node drops a CONNECT without a word; zoo is no forward proxy, and says so.
     this.#server.on("connect", onConnect);
     this.#server.on("clientError", this.#onClientError);
+  }
+
+  /** From now on, requests and upgrades start with these routes and settings; those in flight keep theirs. */
+  update(settings: ProxySettings): void {
+    this.#client.upstreamTimeout = settings.upstreamTimeout;
+    this.#context.accessLog = settings.accessLog;
+    this.#trustProxy = settings.trustProxy;
+    this.#admission = this.#admit(settings);
+  }
+
+  #admit({ routes, readyWait, trustProxy }: ProxySettings): Admission {
+    const client = this.#client;
+    const table = compileRoutes(routes.map((route) => prepareRoute(route, (origin) => client.originDestination(origin))));
+    return new Admission({ table, upstreams: this.#options.upstreams, client, readyWait, trustProxy, log: this.#options.log });
   }
 
   /** The node:http server underneath, for reading its settings. */
@@ -107,7 +124,7 @@ export class ProxyServer {
   }
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const exchange = new HttpExchange(req, res, requestIdFor(req.headers, this.#options.trustProxy), this.#context);
+    const exchange = new HttpExchange(req, res, requestIdFor(req.headers, this.#trustProxy), this.#context);
     if (this.#closing) res.setHeader("connection", "close");
     this.#admission.admit(exchange);
   };

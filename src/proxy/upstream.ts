@@ -16,4 +16,6 @@ export interface UpstreamPool {
    * stopped or failed. `cause` names who asks, for the log: "GET /node/x".
    */
   waitFor(app: string, timeoutMs: number, signal: AbortSignal, cause: string): Promise<Upstream | undefined>;
+  /** Why no instance of the app will come without an operator's word ("stopped on request"), if that is so. */
+  unavailable?(app: string): string | undefined;
 }

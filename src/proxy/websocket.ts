@@ -9,9 +9,9 @@ import { requestIdFor } from "./request-id.ts";
 function noop() {}
 
 export interface UpgradeOptions {
-  admission: Admission;
+  /** The admission and trustProxy of the current settings (a reload swaps them). */
+  current(): { admission: Admission; trustProxy: boolean };
   context: ExchangeContext;
-  trustProxy: boolean;
   /** True once the server is shutting down: new sessions are refused. */
   closing(): boolean;
 }
@@ -27,7 +27,8 @@ export class Upgrades {
 
   readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on("error", noop); // a client reset before http-proxy-3 attaches its own listener
-    const { admission, context, trustProxy, closing } = this.#options;
+    const { context, closing } = this.#options;
+    const { admission, trustProxy } = this.#options.current();
     const exchange = new WebSocketExchange(req, socket, head, requestIdFor(req.headers, trustProxy), context);
     this.#open.add(socket);
     socket.once("close", () => {

@@ -19,6 +19,8 @@ export class Activity {
   #dependentHolds = 0;
   #lastActivity: number | undefined;
   #cancelIdleTimer: Cancel | undefined;
+  /** Who waits for the open requests to end (drained()). */
+  readonly #drainWaiters = new Set<() => void>();
 
   constructor(options: ActivityOptions) {
     this.#options = options;
@@ -49,6 +51,19 @@ export class Activity {
     return this.#use(() => {
       this.#openRequests -= 1;
       this.#lastActivity = this.#options.clock.now();
+      if (this.#openRequests === 0) for (const wake of [...this.#drainWaiters]) wake();
+    });
+  }
+
+  /** Resolves once no request or connection is open (at once when none is). */
+  drained(): Promise<void> {
+    if (this.#openRequests === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.#drainWaiters.delete(wake);
+        resolve();
+      };
+      this.#drainWaiters.add(wake);
     });
   }
 

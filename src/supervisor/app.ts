@@ -38,6 +38,8 @@ export class SupervisedApp {
   #leftovers: Promise<void> = Promise.resolve();
   /** Set by stop(): no more restarts, no more wakes. */
   #stopRequested = false;
+  /** Why stop() was called, when it says more than how the process ended ("stopped on request"). */
+  #stopReason: string | undefined;
   #completed = false;
   /** What keeps the app awake: open requests (track) and holds from dependents. */
   readonly activity: Activity;
@@ -77,6 +79,12 @@ export class SupervisedApp {
   /** Whether the app has been spawned at least once (the `started` dependency condition). */
   get everStarted(): boolean {
     return this.#status.startedAt !== undefined;
+  }
+
+  /** A replacement goes on counting where its predecessor was: restarts (one more for a restart) and wakes. */
+  continueFrom(previous: AppStatus, restarted: boolean): void {
+    this.#status.restarts = previous.restarts + (restarted ? 1 : 0);
+    this.#status.wakes = previous.wakes;
   }
 
   /** Picks a free port for an app without a fixed one; the config itself is never changed. */
@@ -148,8 +156,9 @@ export class SupervisedApp {
    * Stops the app for good: no more restarts or wakes. Graceful: stopSignal to the whole tree, SIGKILL after
    * stopTimeout. Immediate: SIGKILL to the whole tree. Resolves when no process is left.
    */
-  async stop(mode: StopMode = "graceful"): Promise<void> {
+  async stop(mode: StopMode = "graceful", reason?: string): Promise<void> {
     this.#stopRequested = true;
+    this.#stopReason = reason;
     this.#cancelBackoff?.();
     this.activity.cancelIdle();
     const immediate = mode === "immediate";
@@ -164,7 +173,7 @@ export class SupervisedApp {
     } else {
       if (immediate) instance?.process.processes.signal("SIGKILL"); // what an ended run left behind
       if (this.#state === "idle" || this.#state === "backoff" || this.#state === "sleeping") {
-        this.#moveTo("stopped", immediate ? "killed by zoo" : "stopped by zoo");
+        this.#moveTo("stopped", reason ?? (immediate ? "killed by zoo" : "stopped by zoo"));
       }
     }
     await this.#leftovers;
@@ -277,7 +286,7 @@ export class SupervisedApp {
     if (this.#instance !== instance || this.#state === "stopped") return;
     const how = instance.exit ? describeExit(instance.exit) : "gone";
     if (instance.idle && !this.#stopRequested) this.#moveTo("sleeping", `${this.#idleFor()}; the next request wakes it`);
-    else this.#moveTo("stopped", how);
+    else this.#moveTo("stopped", this.#stopReason ?? how);
   }
 
   #idleFor(): string {

@@ -1,9 +1,11 @@
 // All apps together: start in dependency order, stop in reverse, one event stream for everyone else.
-import type { AppConfig, DependencyConditionName } from "../config/types.ts";
+import type { AppConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import { dependencyProblem } from "../dependencies.ts";
 import { realDeps, SupervisedApp, type AppDeps, type AppStatus, type StateChange, type Upstream } from "./app.ts";
 import { background, type InternalErrorHandler } from "./background.ts";
+import { Dependencies } from "./dependencies.ts";
+import { Operations } from "./operations.ts";
 import { readProcessTable } from "./proctree.ts";
 import { isRunning } from "./state.ts";
 
@@ -12,6 +14,8 @@ export type { AppState } from "./state.ts";
 export type { InternalErrorHandler } from "./background.ts";
 export { APP_STATES } from "./state.ts";
 export { freePort } from "./ports.ts";
+export type { Outcome } from "./handover.ts";
+
 
 /** Every state change of every app. */
 export type SupervisorEvent = { type: "state" } & StateChange;
@@ -27,6 +31,8 @@ export interface SupervisorOptions extends Partial<AppDeps> {
   onInternalError?: InternalErrorHandler;
   /** How often descendants of running apps are looked up in /proc. Default 500ms. */
   trackIntervalMs?: number;
+  /** How long a replaced or removed app may finish its open requests before it is stopped. Default 10s. */
+  drainTimeout?: number;
 }
 
 export class Supervisor {
@@ -43,11 +49,17 @@ export class Supervisor {
   #stopping = false;
   /** Wakes in progress, one per app however many requests ask for it. */
   readonly #wakes = new Map<string, Promise<void>>();
-  /** Per app that is awake (or on its way up): the holds that keep its dependencies awake. */
-  readonly #dependencyHolds = new Map<string, (() => void)[]>();
+  readonly #dependencies: Dependencies;
+  /** State changes of apps that are not (or no longer) the current one of their name: replacements, retirees. */
+  readonly #watchers = new Map<SupervisedApp, (change: StateChange) => void>();
+  /** Every app with a process or on its way to one: the current ones, and replacements or retirees off stage. */
+  readonly #alive = new Set<SupervisedApp>();
+  readonly #createApp: (config: AppConfig) => SupervisedApp;
+  /** zoo stop/start/restart, and a reload's added, changed and removed apps. */
+  readonly operations: Operations;
 
   constructor(apps: AppConfig[], options: SupervisorOptions) {
-    const { log, onFatal, onInternalError, trackIntervalMs = 500, ...deps } = options;
+    const { log, onFatal, onInternalError, trackIntervalMs = 500, drainTimeout = 10_000, ...deps } = options;
     this.#log = log;
     this.#trackIntervalMs = trackIntervalMs;
     this.#deps = { ...realDeps, ...deps };
@@ -55,25 +67,50 @@ export class Supervisor {
       log.zoo("error", `internal error (a bug in zoo) in ${what}: ${error.stack ?? error.message}`);
       onInternalError?.(error, what);
     };
-    const hooks = {
-      log,
-      onChange: (change: StateChange) => {
-        if (change.to === "sleeping" || change.to === "stopped" || change.to === "failed") this.#releaseDependencies(change.app);
-        this.#emit({ type: "state", ...change });
-        for (const waiter of [...this.#waiters]) {
-          try {
-            waiter(change);
-          } catch (error) {
-            this.#onInternalError(error as Error, `${change.app}: a waiter for its state`);
-          }
-        }
-      },
-      onFatal: (app: string, code: number) => {
-        if (!this.#stopping) onFatal?.(app, code);
-      },
-      onInternalError: this.#onInternalError,
+    // Only the current app of a name speaks for it; a replacement starting or a retiree draining only logs.
+    this.#createApp = (config) => {
+      const app: SupervisedApp = new SupervisedApp(
+        config,
+        {
+          log,
+          onChange: (change: StateChange) => {
+            if (change.to === "stopped" || change.to === "failed") this.#alive.delete(app);
+            else this.#alive.add(app);
+            if (this.#apps.get(change.app) !== app) return this.#watchers.get(app)?.(change);
+            if (change.to === "sleeping" || change.to === "stopped" || change.to === "failed") this.#dependencies.release(change.app);
+            this.#emit({ type: "state", ...change });
+            for (const waiter of [...this.#waiters]) {
+              try {
+                waiter(change);
+              } catch (error) {
+                this.#onInternalError(error as Error, `${change.app}: a waiter for its state`);
+              }
+            }
+          },
+          onFatal: (name: string, code: number) => {
+            if (!this.#stopping && this.#apps.get(name) === app) onFatal?.(name, code);
+          },
+          onInternalError: this.#onInternalError,
+        },
+        this.#deps,
+      );
+      return app;
     };
-    for (const config of apps) this.#apps.set(config.name, new SupervisedApp(config, hooks, this.#deps));
+    for (const config of apps) this.#apps.set(config.name, this.#createApp(config));
+    this.#dependencies = new Dependencies({
+      apps: this.#apps,
+      waiters: this.#waiters,
+      stopping: () => this.#stopping,
+      wake: (app, cause) => this.#wake(app, cause),
+    });
+    this.operations = new Operations({
+      apps: this.#apps,
+      create: this.#createApp,
+      bringUp: (app) => this.#bringUp(app, "launch"),
+      watch: (app, fn) => this.#watch(app, fn),
+      clock: this.#deps.clock,
+      drainTimeout,
+    });
     // Unknown names and cycles would make start() wait forever: refuse them up front.
     const problem = dependencyProblem(apps);
     if (problem) throw new Error(problem);
@@ -106,13 +143,14 @@ export class Supervisor {
       return stopping;
     };
     await Promise.all([...this.#apps.keys()].map(stopApp));
+    await Promise.all([...this.#alive].map((app) => app.stop())); // replacements and retirees off stage
     this.#stopTracking();
   }
 
   /** SIGKILL to every process of every app, at once. */
   async killAll(): Promise<void> {
     this.#stopping = true;
-    await Promise.all([...this.#apps.values()].map((app) => app.stop("immediate")));
+    await Promise.all([...new Set([...this.#apps.values(), ...this.#alive])].map((app) => app.stop("immediate")));
     this.#stopTracking();
   }
 
@@ -124,6 +162,28 @@ export class Supervisor {
   /** Every pid known for the app's current run: its root process and the descendants tracked so far. */
   processes(name: string): number[] {
     return this.#apps.get(name)?.processes() ?? [];
+  }
+
+  names(): string[] {
+    return [...this.#apps.keys()];
+  }
+
+  /** Unavailable reasons for the proxy ("stopped on request"). */
+  unavailable(name: string): string | undefined {
+    return this.operations.unavailable(name);
+  }
+
+  /** Calls fn with every state change of `app`, current or not, until the returned function is called. */
+  #watch(app: SupervisedApp, fn: (change: StateChange) => void): () => void {
+    const waiter = (change: StateChange) => {
+      if (this.#apps.get(change.app) === app) fn(change);
+    };
+    this.#watchers.set(app, fn);
+    this.#waiters.add(waiter);
+    return () => {
+      this.#watchers.delete(app);
+      this.#waiters.delete(waiter);
+    };
   }
 
   snapshot(): AppStatus[] {
@@ -204,59 +264,11 @@ export class Supervisor {
    * dependency that can never meet its condition fails the app), then the app launched or woken.
    */
   async #bringUp(app: SupervisedApp, how: "launch" | "wake"): Promise<void> {
-    this.#holdDependencies(app);
-    const blocker = await this.#dependenciesMet(app);
+    this.#dependencies.hold(app);
+    const blocker = await this.#dependencies.met(app);
     if (this.#stopping) return;
     if (blocker) return app.fail(blocker);
     await (how === "launch" ? app.launch() : app.wake());
-  }
-
-  /** While an app is awake or waking, its dependencies do not go to sleep. */
-  #holdDependencies(app: SupervisedApp): void {
-    if (this.#dependencyHolds.has(app.name)) return;
-    const holds = Object.keys(app.config.dependsOn).map((dep) => this.#apps.get(dep)!.activity.holdForDependent());
-    this.#dependencyHolds.set(app.name, holds);
-  }
-
-  #releaseDependencies(name: string): void {
-    for (const release of this.#dependencyHolds.get(name) ?? []) release();
-    this.#dependencyHolds.delete(name);
-  }
-
-  /**
-   * Waits until each dependency meets its condition. Resolves undefined when they all do, or the
-   * reason the app can never start (a dependency failed or stopped short of its condition).
-   */
-  #dependenciesMet(app: SupervisedApp): Promise<string | undefined> {
-    const deps = Object.entries(app.config.dependsOn);
-    const check = (): string | null | undefined => {
-      for (const [name, condition] of deps) {
-        const dep = this.#apps.get(name)!;
-        if (meets(dep, condition)) continue;
-        if (dep.state === "failed") return `dependency ${name} failed`;
-        if (dep.state === "stopped") return `dependency ${name} stopped before it was ${condition}`;
-        return null; // still waiting
-      }
-      return undefined;
-    };
-    return new Promise((resolve) => {
-      const settle = () => {
-        if (this.#stopping) return done(undefined);
-        // Sleeping dependencies (lazy, or just gone idle) are woken by whoever needs them.
-        for (const [name] of deps) {
-          const dep = this.#apps.get(name)!;
-          if (dep.state === "sleeping") this.#wake(dep, `${app.name} (depends on it)`);
-        }
-        const result = check();
-        if (result !== null) done(result);
-      };
-      const done = (result: string | undefined) => {
-        this.#waiters.delete(settle);
-        resolve(result);
-      };
-      this.#waiters.add(settle);
-      settle();
-    });
   }
 
   #emit(event: SupervisorEvent): void {
@@ -274,7 +286,7 @@ export class Supervisor {
    * parent exited) is still known as the app's. Runs every trackIntervalMs on its own.
    */
   trackDescendants(): void {
-    const running = [...this.#apps.values()].filter((app) => isRunning(app.state));
+    const running = [...this.#alive].filter((app) => isRunning(app.state));
     if (running.length === 0) return;
     const table = readProcessTable();
     for (const app of running) app.trackDescendants(table);
@@ -283,16 +295,5 @@ export class Supervisor {
   #stopTracking(): void {
     clearInterval(this.#tracker);
     this.#tracker = undefined;
-  }
-}
-
-function meets(dep: SupervisedApp, condition: DependencyConditionName): boolean {
-  switch (condition) {
-    case "started":
-      return dep.everStarted;
-    case "ready":
-      return dep.state === "ready";
-    case "completed":
-      return dep.completed;
   }
 }

@@ -73,7 +73,7 @@ test("zoo status --json: every app with the documented keys, CPU seconds and res
 
   const misuse = spawnSync(process.execPath, [CLI, "health", "--json"], { encoding: "utf8" });
   assert.equal(misuse.status, 2);
-  assert.match(misuse.stderr, /--json is an option of "status", not of "health"/);
+  assert.match(misuse.stderr, /--json is an option of "logs" and "status", not of "health"/);
 });
 
 test("zoo status --watch: plain frames appended on a pipe, the table redrawn in place on a terminal", async (t) => {

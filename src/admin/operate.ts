@@ -1,0 +1,115 @@
+// `zoo restart|stop|start APP…`, `zoo logs` and `zoo reload`: the client side, over a running zoo's control socket.
+import { request } from "node:http";
+import { controlSocketOf, notRunning, type ClientOptions } from "./client.ts";
+import { isRefusal, type ActionOutcome, type AppAction, type Refusal, type ReloadReply } from "./routes.ts";
+import type { LogLine } from "../logs/book.ts";
+
+/** Exit codes: 0 every app done, 1 one failed (or zoo is not running), 2 refused (unknown app, no app named). */
+export async function appCommand(action: AppAction, apps: string[], options: ClientOptions = {}): Promise<number> {
+  const { out = process.stdout, err = process.stderr } = options;
+  const query = apps.map((app) => `app=${encodeURIComponent(app)}`).join("&");
+  const reply = await post<ActionOutcome[] | Refusal>(options, `/apps/${action}?${query}`);
+  if (typeof reply === "number") return reply;
+  if (isRefusal(reply)) return err.write(`zoo ${action}: ${reply.refused}\n`), 2;
+  for (const outcome of reply) (outcome.ok ? out : err).write(`${outcome.app}: ${outcome.message}\n`);
+  return reply.every((outcome) => outcome.ok) ? 0 : 1;
+}
+
+/** Exit codes: 0 applied (or planned, with dryRun), 1 a step failed, 2 the new config is invalid or needs a restart of zoo. */
+export async function reload(dryRun: boolean, options: ClientOptions = {}): Promise<number> {
+  const { out = process.stdout, err = process.stderr } = options;
+  const reply = await post<ReloadReply | Refusal>(options, `/reload${dryRun ? "?dryRun=1" : ""}`, { evenIfInvalid: true });
+  if (typeof reply === "number") return reply;
+  if (isRefusal(reply)) return err.write(`zoo reload: ${reply.refused}\n`), 2;
+  if (reply.errors) err.write(reply.errors.endsWith("\n") ? reply.errors : reply.errors + "\n");
+  const heading = reply.errors !== undefined || reply.needsRestart ? "not reloaded" : !reply.ok ? "reloaded, with failures" : dryRun ? "would do" : "reloaded";
+  (reply.ok ? out : err).write(`${heading}:\n${reply.plan.map((line) => `  ${line}\n`).join("") || "  nothing changed\n"}`);
+  if (reply.ok) return 0;
+  return reply.errors !== undefined || reply.needsRestart ? 2 : 1;
+}
+
+export interface LogsOptions extends ClientOptions {
+  apps: string[];
+  follow: boolean;
+  lines: number;
+  json: boolean;
+  /** Ends a follow (default: SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+}
+
+/** Prints the last lines of the apps; with follow, every later one until interrupted. */
+export async function logs(options: LogsOptions): Promise<number> {
+  const { out = process.stdout, err = process.stderr } = options;
+  const socketPath = await controlSocketOf(options);
+  if (typeof socketPath === "number") return socketPath;
+  const query = [...options.apps.map((app) => `app=${encodeURIComponent(app)}`), `n=${options.lines}`, ...(options.follow ? ["follow=1"] : [])];
+  const width = Math.max(3, ...options.apps.map((app) => app.length));
+  const print = (entry: LogLine) => out.write(options.json ? JSON.stringify(entry) + "\n" : formatLine(entry, width));
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path: `/logs?${query.join("&")}` }, (res) => {
+      if (res.statusCode !== 200) {
+        let body = "";
+        res.setEncoding("utf8").on("data", (chunk) => (body += chunk));
+        res.on("end", () => {
+          err.write(`zoo logs: ${(JSON.parse(body) as Refusal).refused}\n`);
+          resolve(2);
+        });
+        return;
+      }
+      let pending = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        const lines = (pending + chunk).split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) if (line) print(JSON.parse(line) as LogLine);
+      });
+      res.on("end", () => resolve(0));
+      res.on("error", () => resolve(0));
+    });
+    req.on("error", (error) => {
+      if (options.signal?.aborted) return resolve(0);
+      err.write(notRunning(socketPath, error));
+      resolve(1);
+    });
+    req.end();
+    const stop = () => req.destroy();
+    if (options.follow) {
+      options.signal?.addEventListener("abort", () => (stop(), resolve(0)), { once: true });
+      if (!options.signal) for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => (stop(), resolve(0)));
+    }
+  });
+}
+
+/** `node.1 | listening` for an app's line, `node | zoo: ready in 120ms` for zoo's own line about it. */
+function formatLine(entry: LogLine, width: number): string {
+  const name = (entry.instance ?? entry.app).padEnd(width);
+  return `${name} | ${entry.stream === "zoo" ? "zoo: " : ""}${entry.line}\n`;
+}
+
+async function post<T>(options: ClientOptions, path: string, lookup = { evenIfInvalid: false }): Promise<T | number> {
+  const { err = process.stderr } = options;
+  const socketPath = await controlSocketOf(options, lookup);
+  if (typeof socketPath === "number") return socketPath;
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      const req = request({ socketPath, path, method: "POST" }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => {
+          try {
+            resolve(JSON.parse(body) as T);
+          } catch (error) {
+            reject(error);
+          }
+        });
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  } catch (error) {
+    err.write(notRunning(socketPath, error));
+    return 1;
+  }
+}

@@ -1,0 +1,106 @@
+// The control socket's commands beyond status and health: per-app restart/stop/start, logs, reload.
+// Each answer is JSON, except logs, which is one JSON line per log line (and stays open with follow).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { closest } from "../config/format.ts";
+import type { LogBook, LogLine } from "../logs/book.ts";
+
+export type AppAction = "restart" | "stop" | "start";
+export const APP_ACTIONS: readonly AppAction[] = ["restart", "stop", "start"];
+
+/** What one action did to one app: ok, or why not. */
+export interface ActionOutcome {
+  app: string;
+  ok: boolean;
+  message: string;
+}
+
+/** A refusal of the whole command before anything was done (an unknown app, say): the CLI exits 2. */
+export interface Refusal {
+  refused: string;
+}
+
+export interface ReloadReply {
+  ok: boolean;
+  /** Invalid config: every error, as `zoo validate` prints them. */
+  errors?: string;
+  /** The change needs a restart of zoo: nothing was applied. */
+  needsRestart?: boolean;
+  /** What was (or, with dryRun, would be) done, one line each. */
+  plan: string[];
+}
+
+export interface ControlOperations {
+  /** The names of the apps zoo runs now. */
+  apps(): string[];
+  logs: LogBook;
+  act(action: AppAction, apps: string[]): Promise<ActionOutcome[] | Refusal>;
+  reload(dryRun: boolean): Promise<ReloadReply | Refusal>;
+}
+
+export interface ControlRoutes {
+  /** True when the request was one of these routes (answered, or being answered). */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+export function controlRoutes(operations: ControlOperations): ControlRoutes {
+  return {
+    handle(req, res) {
+      const url = new URL(req.url ?? "/", "http://zoo");
+      const [, first, second] = url.pathname.split("/");
+      const apps = url.searchParams.getAll("app");
+      if (first === "logs" && req.method === "GET") {
+        const refusal = unknownApp(apps, operations.apps());
+        if (refusal) reply(res, Promise.resolve(refusal));
+        else serveLogs(operations.logs, apps, url, req, res);
+        return true;
+      }
+      if (first === "apps" && req.method === "POST" && APP_ACTIONS.includes(second as AppAction)) {
+        const action = second as AppAction;
+        const refusal = apps.length === 0 ? { refused: `zoo ${action}: name at least one app` } : unknownApp(apps, operations.apps());
+        reply(res, refusal ? Promise.resolve(refusal) : operations.act(action, apps));
+        return true;
+      }
+      if (first === "reload" && req.method === "POST") {
+        reply(res, operations.reload(url.searchParams.get("dryRun") === "1"));
+        return true;
+      }
+      return false;
+    },
+  };
+}
+
+function reply(res: ServerResponse, answer: Promise<unknown>): void {
+  answer.then(
+    (body) => {
+      const status = isRefusal(body) ? 400 : 200;
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    },
+    (error: Error) => res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ refused: `zoo failed: ${error.message}` })),
+  );
+}
+
+export function isRefusal(value: unknown): value is Refusal {
+  return typeof value === "object" && value !== null && "refused" in value;
+}
+
+/** The last `n` lines of the named apps; with follow=1, every later line too, until the client goes. */
+function serveLogs(book: LogBook, apps: string[], url: URL, req: IncomingMessage, res: ServerResponse): void {
+  const n = Number(url.searchParams.get("n") ?? "100");
+  const follow = url.searchParams.get("follow") === "1";
+  res.writeHead(200, { "content-type": "application/x-ndjson" });
+  const write = (entry: LogLine) => res.write(JSON.stringify(entry) + "\n");
+  for (const entry of book.tail(apps, Number.isFinite(n) && n >= 0 ? n : 100)) write(entry);
+  if (!follow) return void res.end();
+  const unfollow = book.follow(apps, write);
+  req.socket.setTimeout(0);
+  res.once("close", unfollow);
+}
+
+/** The first name that is no app of this zoo, with the closest real name as a hint. */
+function unknownApp(names: readonly string[], known: readonly string[]): Refusal | undefined {
+  const unknown = names.find((name) => !known.includes(name));
+  if (unknown === undefined) return undefined;
+  const guess = closest(unknown, known);
+  const hint = guess ? ` — did you mean "${guess}"?` : known.length ? ` (apps: ${known.join(", ")})` : " (no apps are defined)";
+  return { refused: `unknown app "${unknown}"${hint}` };
+}

@@ -1,0 +1,106 @@
+// zoo reload: load the config again exactly as at start, then apply only the difference to the running zoo.
+// One reload at a time; an invalid config or a change that needs a restart changes nothing.
+import { describePlan, isEmptyPlan, planReload, type ReloadPlan } from "./config/diff.ts";
+import type { AppConfig, Config } from "./config/types.ts";
+import { ConfigError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+
+/** What one step did to one app. */
+export interface Outcome {
+  ok: boolean;
+  message: string;
+}
+
+/** The supervisor's side of a reload. */
+export interface RunningApps {
+  /** Registers and starts a new app (it waits for its dependencies as at start); resolves once it is ready or has failed. */
+  addApp(config: AppConfig): Promise<Outcome>;
+  /** Starts a new instance with the new config, moves traffic to it once ready, drains and stops the old one. */
+  replaceApp(config: AppConfig): Promise<Outcome>;
+  /** Drains and stops the app, then forgets it. */
+  removeApp(name: string): Promise<Outcome>;
+}
+
+/** The proxy's side: the routes and settings a request starts with from now on. */
+export interface RunningProxy {
+  update(config: Config): void;
+}
+
+export interface ReloadResult {
+  ok: boolean;
+  /** An invalid config: the errors, as `zoo validate` prints them. */
+  errors?: string;
+  /** The change needs a restart of zoo: nothing was applied. */
+  needsRestart?: boolean;
+  /** One line per step: what was done (or would be, with dryRun), and each step's failure. */
+  plan: string[];
+}
+
+export class Reloader {
+  #running: Config;
+  readonly #load: () => Promise<Config>;
+  readonly #apps: RunningApps;
+  readonly #proxy: RunningProxy;
+  readonly #log: Logger;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(running: Config, load: () => Promise<Config>, apps: RunningApps, proxy: RunningProxy, log: Logger) {
+    this.#running = running;
+    this.#load = load;
+    this.#apps = apps;
+    this.#proxy = proxy;
+    this.#log = log;
+  }
+
+  get config(): Config {
+    return this.#running;
+  }
+
+  reload(dryRun = false, cause = "zoo reload"): Promise<ReloadResult> {
+    const next = this.#queue.then(() => this.#reload(dryRun, cause));
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  async #reload(dryRun: boolean, cause: string): Promise<ReloadResult> {
+    let next: Config;
+    try {
+      next = await this.#load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      this.#log.zoo("error", `reload (${cause}): the new config is invalid, nothing changed:\n${error.message.trimEnd()}`);
+      return { ok: false, errors: error.message, plan: [] };
+    }
+    const plan = planReload(this.#running, next);
+    const steps = describePlan(plan);
+    if (plan.refused.length > 0) {
+      this.#log.zoo("error", `reload (${cause}): refused, nothing changed: ${plan.refused.join("; ")}`);
+      return { ok: false, needsRestart: true, plan: steps };
+    }
+    if (dryRun) return { ok: true, plan: steps };
+    if (isEmptyPlan(plan)) {
+      this.#log.zoo("info", `reload (${cause}): nothing changed`);
+      this.#running = next;
+      return { ok: true, plan: [] };
+    }
+    const failures = await this.#apply(plan, next);
+    this.#log.zoo(failures.length ? "warn" : "info", `reloaded: ${[...steps, ...failures].join("; ")}`);
+    return { ok: failures.length === 0, plan: [...steps, ...failures] };
+  }
+
+  /** New apps first (so routes to them hold requests), then the routes, then replacements, then removals. */
+  async #apply(plan: ReloadPlan, next: Config): Promise<string[]> {
+    const byName = new Map(next.apps.map((app) => [app.name, app]));
+    const appOf = (name: string) => byName.get(name) as AppConfig;
+    const adding = plan.added.map((name) => this.#apps.addApp(appOf(name)).then((outcome) => [name, outcome] as const));
+    this.#proxy.update(next);
+    const replacing = plan.changed.map(({ name }) => this.#apps.replaceApp(appOf(name)).then((outcome) => [name, outcome] as const));
+    const done = await Promise.all([...adding, ...replacing]);
+    const removed = await Promise.all(plan.removed.map((name) => this.#apps.removeApp(name).then((outcome) => [name, outcome] as const)));
+    // What failed to be replaced keeps running with its old config: remember that, so a later reload tries again.
+    const failedNames = new Set(done.filter(([, outcome]) => !outcome.ok).map(([name]) => name));
+    const kept = this.#running.apps.filter((app) => failedNames.has(app.name));
+    this.#running = { ...next, apps: next.apps.map((app) => kept.find((old) => old.name === app.name) ?? app) };
+    return [...done, ...removed].filter(([, outcome]) => !outcome.ok).map(([name, outcome]) => `failed: ${name}: ${outcome.message}`);
+  }
+}

@@ -1,0 +1,82 @@
+// What an app needs of the apps it depends on: each one's condition met before it starts, and each one kept awake
+// while it is awake or on its way up.
+import type { DependencyConditionName } from "../config/types.ts";
+import type { SupervisedApp } from "./app.ts";
+import type { StateChange } from "./status.ts";
+
+export interface DependencyStage {
+  apps: Map<string, SupervisedApp>;
+  /** zoo's own waiters: told of every state change of the current apps. */
+  waiters: Set<(change: StateChange) => void>;
+  stopping(): boolean;
+  wake(app: SupervisedApp, cause: string): void;
+}
+
+export class Dependencies {
+  readonly #stage: DependencyStage;
+  /** Per app that is awake (or on its way up): the holds that keep its dependencies awake. */
+  readonly #holds = new Map<string, (() => void)[]>();
+
+  constructor(stage: DependencyStage) {
+    this.#stage = stage;
+  }
+
+  /** While an app is awake or waking, its dependencies do not go to sleep. */
+  hold(app: SupervisedApp): void {
+    if (this.#holds.has(app.name)) return;
+    const holds = Object.keys(app.config.dependsOn).map((dep) => this.#stage.apps.get(dep)!.activity.holdForDependent());
+    this.#holds.set(app.name, holds);
+  }
+
+  release(name: string): void {
+    for (const release of this.#holds.get(name) ?? []) release();
+    this.#holds.delete(name);
+  }
+
+  /**
+   * Waits until each dependency meets its condition. Resolves undefined when they all do, or the
+   * reason the app can never start (a dependency failed or stopped short of its condition).
+   */
+  met(app: SupervisedApp): Promise<string | undefined> {
+    const deps = Object.entries(app.config.dependsOn);
+    const check = (): string | null | undefined => {
+      for (const [name, condition] of deps) {
+        const dep = this.#stage.apps.get(name)!;
+        if (meets(dep, condition)) continue;
+        if (dep.state === "failed") return `dependency ${name} failed`;
+        if (dep.state === "stopped") return `dependency ${name} stopped before it was ${condition}`;
+        return null; // still waiting
+      }
+      return undefined;
+    };
+    return new Promise((resolve) => {
+      const settle = () => {
+        if (this.#stage.stopping()) return done(undefined);
+        // Sleeping dependencies (lazy, or just gone idle) are woken by whoever needs them.
+        for (const [name] of deps) {
+          const dep = this.#stage.apps.get(name)!;
+          if (dep.state === "sleeping") this.#stage.wake(dep, `${app.name} (depends on it)`);
+        }
+        const result = check();
+        if (result !== null) done(result);
+      };
+      const done = (result: string | undefined) => {
+        this.#stage.waiters.delete(settle);
+        resolve(result);
+      };
+      this.#stage.waiters.add(settle);
+      settle();
+    });
+  }
+}
+
+function meets(dep: SupervisedApp, condition: DependencyConditionName): boolean {
+  switch (condition) {
+    case "started":
+      return dep.everStarted;
+    case "ready":
+      return dep.state === "ready";
+    case "completed":
+      return dep.completed;
+  }
+}
