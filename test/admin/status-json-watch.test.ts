@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
-import { CLI, ROOT, listeningPort, startZoo, stopZoo, tempConfig, type ZooProcess } from "../helpers/zoo-process.ts";
+import { CLI, ROOT, startZoo, stopZoo, tempConfig, type ZooProcess } from "../helpers/zoo-process.ts";
+import { boundPort } from "../metrics/helpers.ts";
 
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
 const APP_KEYS = [
@@ -18,7 +19,7 @@ async function startWeb(t: { after(fn: () => unknown): void }): Promise<{ zoo: Z
   const { file } = tempConfig({ apps: { web: { command: [process.execPath, SERVER] } }, routes: { "/": "web" } });
   const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
   t.after(() => stopZoo(zoo));
-  const listen = `127.0.0.1:${await listeningPort(zoo)}`;
+  const listen = `127.0.0.1:${await boundPort(zoo)}`;
   await zoo.waitFor(/web: ready/, 60_000);
   return { zoo, file, listen };
 }

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ROOT, freePort, listeningPort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
+import { ROOT, freePort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
+import { boundPort } from "./helpers.ts";
 
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
 const REQUESTS = 12;
@@ -86,7 +87,7 @@ test("Prometheus scrapes zoo: requests counted by route and app, every app up, p
   });
   const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
   t.after(() => stopZoo(zoo));
-  const port = await listeningPort(zoo);
+  const port = await boundPort(zoo);
   const metricsUrl = (await zoo.waitFor(/metrics on http:\/\/\S+\/metrics/, 60_000)).replace(/^metrics on /, "");
   await zoo.waitFor(/web: ready/, 60_000);
   await zoo.waitFor(/api: ready/, 60_000);

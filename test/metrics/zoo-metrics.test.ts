@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { ROOT, freePort, listeningPort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
-import { value } from "./helpers.ts";
+import { ROOT, freePort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
+import { boundPort, value } from "./helpers.ts";
 
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
 const FAMILY = join(ROOT, "fixtures/supervisor/family.js");
@@ -23,7 +23,7 @@ test("a real zoo counts requests, bytes, held requests, wakes and upstream error
   });
   const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
   t.after(() => stopZoo(zoo));
-  const origin = `http://127.0.0.1:${await listeningPort(zoo)}`;
+  const origin = `http://127.0.0.1:${await boundPort(zoo)}`;
   const metricsUrl = (await zoo.waitFor(/metrics on http:\/\/\S+\/metrics/, 60_000)).replace(/^metrics on /, "");
   await zoo.waitFor(/web: ready/, 60_000);
 
