@@ -1,15 +1,15 @@
-// What the benchmark puts load through: the upstream itself (direct), zoo, nginx and the seed-style Go proxy
-// here; caddy, haproxy and the bare Node floors in peers.ts. Each is started on a free loopback port and answers
-// /node/info once ready.
+// What the benchmark puts load through: the upstream itself (direct), zoo, zoo with metrics on, nginx and the
+// seed-style Go proxy here; caddy, haproxy and the bare Node floors in peers.ts. Each is started on a free loopback
+// port and answers /node/info once ready.
 import { execa } from "execa";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { descendantsOf, freePort, httpGet, pollUntil, startProcess, type Running } from "./proc.ts";
 
-export type ContenderName = "direct" | "zoo" | "nginx" | "go-proxy" | "caddy" | "haproxy" | "node-floor" | "undici-floor";
+export type ContenderName = "direct" | "zoo" | "zoo+metrics" | "nginx" | "go-proxy" | "caddy" | "haproxy" | "node-floor" | "undici-floor";
 
 /** Report order. */
-export const CONTENDER_NAMES: ContenderName[] = ["direct", "zoo", "nginx", "go-proxy", "caddy", "haproxy", "node-floor", "undici-floor"];
+export const CONTENDER_NAMES: ContenderName[] = ["direct", "zoo", "zoo+metrics", "nginx", "go-proxy", "caddy", "haproxy", "node-floor", "undici-floor"];
 
 export interface Contender {
   name: ContenderName;
@@ -167,4 +167,27 @@ export async function spawnZoo(options: ZooOptions): Promise<{ proc: Running; or
     },
   );
   return { proc, origin: `http://127.0.0.1:${port}`, port };
+}
+
+/**
+ * A second zoo with `"metrics"` on, otherwise the bench config: it owns its own copy of the upstream (same code,
+ * another port), so metrics on and off are measured side by side in one run. `metricsUrl` is its /metrics.
+ */
+export async function startMetricsZoo(benchConfig: string, tmp: string): Promise<Contender & { metricsUrl: string }> {
+  const upstreamPort = await freePort();
+  const metricsPort = await freePort();
+  const config = JSON.parse(readFileSync(benchConfig, "utf8"));
+  delete config.$schema;
+  for (const app of Object.values(config.apps) as { cwd?: string }[]) app.cwd ??= BENCH_DIR;
+  config.metrics = { listen: `127.0.0.1:${metricsPort}` };
+  const configPath = join(tmp, "zoo-metrics.bench.json");
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  const { proc, origin } = await spawnZoo({ configPath, env: { BENCH_UPSTREAM_PORT: String(upstreamPort) }, tmp, logName: "zoo-metrics.log" });
+  try {
+    await waitForUpstreamInfo(origin, 30_000, proc.exited);
+  } catch (error) {
+    await proc.stop(3000);
+    throw error;
+  }
+  return { name: "zoo+metrics", origin, process: proc, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, stop: async () => void (await proc.stop(5000)) };
 }

@@ -12,6 +12,7 @@ import {
   direct,
   spawnZoo,
   startGoProxy,
+  startMetricsZoo,
   startNginx,
   startUpstream,
   waitForUpstreamInfo,
@@ -98,6 +99,16 @@ async function startThroughputZoo(upstreamPort: number, cpuProfDir?: string) {
   }
 }
 
+/** zoo_http_requests_total summed over its series, from the metrics zoo's /metrics (a check that it counted). */
+async function countedRequests(url: string): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(url)).text();
+    return text.split("\n").filter((line) => line.startsWith("zoo_http_requests_total{")).reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<number> {
   if (!(await ensurePrerequisites(flags.install))) return 2;
   const date = new Date();
@@ -152,6 +163,15 @@ async function main(): Promise<number> {
   const contenders: Contender[] = [direct(upstreamPort, upstreamPid)];
   // zoo is stopped after the others: it owns the upstream they front.
   if (zooProc) contenders.push({ name: "zoo", origin: zooOrigin, process: zooProc, stop: async () => {} });
+  let metricsZoo: Awaited<ReturnType<typeof startMetricsZoo>> | undefined;
+  if (zooProc) {
+    try {
+      metricsZoo = await startMetricsZoo(BENCH_CONFIG, tmp);
+      contenders.push(metricsZoo);
+    } catch (error) {
+      log(`zoo+metrics is not measured: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
   log("building the Go proxy, starting nginx, caddy, haproxy and the Node floors");
   contenders.push(await startNginx(upstreamPort, tmp));
   contenders.push(await startGoProxy(upstreamPort, tmp));
@@ -162,6 +182,7 @@ async function main(): Promise<number> {
 
   const throughput = await runThroughput(contenders, settings, { streamFile, warmupFile, zooPid: zooProc?.pid, only, log });
   if (zooProc) zoo.afterRunRss = memoryOf(zooProc.pid)?.rss;
+  if (metricsZoo) zoo.metricsRequests = await countedRequests(metricsZoo.metricsUrl);
 
   for (const c of contenders) await c.stop();
   if (zooProc) await stopZoo(zooProc, "throughput zoo", { stop: [], problems: throughput.failures });

@@ -19,7 +19,7 @@ Commands:
   start        Start the apps and the proxy (the default); --watch reloads when the config or an env file changes
   validate     Check the config and print its apps and routes
   schema       Print the config's JSON Schema
-  status       Show the apps of a running zoo
+  status       Show the apps of a running zoo; --json for scripts, --watch redraws it every second
   health       Exit 0 when a running zoo is healthy, 1 when not
   probe TARGET Run one probe and exit 0 when it passes, 1 when it fails. TARGET: tcp://HOST:PORT,
                http://HOST:PORT/PATH, or an app's name (its configured probe on its port)
@@ -41,9 +41,10 @@ Options:
       --log-format text|json  Log format (overrides the config's logFormat)
   -f, --follow                logs: keep printing new lines until interrupted
   -n, --lines N               logs: how many of the last lines (default 100)
-      --json                  logs: JSON lines
+      --json                  logs: JSON lines; status: the status as JSON (shape in the README)
       --dry-run               reload: print what would change, change nothing
-      --watch                 start: reload when the config file or an env file changes
+      --watch                 start: reload when the config file or an env file changes;
+                              status: redraw the status every second until interrupted
 
 probe options:
       --status N              Expected HTTP status (default: any 2xx or 3xx)
@@ -66,6 +67,8 @@ Exit codes: 0 done, 1 failed, 2 bad config or usage.
 
 const COMMANDS = ["start", "validate", "schema", "status", "health", "restart", "stop", "logs", "reload", "probe", "export"] as const;
 type Command = (typeof COMMANDS)[number];
+/** Options that only some commands take. */
+const FLAG_COMMANDS = { json: ["logs", "status"], watch: ["start", "status"] };
 /** Commands that name apps after them. */
 const TAKES_APPS = new Set<string>(["start", "restart", "stop", "logs"]);
 const EXPORT_FORMATS = ["compose", "kubernetes"] as const;
@@ -167,6 +170,11 @@ export function parseCommandLine(argv: string[]): Invocation {
     const listen = parseListen(values.listen);
     if (!listen.ok) throw new UsageError(`--listen: ${listen.error}`);
   }
+  for (const [flag, commands] of Object.entries(FLAG_COMMANDS)) {
+    if (values[flag as keyof typeof FLAG_COMMANDS] && !commands.includes(command)) {
+      throw new UsageError(`--${flag} is an option of ${commands.map((c) => `"${c}"`).join(" and ")}, not of "${command}"`);
+    }
+  }
   const invocation: Invocation = {
     command: command as Command,
     configPath: values.config,
@@ -246,8 +254,11 @@ export async function runCli(argv: string[]): Promise<number> {
         process.stdout.write(summarize(config));
         return 0;
       }
-      case "status":
-        return await (await import("./admin/client.ts")).status({ configPath, listen });
+      case "status": {
+        const { json, watch } = invocation;
+        if (watch) return await (await import("./admin/watch.ts")).watch({ configPath, listen, json });
+        return await (await import("./admin/client.ts")).status({ configPath, listen, json });
+      }
       case "health":
         return await (await import("./admin/client.ts")).health({ configPath, listen });
       case "start":

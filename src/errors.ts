@@ -10,7 +10,7 @@ export const ERROR_CODES = {
   },
   ZOO_ERR_CONFIG_UNSET_VARIABLE: { exitCode: 2, description: "A ${VAR} in the config names an unset variable and has no :-default." },
   ZOO_ERR_CONFIG_UNKNOWN_APP: { exitCode: 2, description: "A route or dependsOn names an app that is not defined." },
-  ZOO_ERR_CONFIG_PORT_CONFLICT: { exitCode: 2, description: "Two apps share a port, or an app uses zoo's own listen port." },
+  ZOO_ERR_CONFIG_PORT_CONFLICT: { exitCode: 2, description: "Two apps share a port, or an app or the metrics listener uses zoo's own listen address." },
   ZOO_ERR_CONFIG_ROUTE_PREFIX: {
     exitCode: 2,
     description: "A route prefix does not start with /, or two prefixes are the same after normalisation.",

@@ -4,12 +4,14 @@ import { loadConfig } from "./config/load.ts";
 import type { AppConfig, Config } from "./config/types.ts";
 import { ConfigError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { Supervisor } from "./supervisor/index.ts";
+import { APP_STATES, Supervisor } from "./supervisor/index.ts";
 import { ProxyServer } from "./proxy/server.ts";
 import { ControlServer, controlSocketPath } from "./admin/server.ts";
 import type { AcmeManager } from "./tls/acme.ts";
 import { loadCertificates } from "./tls/certificates.ts";
 import { CertificateStore } from "./tls/store.ts";
+import { MetricsServer } from "./metrics/server.ts";
+import { readUsage } from "./metrics/proc.ts";
 import { controlRoutes } from "./admin/routes.ts";
 import { LogBook, recordingLogger } from "./logs/book.ts";
 import { controlOperations } from "./operations.ts";
@@ -103,6 +105,8 @@ async function run(
     onInternalError, // the supervisor has logged the stack
     drainTimeout: config.drainTimeout,
   });
+  const processesOf = (app: string) => supervisor.processes(app);
+  const metrics = config.metrics && new MetricsServer({ apps: () => supervisor.snapshot(), processes: processesOf, states: APP_STATES });
   const proxy = new ProxyServer({
     routes: config.routes,
     upstreams: supervisor,
@@ -115,6 +119,7 @@ async function run(
       tls: { contextFor: certificates.contextFor, handshakeTimeout: config.tls.handshakeTimeout, redirectHttp: config.tls.redirectHttp },
     }),
     ...(acme && { acmeChallenge: (token: string) => acme.challenge(token) }),
+    observer: metrics?.requests,
   });
   const reloader = new Reloader(config, operate.load, supervisor.operations, {
     update(next) {
@@ -143,7 +148,8 @@ async function run(
       listen,
       apps: supervisor.snapshot().map((status) => {
         const app = reloader.config.apps.find((candidate) => candidate.name === status.name);
-        return { ...status, lazy: app?.lazy, idleTimeout: app?.idleTimeout };
+        const usage = readUsage(processesOf(status.name));
+        return { ...status, lazy: app?.lazy, idleTimeout: app?.idleTimeout, cpuSeconds: usage.cpuSeconds, memoryBytes: usage.residentBytes };
       }),
     }),
     controlRoutes(controlOperations(supervisor, reloader, operate.book)),
@@ -162,6 +168,7 @@ async function run(
         await supervisor.killAll();
       });
       await control.close().catch(() => {});
+      await metrics?.close().catch(() => {});
       // A bug found on the way out still ends zoo with 70.
       const exitCode = internalError ? EXIT_INTERNAL_ERROR : code;
       log.zoo("info", `stopped, exit code ${exitCode}`);
@@ -203,12 +210,19 @@ async function run(
     const port = await proxy.listen(host, config.listen.port);
     listen = { host, port };
     listening = true;
-    log.zoo("info", `listening on http://${host.includes(":") ? `[${host}]` : host}:${port}`);
+    log.zoo("info", `listening on ${httpUrl(host, port)}`);
     if (config.tls) {
       const { host: tlsHost } = config.tls.listen;
       const tlsPort = await proxy.listenTls(tlsHost, config.tls.listen.port);
       log.zoo("info", `listening on https://${tlsHost.includes(":") ? `[${tlsHost}]` : tlsHost}:${tlsPort} (HTTP/2 and HTTP/1.1)`);
       acme?.start();
+    }
+    if (metrics) {
+      const at = config.metrics!.listen;
+      const bound = await metrics.listen(at.host, at.port).catch((error: NodeJS.ErrnoException) => {
+        throw new Error(`cannot serve metrics on ${at.host}:${at.port}: ${error.code === "EADDRINUSE" ? "the address is already in use" : error.message}`);
+      });
+      log.zoo("info", `metrics on ${httpUrl(at.host, bound)}/metrics`);
     }
     const socketPath = controlSocketPath(config.control, port);
     await control.listen(socketPath).catch((error) => log.zoo("warn", `control socket ${socketPath}: ${error.message}; zoo status will not work`));
@@ -242,6 +256,10 @@ function startAcme(Manager: typeof AcmeManager, config: Config, log: Logger, cer
     log: (level, message) => log.zoo(level, message),
     onCertificate: (host, certificate) => certificates.setAcme(host, certificate),
   });
+}
+
+function httpUrl(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 function warnAboutEnvironment(config: Config, log: Logger): void {

@@ -3,6 +3,7 @@ import { request } from "node:http";
 import { loadConfig } from "../config/load.ts";
 import { ConfigError } from "../errors.ts";
 import { controlSocketPath } from "./server.ts";
+import { statusJson } from "./json.ts";
 import type { ControlStatus } from "./status.ts";
 
 export interface ClientOptions {
@@ -11,13 +12,16 @@ export interface ClientOptions {
   /** Where to print; defaults to process.stdout / process.stderr. */
   out?: NodeJS.WritableStream;
   err?: NodeJS.WritableStream;
+  /** `--json`: the documented JSON shape (src/admin/json.ts) instead of the table. */
+  json?: boolean;
 }
 
 export async function status(options: ClientOptions = {}): Promise<number> {
   const { out = process.stdout } = options;
   const reply = await ask(options, "/status");
   if (typeof reply === "number") return reply;
-  out.write(formatStatus(JSON.parse(reply.body) as ControlStatus, Date.now()));
+  const parsed = JSON.parse(reply.body) as ControlStatus;
+  out.write(options.json ? JSON.stringify(statusJson(parsed), null, 2) + "\n" : formatStatus(parsed, Date.now()));
   return 0;
 }
 
@@ -61,7 +65,7 @@ async function ask(options: ClientOptions, path: string): Promise<{ body: string
   }
 }
 
-function get(socketPath: string, path: string): Promise<string> {
+export function get(socketPath: string, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, path, timeout: 3000 }, (res) => {
       let body = "";
@@ -76,16 +80,29 @@ function get(socketPath: string, path: string): Promise<string> {
   });
 }
 
-export function formatStatus(status: ControlStatus, now: number): string {
+/** A status read earlier, for CPU% over the time in between (`zoo status --watch`). */
+export interface EarlierStatus {
+  status: ControlStatus;
+  at: number;
+}
+
+/**
+ * The table. CPU is the current run's CPU time; when watching, it is CPU% since the earlier reading instead
+ * (100% = one core busy; "-" on the first frame).
+ */
+export function formatStatus(status: ControlStatus, now: number, watching?: { earlier?: EarlierStatus }): string {
   // Scale-to-zero columns only when some app can sleep: the table stays narrow otherwise.
   const sleepy = status.apps.some((app) => app.lazy || app.idleTimeout !== undefined);
-  const header = ["APP", "STATE", "PID", "PORT", "RESTARTS", "UPTIME", "LAST EXIT", "HEALTH", ...(sleepy ? ["WAKES", "LAST REQUEST"] : [])];
+  const cpuHeader = watching ? "CPU%" : "CPU TIME";
+  const header = ["APP", "STATE", "PID", "PORT", "RESTARTS", cpuHeader, "MEMORY", "UPTIME", "LAST EXIT", "HEALTH", ...(sleepy ? ["WAKES", "LAST REQUEST"] : [])];
   const rows = status.apps.map((app) => [
     app.name + (app.essential ? "*" : ""),
     app.state + (app.reason && app.state !== "ready" ? ` (${app.reason})` : ""),
     app.pid?.toString() ?? "-",
     app.port?.toString() ?? "-",
     String(app.restarts),
+    watching ? cpuPercent(app, watching.earlier, now) : app.pid && app.cpuSeconds !== undefined ? `${app.cpuSeconds.toFixed(2)}s` : "-",
+    app.pid && app.memoryBytes !== undefined ? formatBytes(app.memoryBytes) : "-",
     app.startedAt && app.pid ? formatDuration(now - app.startedAt) : "-",
     app.lastExit ? (app.lastExit.signal ?? `code ${app.lastExit.code}`) : "-",
     app.health ?? "-",
@@ -99,9 +116,24 @@ export function formatStatus(status: ControlStatus, now: number): string {
 }
 
 /** "now (2 open)" while requests or connections are open, else how long ago the last one began or ended. */
-function lastRequest(app: ControlStatus["apps"][number], now: number): string {
+function lastRequest(app: AppView, now: number): string {
   if (app.active) return `now (${app.active} open)`;
   return app.lastActivity ? `${formatDuration(now - app.lastActivity)} ago` : "-";
+}
+
+type AppView = ControlStatus["apps"][number];
+
+function cpuPercent(app: AppView, earlier: EarlierStatus | undefined, now: number): string {
+  if (!earlier) return "-";
+  const before = earlier.status.apps.find((a) => a.name === app.name);
+  const seconds = (now - earlier.at) / 1000;
+  if (!app.pid || app.cpuSeconds === undefined || before?.cpuSeconds === undefined || before.startedAt !== app.startedAt || seconds <= 0) return "-";
+  return `${(((app.cpuSeconds - before.cpuSeconds) / seconds) * 100).toFixed(1)}%`;
+}
+
+function formatBytes(bytes: number): string {
+  const mib = bytes / 1024 ** 2;
+  return mib >= 1024 ? `${(mib / 1024).toFixed(2)} GiB` : `${mib.toFixed(1)} MiB`;
 }
 
 function formatDuration(ms: number): string {

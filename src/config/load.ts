@@ -9,6 +9,7 @@ import { checkInputOf, crossCheck } from "./checks.ts";
 import { readEnvFiles } from "./envfile.ts";
 import { formatIssues } from "./format.ts";
 import { interpolate } from "./interpolate.ts";
+import { resolveMetrics } from "./metrics.ts";
 import { DEFAULT_PORT, parseListen } from "./listen.ts";
 import { normalizeApp, normalizeRoute } from "./normalize.ts";
 import { normalizeTls } from "./tls.ts";
@@ -133,6 +134,9 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
   const listen = resolveListen(parsed.success ? parsed.data.listen : validListen(value), options.listen, env);
   problems.push(...listen.problems);
 
+  const metrics = resolveMetrics((value as { metrics?: unknown } | null)?.metrics, listen);
+  problems.push(...metrics.problems);
+
   problems.push(...crossCheck(checkInputOf(value, listen.port)));
 
   // Every app's envFile is read, valid app or not, so that a missing file is reported with the rest.
@@ -170,6 +174,7 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     readyWait: config.readyWait,
     drainTimeout: config.drainTimeout,
     control: config.control ? path.resolve(dir, config.control) : undefined,
+    metrics: metrics.value,
     envFiles: [...new Set([...shared.files, ...[...appFiles.values()].flatMap((files) => files.files)])],
     tls: tls?.value,
   };

@@ -135,15 +135,21 @@ const StaticRoute = z.strictObject({
 
 export const RouteSchema = z.union([z.string().meta({ description: "An app name." }), AppRoute, RedirectRoute, ProxyRoute, StaticRoute]);
 
+const Listen = z.union([
+  z.number().int().min(0, `expected ${LISTEN_HINT}`).max(65535, `expected ${LISTEN_HINT}`),
+  z.string().refine((text) => parseListen(text).ok, `expected ${LISTEN_HINT}`),
+]);
+
+export const DEFAULT_METRICS_LISTEN = "127.0.0.1:9464";
+export const MetricsSchema = z.strictObject({
+  listen: Listen.default(DEFAULT_METRICS_LISTEN).meta({
+    description: `Where GET /metrics (Prometheus) is served, never on the public listener. Default "${DEFAULT_METRICS_LISTEN}".`,
+  }),
+});
+
 export const ConfigSchema = z.strictObject({
   $schema: z.string().optional(),
-  listen: z
-    .union([
-      z.number().int().min(0, `expected ${LISTEN_HINT}`).max(65535, `expected ${LISTEN_HINT}`),
-      z.string().refine((text) => parseListen(text).ok, `expected ${LISTEN_HINT}`),
-    ])
-    .optional()
-    .meta({ description: 'A port or "host:port". Default: $PORT when set, else 8000; host 0.0.0.0.' }),
+  listen: Listen.optional().meta({ description: 'A port or "host:port". Default: $PORT when set, else 8000; host 0.0.0.0.' }),
   apps: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected an app name of letters, digits, _ . -"), AppSchema).default({}),
   routes: z.record(z.string(), RouteSchema).default({}).meta({
     description: 'Keys: a path prefix ("/api"), or a host before it ("api.example.com/", "*.example.com/docs").',
@@ -165,6 +171,7 @@ export const ConfigSchema = z.strictObject({
     description: "Unix socket for `zoo status` and `zoo health`. Default: <tmpdir>/zoo-<listen port>.sock.",
   }),
   tls: tlsSchema(Duration).optional().meta({ description: "HTTPS and HTTP/2 on a second port, beside the plain listener." }),
+  metrics: MetricsSchema.optional().meta({ description: "Prometheus metrics on their own listener. Default: off." }),
 });
 
 export type ParsedApp = z.output<typeof AppSchema>;

@@ -3,10 +3,11 @@ import path from "node:path";
 import type { AppConfig, Config, Probe, Route } from "./types.ts";
 
 export function summarize(config: Config): string {
-  const { host, port } = config.listen;
+  const address = ({ host, port }: { host: string; port: number }) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
   const lines = [
     `${config.file}: valid`,
-    `listen ${host.includes(":") ? `[${host}]` : host}:${port}`,
+    `listen ${address(config.listen)}`,
+    ...(config.metrics ? [`metrics http://${address(config.metrics.listen)}/metrics`] : []),
     ...(config.envFiles.length > 0 ? [`env files ${config.envFiles.map((file) => relative(config.dir, file)).join(", ")}`] : []),
     "",
     ...table(

@@ -94,6 +94,8 @@ export interface Config {
   drainTimeout: number;
   /** The configured control socket, absolute; undefined: the default, derived from the bound port (src/admin). */
   control: string | undefined;
+  /** Where /metrics is served; undefined: metrics are off. */
+  metrics: { listen: Listen } | undefined;
   /** Every envFile read (top-level and apps'), absolute, in order: what a reload re-reads and --watch watches. */
   envFiles: string[];
   /** undefined: plain HTTP only. */

@@ -1,0 +1,173 @@
+// Request metrics, fed by the proxy's observer: one start() and one end() per request or WebSocket.
+// Labelled by route prefix and app, never by raw path, so the number of series stays bounded.
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+/** What the proxy reports about one finished exchange (same shape as the proxy's own ExchangeRecord). */
+export interface ExchangeRecord {
+  method: string;
+  path: string;
+  /** The matched route's prefix, or "-" when no route matched. */
+  route: string;
+  app?: string;
+  status: number;
+  bytesIn: number;
+  bytesOut: number;
+  durationMs: number;
+  /** Time to the response headers, when a response began. */
+  headersMs?: number;
+  upstreamError?: "refused" | "reset" | "timeout" | "other";
+  /** Set when the request was held while its app started: how long it waited. */
+  heldMs?: number;
+  requestId: string;
+  websocket: boolean;
+}
+
+/** The proxy's observer interface (ProxyServerOptions.observer), declared here so metrics never import the proxy. */
+export interface ExchangeObserver {
+  start(info: { route: string; app?: string }): void;
+  end(record: ExchangeRecord): void;
+}
+
+/** Methods outside this list are counted as "OTHER": a client cannot grow the number of series. */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"]);
+
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const HELD_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+type Inc = { inc(value?: number): void };
+type Observe = { observe(value: number): void };
+
+/** The per-route series, looked up once per route and app instead of once per request. */
+interface RouteSeries {
+  route: string;
+  app: string;
+  /** Requests open now: a plain number, read into zoo_http_requests_in_flight at scrape time. */
+  open: number;
+  requestBytes: Inc;
+  responseBytes: Inc;
+  duration: Observe;
+  headers: Observe;
+  held: Inc;
+  heldDuration: Observe;
+}
+
+export class RequestMetrics implements ExchangeObserver {
+  readonly #requests: Counter<"route" | "app" | "method" | "code">;
+  readonly #upstreamErrors: Counter<"route" | "app" | "kind">;
+  readonly #metrics: {
+    requestBytes: Counter<"route" | "app">;
+    responseBytes: Counter<"route" | "app">;
+    duration: Histogram<"route" | "app">;
+    headers: Histogram<"route" | "app">;
+    held: Counter<"route" | "app">;
+    heldDuration: Histogram<"route" | "app">;
+  };
+  readonly #byRoute = new Map<string, RouteSeries>();
+  readonly #byRequest = new Map<string, Inc>();
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    const labelNames = ["route", "app"] as const;
+    this.#requests = new Counter({
+      name: "zoo_http_requests_total",
+      help: "Requests (and WebSocket upgrades) zoo answered, by route prefix, app, method and status code.",
+      labelNames: ["route", "app", "method", "code"],
+      registers,
+    });
+    this.#upstreamErrors = new Counter({
+      name: "zoo_upstream_errors_total",
+      help: "Requests whose upstream failed, by kind: refused, reset, timeout, other.",
+      labelNames: ["route", "app", "kind"],
+      registers,
+    });
+    const byRoute = this.#byRoute;
+    const inFlight: Gauge<"route" | "app"> = new Gauge({
+      name: "zoo_http_requests_in_flight",
+      help: "Requests and WebSockets open now.",
+      labelNames,
+      registers,
+      collect() {
+        for (const series of byRoute.values()) inFlight.labels(series.route, series.app).set(series.open);
+      },
+    });
+    this.#metrics = {
+      requestBytes: new Counter({ name: "zoo_http_request_bytes_total", help: "Bytes of request bodies received from clients.", labelNames, registers }),
+      responseBytes: new Counter({ name: "zoo_http_response_bytes_total", help: "Bytes sent to clients, response heads included.", labelNames, registers }),
+      duration: new Histogram({
+        name: "zoo_http_request_duration_seconds",
+        help: "Time from a request's arrival to the end of its response (WebSockets excluded).",
+        labelNames,
+        buckets: DURATION_BUCKETS,
+        registers,
+      }),
+      headers: new Histogram({
+        name: "zoo_http_response_headers_seconds",
+        help: "Time from a request's arrival to its response headers (WebSockets excluded).",
+        labelNames,
+        buckets: DURATION_BUCKETS,
+        registers,
+      }),
+      held: new Counter({ name: "zoo_held_requests_total", help: "Requests held while their app was starting or waking.", labelNames, registers }),
+      heldDuration: new Histogram({
+        name: "zoo_held_duration_seconds",
+        help: "How long held requests waited for their app.",
+        labelNames,
+        buckets: HELD_BUCKETS,
+        registers,
+      }),
+    };
+  }
+
+  start(info: { route: string; app?: string }): void {
+    this.#series(info.route, info.app ?? "").open += 1;
+  }
+
+  end(record: ExchangeRecord): void {
+    const app = record.app ?? "";
+    const series = this.#series(record.route, app);
+    series.open -= 1;
+    const method = METHODS.has(record.method) ? record.method : "OTHER";
+    const key = `${record.route}\0${app}\0${method}\0${record.status}`;
+    let requests = this.#byRequest.get(key);
+    if (!requests) {
+      requests = this.#requests.labels(record.route, app, method, String(record.status));
+      this.#byRequest.set(key, requests);
+    }
+    requests.inc();
+    if (record.bytesIn > 0) series.requestBytes.inc(record.bytesIn);
+    if (record.bytesOut > 0) series.responseBytes.inc(record.bytesOut);
+    if (!record.websocket) {
+      series.duration.observe(record.durationMs / 1000);
+      if (record.headersMs !== undefined) series.headers.observe(record.headersMs / 1000);
+    }
+    if (record.heldMs !== undefined) {
+      series.held.inc();
+      series.heldDuration.observe(record.heldMs / 1000);
+    }
+    if (record.upstreamError) this.#upstreamErrors.labels(record.route, app, record.upstreamError).inc();
+  }
+
+  #series(route: string, app: string): RouteSeries {
+    const key = `${route}\0${app}`;
+    let series = this.#byRoute.get(key);
+    if (!series) {
+      const m = this.#metrics;
+      series = {
+        route,
+        app,
+        open: 0,
+        requestBytes: m.requestBytes.labels(route, app),
+        responseBytes: m.responseBytes.labels(route, app),
+        duration: m.duration.labels(route, app),
+        headers: m.headers.labels(route, app),
+        held: m.held.labels(route, app),
+        heldDuration: m.heldDuration.labels(route, app),
+      };
+      // Counters at zero from the first request on, so rate() sees their start.
+      series.requestBytes.inc(0);
+      series.responseBytes.inc(0);
+      this.#byRoute.set(key, series);
+    }
+    return series;
+  }
+}
