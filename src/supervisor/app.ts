@@ -9,7 +9,7 @@ import { realDeps, type AppDeps, type AppHooks } from "./deps.ts";
 import { Instance, OUTPUT_GRACE_MS, startInstance, type Termination, type Upstream } from "./instance.ts";
 import { freePort } from "./ports.ts";
 import type { ProcInfo } from "./proctree.ts";
-import { runProbeSchedule } from "./probe-schedule.ts";
+import { runProbeSchedule, type ProbeScheduleHooks } from "./probe-schedule.ts";
 import { decideRestart, emptyHistory, formatMs, type RestartHistory } from "./restart.ts";
 import type { Exit } from "./spawn.ts";
 import { canTransition, isRunning, type AppState } from "./state.ts";
@@ -222,24 +222,29 @@ export class SupervisedApp {
         clock: this.#deps.clock,
         prober: this.#deps.prober,
       },
-      {
-        stillIn: (phase) => current() && (phase === "starting" ? this.#state === "starting" : this.#state === "ready" || this.#state === "unhealthy"),
-        result: (result) => (this.#status.health = result.detail),
-        ready: () => {
-          const readyAt = this.#deps.clock.now();
-          this.#status.readyAt = readyAt;
-          this.#moveTo("ready", `in ${readyAt - instance.startedAt}ms`);
-          this.activity.armIdle();
-        },
-        passed: () => {
-          if (this.#state === "unhealthy") this.#moveTo("ready", "again");
-        },
-        failing: (result, failures) => {
-          if (this.#state === "ready") this.#moveTo("unhealthy", `${result.detail} (${failures} of ${limit})`);
-        },
-        dead: (reason) => this.#restartUnhealthy(instance, reason),
-      },
+      this.#probeHooks(current, instance.startedAt, (detail, failures) => `${detail} (${failures} of ${limit})`, (reason) => this.#restartUnhealthy(instance, reason)),
     );
+  }
+
+  /** What the probe schedule's results do to the state (it times the probes; this is the single place they count). */
+  #probeHooks(current: () => boolean, startedAt: number, failing: (detail: string, failures: number) => string, dead: ProbeScheduleHooks["dead"]): ProbeScheduleHooks {
+    return {
+      stillIn: (phase) => current() && (phase === "starting" ? this.#state === "starting" : this.#state === "ready" || this.#state === "unhealthy"),
+      result: (result) => (this.#status.health = result.detail),
+      ready: () => {
+        const readyAt = this.#deps.clock.now();
+        this.#status.readyAt = readyAt;
+        this.#moveTo("ready", `in ${readyAt - startedAt}ms`);
+        this.activity.armIdle();
+      },
+      passed: () => {
+        if (this.#state === "unhealthy") this.#moveTo("ready", "again");
+      },
+      failing: (result, failures) => {
+        if (this.#state === "ready") this.#moveTo("unhealthy", failing(result.detail, failures));
+      },
+      dead,
+    };
   }
 
   // ---- an app zoo fronts but does not run (`url`): only its probe moves its state ----
@@ -266,21 +271,7 @@ export class SupervisedApp {
         prober: this.#deps.prober,
         startupPollMs: ADDRESS_POLL_MS,
       },
-      {
-        stillIn: (phase) => current() && (phase === "starting" ? this.#state === "starting" : this.#state === "ready" || this.#state === "unhealthy"),
-        result: (result) => (this.#status.health = result.detail),
-        ready: () => {
-          this.#status.readyAt = this.#deps.clock.now();
-          this.#moveTo("ready", `in ${this.#status.readyAt - startedAt}ms`);
-        },
-        passed: () => {
-          if (this.#state === "unhealthy") this.#moveTo("ready", "again");
-        },
-        failing: (result) => {
-          if (this.#state === "ready") this.#moveTo("unhealthy", `${result.detail}; not routed to until its probe passes again`);
-        },
-        dead: async () => {},
-      },
+      this.#probeHooks(current, startedAt, (detail) => `${detail}; not routed to until its probe passes again`, async () => {}),
     );
     this.#background(schedule, "probing its address");
   }
