@@ -13,4 +13,6 @@ const server = http.createServer((req, res) => {
 });
 new WebSocketServer({ server }).on("connection", (ws) => ws.on("message", (data) => ws.send(`${MODE} echo ${data}`)));
 process.on("SIGTERM", () => server.close(() => process.exit(0)) && setTimeout(() => process.exit(0), 2000).unref());
-if (!NEVER_LISTEN) setTimeout(() => server.listen(Number(PORT), "127.0.0.1", () => console.log(`listening on ${PORT}`)), Number(LISTEN_DELAY_MS));
+// An app that never listens still runs (a timer keeps it alive), so its probe, not its exit, decides.
+if (NEVER_LISTEN) setInterval(() => {}, 60_000);
+else setTimeout(() => server.listen(Number(PORT), "127.0.0.1", () => console.log(`listening on ${PORT}`)), Number(LISTEN_DELAY_MS));
