@@ -39,9 +39,12 @@ export async function start(options: StartOptions = {}): Promise<number> {
     return 2;
   }
   const book = new LogBook();
-  const log = recordingLogger(createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...config.apps.map((a) => a.name)] }), book);
+  // A replica's lines ("node.1") are its app's ("node"): the supervisor knows which app each replica belongs to.
+  const replicas = { appOf: (name: string) => name };
+  const names = config.apps.flatMap((app) => (app.replicas === 1 ? [app.name] : [app.name, `${app.name}.${app.replicas - 1}`]));
+  const log = recordingLogger(createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...names] }), book, (name) => replicas.appOf(name));
   warnAboutEnvironment(config, log);
-  return run(config, log, { book, load, watch: options.watch ?? false });
+  return run(config, log, { book, load, watch: options.watch ?? false, replicas });
 }
 
 /**
@@ -56,7 +59,15 @@ function keepStreamBuffersShortLived(): void {
   setFlagsFromString("--scavenger-max-new-space-capacity-mb=2");
 }
 
-async function run(config: Config, log: Logger, operate: { book: LogBook; load: () => Promise<Config>; watch: boolean }): Promise<number> {
+interface Operate {
+  book: LogBook;
+  load: () => Promise<Config>;
+  watch: boolean;
+  /** Set here once the supervisor exists: which app a replica's name belongs to. */
+  replicas: { appOf(name: string): string };
+}
+
+async function run(config: Config, log: Logger, operate: Operate): Promise<number> {
   keepStreamBuffersShortLived();
   // Whoever reads zoo's output may go away (EPIPE): lose the output, not zoo and the apps it supervises.
   const ignoreOutputError = () => {};
@@ -88,6 +99,7 @@ async function run(config: Config, log: Logger, operate: { book: LogBook; load: 
     onInternalError, // the supervisor has logged the stack
     drainTimeout: config.drainTimeout,
   });
+  operate.replicas.appOf = (name) => supervisor.appOf(name);
   const proxy = new ProxyServer({
     routes: config.routes,
     upstreams: supervisor,
@@ -115,7 +127,7 @@ async function run(config: Config, log: Logger, operate: { book: LogBook; load: 
       listening,
       listen,
       apps: supervisor.snapshot().map((status) => {
-        const app = reloader.config.apps.find((candidate) => candidate.name === status.name);
+        const app = reloader.config.apps.find((candidate) => candidate.name === supervisor.appOf(status.name));
         return { ...status, lazy: app?.lazy, idleTimeout: app?.idleTimeout };
       }),
     }),

@@ -88,6 +88,9 @@ export const AppSchema = z.strictObject({
     .default({})
     .meta({ description: "Environment variables, over zoo's own and the envFile ones." }),
   port: Port.optional().meta({ description: "The port the app listens on, passed as PORT. Default: a free port zoo picks." }),
+  replicas: z.number().int().min(1).default(1).meta({
+    description: "How many copies of the app run, each on its own port with ZOO_REPLICA=0…N-1; requests go to the ready one with the fewest in flight. Default 1.",
+  }),
   health: z
     .union([z.literal(false), Health])
     .optional()
