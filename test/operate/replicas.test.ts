@@ -51,15 +51,17 @@ test("replicas: 1,000 requests over 3 replicas are spread within ±10% of even; 
       const body = await new Promise<string>((resolve, reject) => {
         http.get({ host: "127.0.0.1", port: z.port, path: "/", agent }, (res) => {
           let text = "";
-          res.setEncoding("utf8").on("data", (chunk) => (text += chunk)).on("end", () => resolve(text));
+          res.setEncoding("utf8").on("data", (chunk) => (text += chunk)).on("end", () => resolve(`${res.statusCode} ${text}`));
         }).on("error", reject);
       });
+      assert.match(body, /^200 /);
       const pid = Number(/pid (\d+)/.exec(body)?.[1]);
       counts.set(pid, (counts.get(pid) ?? 0) + 1);
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
   assert.deepEqual([...counts.keys()].sort(), [...pids.values()].sort());
+  t.diagnostic(`requests per replica: ${[...counts.values()].join(", ")}`);
   for (const [pid, count] of counts) assert.ok(Math.abs(count - 1000 / 3) <= 1000 / 3 / 10, `pid ${pid} got ${count} of 1000: ${JSON.stringify([...counts])}`);
 });
 
