@@ -22,6 +22,7 @@ export interface CheckInput {
 interface CheckedApp {
   name: string;
   port: number | undefined;
+  replicas: number;
   dependsOn: Record<string, DependencyConditionName>;
 }
 
@@ -43,7 +44,8 @@ export function checkInputOf(value: unknown, listenPort: number | undefined): Ch
     apps: apps.map(([name, app]) => {
       const port = AppSchema.shape.port.safeParse(record(app).port);
       const dependsOn = AppSchema.shape.dependsOn.safeParse(record(app).dependsOn);
-      return { name, port: port.success ? port.data : undefined, dependsOn: dependsOn.success ? dependencyMap(dependsOn.data) : {} };
+      const replicas = AppSchema.shape.replicas.safeParse(record(app).replicas);
+      return { name, port: port.success ? port.data : undefined, replicas: replicas.success ? replicas.data : 1, dependsOn: dependsOn.success ? dependencyMap(dependsOn.data) : {} };
     }),
     routes: routes.map(([prefix, route]): CheckedRoute => {
       if (typeof route === "string") return { prefix, app: { name: route, at: ["routes", prefix] } };
@@ -63,7 +65,20 @@ function record(value: unknown): Record<string, unknown> {
 }
 
 export function crossCheck(input: CheckInput): ConfigProblem[] {
-  return [...checkRoutes(input), ...checkPorts(input), ...checkDependencies(input)];
+  return [...checkRoutes(input), ...checkPorts(input), ...checkDependencies(input), ...checkReplicaNames(input)];
+}
+
+/** A replica is named `node.1`: no other app may have that name. */
+function checkReplicaNames({ appNames, apps }: CheckInput): ConfigProblem[] {
+  return apps.flatMap(({ name, replicas }) =>
+    Array.from({ length: replicas > 1 ? replicas : 0 }, (_, i) => `${name}.${i}`)
+      .filter((replica) => appNames.includes(replica))
+      .map((replica): ConfigProblem => ({
+        code: "ZOO_ERR_CONFIG_INVALID",
+        path: ["apps", name, "replicas"],
+        message: `the replicas of \`${name}\` are named ${name}.0 to ${name}.${replicas - 1}, and \`${replica}\` is another app's name (rename that app)`,
+      })),
+  );
 }
 
 function checkRoutes({ appNames, routes }: CheckInput): ConfigProblem[] {

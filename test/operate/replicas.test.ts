@@ -22,16 +22,24 @@ async function readyRows(z: Running, names: string[], timeoutMs = 20_000): Promi
   throw new Error(`zoo status never showed ${names.join(", ")} ready:\n${last}`);
 }
 
-test("replicas: a fixed port with replicas above 1 is a config error that says why", async () => {
+test("replicas: a fixed port with replicas above 1, a replica named like another app, 0 replicas: config errors that say why", async () => {
   const { tempConfig, CLI } = await import("../helpers/zoo-process.ts");
   const { execFile } = await import("node:child_process");
-  const { file, dir } = tempConfig({ apps: { node: { ...app(), port: 9123, replicas: 2 } } });
-  const result = await new Promise<{ code: number; stderr: string }>((resolve) =>
-    execFile(process.execPath, [CLI, "validate", "-c", file], { cwd: dir }, (error, _out, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr })),
-  );
-  assert.equal(result.code, 2);
-  assert.match(result.stderr, /apps\.node\.replicas/);
-  assert.match(result.stderr, /each replica needs a port of its own/);
+  const validate = (config: unknown) => {
+    const { file, dir } = tempConfig(config);
+    return new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(process.execPath, [CLI, "validate", "-c", file], { cwd: dir }, (error, _out, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr })),
+    );
+  };
+  const fixed = await validate({ apps: { node: { ...app(), port: 9123, replicas: 2 } } });
+  assert.equal(fixed.code, 2);
+  assert.match(fixed.stderr, /apps\.node\.replicas/);
+  assert.match(fixed.stderr, /each replica needs a port of its own/);
+  const clash = await validate({ apps: { node: { ...app(), replicas: 2 }, "node.1": app() } });
+  assert.equal(clash.code, 2);
+  assert.match(clash.stderr, /`node\.1` is another app's name/);
+  const zero = await validate({ apps: { node: { ...app(), replicas: 0 } } });
+  assert.equal(zero.code, 2);
 });
 
 test("replicas: 1,000 requests over 3 replicas are spread within ±10% of even; each has ZOO_REPLICA and a row", async (t) => {
