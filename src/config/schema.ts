@@ -88,9 +88,6 @@ export const AppSchema = z.strictObject({
     .default({})
     .meta({ description: "Environment variables, over zoo's own and the envFile ones." }),
   port: Port.optional().meta({ description: "The port the app listens on, passed as PORT. Default: a free port zoo picks." }),
-  replicas: z.number().int().min(1).default(1).meta({
-    description: "How many copies of the app run, each on its own port with ZOO_REPLICA=0…N-1; requests go to the ready one with the fewest in flight. Default 1.",
-  }),
   health: z
     .union([z.literal(false), Health])
     .optional()
@@ -110,6 +107,9 @@ export const AppSchema = z.strictObject({
   stopTimeout: Duration.default(5000).meta({ description: "Time between stopSignal and SIGKILL. Default 5s." }),
   lazy: z.boolean().default(false).meta({ description: "Start on the first request instead of at boot." }),
   idleTimeout: Duration.optional().meta({ description: "Stop the app after no request for this long; the next request wakes it." }),
+  replicas: z.number().int().min(1).default(1).meta({
+    description: "How many copies of the app run, each on its own port with ZOO_REPLICA=0…N-1; requests go to the ready one with the fewest in flight. Default 1.",
+  }),
 });
 
 const AppRoute = z.strictObject({
