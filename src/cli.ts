@@ -29,6 +29,7 @@ Commands:
 Commands for a running zoo (over its control socket):
   restart APP…     Restart apps (without downtime when zoo picks their port)
   stop APP…        Stop apps; they stay stopped until started
+  scale APP N      Run N replicas of an app: new ones start, the highest ones drain and stop
   start APP…       Start apps stopped with zoo stop
   logs [APP…]      Print the apps' last lines (-n N, default 100); -f follows; --json one JSON object a line
   reload           Load the config again and apply only what changed; --dry-run prints the plan only
@@ -65,12 +66,12 @@ export options:
 Exit codes: 0 done, 1 failed, 2 bad config or usage.
 `;
 
-const COMMANDS = ["start", "validate", "schema", "status", "health", "restart", "stop", "logs", "reload", "probe", "export"] as const;
+const COMMANDS = ["start", "validate", "schema", "status", "health", "restart", "stop", "scale", "logs", "reload", "probe", "export"] as const;
 type Command = (typeof COMMANDS)[number];
 /** Options that only some commands take. */
 const FLAG_COMMANDS = { json: ["logs", "status"], watch: ["start", "status"] };
 /** Commands that name apps after them. */
-const TAKES_APPS = new Set<string>(["start", "restart", "stop", "logs"]);
+const TAKES_APPS = new Set<string>(["start", "restart", "stop", "scale", "logs"]);
 const EXPORT_FORMATS = ["compose", "kubernetes"] as const;
 
 interface Invocation {
@@ -158,6 +159,9 @@ export function parseCommandLine(argv: string[]): Invocation {
   if (extra.length > operands && !TAKES_APPS.has(command)) throw new UsageError(`unexpected argument "${extra[operands]}" after "${command}${operands ? ` ${extra[0]}` : ""}"`);
   if ((command === "restart" || command === "stop") && extra.length === 0) {
     throw new UsageError(`zoo ${command}: name the apps to ${command} (zoo ${command} APP…)`);
+  }
+  if (command === "scale" && (extra.length !== 2 || !/^\d+$/.test(extra[1]) || Number(extra[1]) < 1)) {
+    throw new UsageError(`zoo scale: name one app and a number of replicas of at least 1 (zoo scale APP N)`);
   }
   const lines = values.lines === undefined ? undefined : Number(values.lines);
   if (lines !== undefined && !(Number.isInteger(lines) && lines >= 0)) throw new UsageError(`--lines: expected a whole number, found "${values.lines}"`);
@@ -264,6 +268,8 @@ export async function runCli(argv: string[]): Promise<number> {
       case "start":
         if (apps.length > 0) return await (await import("./admin/operate.ts")).appCommand("start", apps, { configPath, listen });
         return await (await import("./main.ts")).start({ configPath, listen, logFormat, watch: invocation.watch });
+      case "scale":
+        return await (await import("./admin/operate.ts")).scale(apps[0], Number(apps[1]), { configPath, listen });
       case "restart":
       case "stop":
         return await (await import("./admin/operate.ts")).appCommand(command, apps, { configPath, listen });

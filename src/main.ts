@@ -50,10 +50,13 @@ export async function start(options: StartOptions = {}): Promise<number> {
     return 2;
   }
   const book = new LogBook();
-  const log = recordingLogger(createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...config.apps.map((a) => a.name)] }), book);
+  // A replica's lines ("node.1") are its app's ("node"): the supervisor knows which app each replica belongs to.
+  const replicas = { appOf: (name: string) => name };
+  const names = config.apps.flatMap((app) => (app.replicas === 1 ? [app.name] : [app.name, `${app.name}.${app.replicas - 1}`]));
+  const log = recordingLogger(createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...names] }), book, (name) => replicas.appOf(name));
   warnAboutEnvironment(config, log);
   const acme = acmeModule && startAcme(acmeModule.AcmeManager, config, log, certificates);
-  return run(config, log, { book, load, watch: options.watch ?? false }, { certificates, acme });
+  return run(config, log, { book, load, watch: options.watch ?? false, replicas }, { certificates, acme });
 }
 
 /**
@@ -68,10 +71,18 @@ function keepStreamBuffersShortLived(): void {
   setFlagsFromString("--scavenger-max-new-space-capacity-mb=2");
 }
 
+interface Operate {
+  book: LogBook;
+  load: () => Promise<Config>;
+  watch: boolean;
+  /** Set here once the supervisor exists: which app a replica's name belongs to. */
+  replicas: { appOf(name: string): string };
+}
+
 async function run(
   config: Config,
   log: Logger,
-  operate: { book: LogBook; load: () => Promise<Config>; watch: boolean },
+  operate: Operate,
   { certificates, acme }: { certificates: CertificateStore; acme: AcmeManager | undefined },
 ): Promise<number> {
   keepStreamBuffersShortLived();
@@ -107,6 +118,7 @@ async function run(
   });
   const processesOf = (app: string) => supervisor.processes(app);
   const metrics = config.metrics && new MetricsServer({ apps: () => supervisor.snapshot(), processes: processesOf, states: APP_STATES });
+  operate.replicas.appOf = (name) => supervisor.appOf(name);
   const proxy = new ProxyServer({
     routes: config.routes,
     upstreams: supervisor,
@@ -147,7 +159,7 @@ async function run(
       listening,
       listen,
       apps: supervisor.snapshot().map((status) => {
-        const app = reloader.config.apps.find((candidate) => candidate.name === status.name);
+        const app = reloader.config.apps.find((candidate) => candidate.name === supervisor.appOf(status.name));
         const usage = readUsage(processesOf(status.name));
         return { ...status, lazy: app?.lazy, idleTimeout: app?.idleTimeout, cpuSeconds: usage.cpuSeconds, memoryBytes: usage.residentBytes };
       }),

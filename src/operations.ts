@@ -16,6 +16,7 @@ export function controlOperations(supervisor: Supervisor, reloader: Reloader, bo
     logs: book,
     act: (action, apps) =>
       Promise.all(apps.map(async (app): Promise<ActionOutcome> => ({ app, ...(await perform(action, app)) }))),
+    scale: async (app, replicas) => ({ app, ...(await reloader.scale(app, replicas)) }),
     reload: (dryRun) => reloader.reload(dryRun),
   };
 }

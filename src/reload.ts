@@ -19,6 +19,8 @@ export interface RunningApps {
   replaceApp(config: AppConfig): Promise<Outcome>;
   /** Drains and stops the app, then forgets it. */
   removeApp(name: string): Promise<Outcome>;
+  /** Runs `replicas` replicas of the app: new ones started, the highest ones drained and stopped. */
+  scaleApp(name: string, replicas: number): Promise<Outcome>;
 }
 
 /** The proxy's side: the routes and settings a request starts with from now on. */
@@ -58,6 +60,22 @@ export class Reloader {
 
   reload(dryRun = false, cause = "zoo reload"): Promise<ReloadResult> {
     const next = this.#queue.then(() => this.#reload(dryRun, cause));
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  /**
+   * zoo scale: queued with reloads. The running config records the new count, so a later reload compares the file
+   * with what runs (a file that still says the old count scales the app back).
+   */
+  scale(name: string, replicas: number): Promise<Outcome> {
+    const next = this.#queue.then(async () => {
+      const outcome = await this.#apps.scaleApp(name, replicas);
+      const apps = this.#running.apps.map((app) => (app.name === name ? { ...app, replicas } : app));
+      this.#running = { ...this.#running, apps };
+      this.#log.zoo(outcome.ok ? "info" : "warn", `${name}: scaled to ${replicas} replicas: ${outcome.message}`, { app: name });
+      return outcome;
+    });
     this.#queue = next.catch(() => {});
     return next;
   }

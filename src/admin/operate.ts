@@ -15,6 +15,16 @@ export async function appCommand(action: AppAction, apps: string[], options: Cli
   return reply.every((outcome) => outcome.ok) ? 0 : 1;
 }
 
+/** zoo scale APP N. Exit codes: 0 done, 1 a replica failed to start (or zoo is not running), 2 refused (unknown app). */
+export async function scale(app: string, replicas: number, options: ClientOptions = {}): Promise<number> {
+  const { out = process.stdout, err = process.stderr } = options;
+  const reply = await post<ActionOutcome | Refusal>(options, `/apps/scale?app=${encodeURIComponent(app)}&n=${replicas}`);
+  if (typeof reply === "number") return reply;
+  if (isRefusal(reply)) return err.write(`zoo scale: ${reply.refused}\n`), 2;
+  (reply.ok ? out : err).write(`${reply.app}: ${reply.message}\n`);
+  return reply.ok ? 0 : 1;
+}
+
 /** Exit codes: 0 applied (or planned, with dryRun), 1 a step failed, 2 the new config is invalid or needs a restart of zoo. */
 export async function reload(dryRun: boolean, options: ClientOptions = {}): Promise<number> {
   const { out = process.stdout, err = process.stderr } = options;

@@ -1,4 +1,4 @@
-// The control socket's commands beyond status and health: per-app restart/stop/start, logs, reload.
+// The control socket's commands beyond status and health: per-app restart/stop/start, scale, logs, reload.
 // Each answer is JSON, except logs, which is one JSON line per log line (and stays open with follow).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { closest } from "../config/format.ts";
@@ -34,6 +34,8 @@ export interface ControlOperations {
   apps(): string[];
   logs: LogBook;
   act(action: AppAction, apps: string[]): Promise<ActionOutcome[] | Refusal>;
+  /** Runs `replicas` replicas of the app. */
+  scale(app: string, replicas: number): Promise<ActionOutcome>;
   reload(dryRun: boolean): Promise<ReloadReply | Refusal>;
 }
 
@@ -52,6 +54,16 @@ export function controlRoutes(operations: ControlOperations): ControlRoutes {
         const refusal = unknownApp(apps, operations.apps());
         if (refusal) reply(res, Promise.resolve(refusal));
         else serveLogs(operations.logs, apps, url, req, res);
+        return true;
+      }
+      if (first === "apps" && req.method === "POST" && second === "scale") {
+        const replicas = Number(url.searchParams.get("n"));
+        const refusal = apps.length !== 1
+          ? { refused: "zoo scale: name one app" }
+          : !Number.isInteger(replicas) || replicas < 1
+            ? { refused: `zoo scale: expected a number of replicas of at least 1, found "${url.searchParams.get("n")}"` }
+            : unknownApp(apps, operations.apps());
+        reply(res, refusal ? Promise.resolve(refusal) : operations.scale(apps[0], replicas));
         return true;
       }
       if (first === "apps" && req.method === "POST" && APP_ACTIONS.includes(second as AppAction)) {

@@ -23,6 +23,7 @@ export interface CheckInput {
 interface CheckedApp {
   name: string;
   port: number | undefined;
+  replicas: number;
   dependsOn: Record<string, DependencyConditionName>;
   /** The keys the app's object has, and its `url` when that is a string. */
   keys: string[];
@@ -48,9 +49,11 @@ export function checkInputOf(value: unknown, listenPort: number | undefined): Ch
       const port = AppSchema.shape.port.safeParse(record(app).port);
       const dependsOn = AppSchema.shape.dependsOn.safeParse(record(app).dependsOn);
       const url = record(app).url;
+      const replicas = AppSchema.shape.replicas.safeParse(record(app).replicas);
       return {
         name,
         port: port.success ? port.data : undefined,
+        replicas: replicas.success ? replicas.data : 1,
         dependsOn: dependsOn.success ? dependencyMap(dependsOn.data) : {},
         keys: Object.keys(record(app)),
         url: typeof url === "string" ? url : undefined,
@@ -74,7 +77,7 @@ function record(value: unknown): Record<string, unknown> {
 }
 
 export function crossCheck(input: CheckInput): ConfigProblem[] {
-  return [...checkAppKinds(input), ...checkRoutes(input), ...checkPorts(input), ...checkDependencies(input)];
+  return [...checkAppKinds(input), ...checkRoutes(input), ...checkPorts(input), ...checkDependencies(input), ...checkReplicaNames(input)];
 }
 
 /** The keys an app zoo fronts by `url` may have: it has no process, so no command, cwd, env, port, restart, … */
@@ -113,6 +116,19 @@ function checkAddress(at: ConfigPath, text: string): ConfigProblem[] {
   const plain = url && url.protocol === "http:" && url.hostname !== "" && (url.pathname === "/" || url.pathname === "") && !url.search && !url.hash && !url.username;
   if (plain) return [];
   return [{ code: "ZOO_ERR_CONFIG_URL", path: at, message: `expected an address such as "http://node:9100" (http, a host, a port, no path), found ${JSON.stringify(text)}` }];
+}
+
+/** A replica is named `node.1`: no other app may have that name. */
+function checkReplicaNames({ appNames, apps }: CheckInput): ConfigProblem[] {
+  return apps.flatMap(({ name, replicas }) =>
+    Array.from({ length: replicas > 1 ? replicas : 0 }, (_, i) => `${name}.${i}`)
+      .filter((replica) => appNames.includes(replica))
+      .map((replica): ConfigProblem => ({
+        code: "ZOO_ERR_CONFIG_INVALID",
+        path: ["apps", name, "replicas"],
+        message: `the replicas of \`${name}\` are named ${name}.0 to ${name}.${replicas - 1}, and \`${replica}\` is another app's name (rename that app)`,
+      })),
+  );
 }
 
 function checkRoutes({ appNames, routes }: CheckInput): ConfigProblem[] {

@@ -15,6 +15,8 @@ export interface ChangedApp {
   name: string;
   /** The app's fields that differ, e.g. ["env", "command"]. */
   fields: string[];
+  /** The new replica count. */
+  replicas: number;
 }
 
 export interface ReloadPlan {
@@ -49,7 +51,7 @@ export function planReload(running: Config, next: Config): ReloadPlan {
     const old = before.get(name);
     if (!old) continue;
     const fields = changedFields(old, app);
-    if (fields.length > 0) changed.push({ name, fields });
+    if (fields.length > 0) changed.push({ name, fields, replicas: app.replicas });
     else unchanged.push(name);
   }
   return {
@@ -77,7 +79,12 @@ export function describePlan(plan: ReloadPlan): string[] {
   return [
     ...plan.proxy.map((key) => `proxy: ${key} swapped`),
     ...plan.added.map((name) => `${name}: added, started`),
-    ...plan.changed.map(({ name, fields }) => `${name}: replaced (${fields.join(", ")} changed)`),
+    ...plan.changed.map(({ name, fields, replicas }) => {
+      const scale = fields.includes("replicas") ? `scaled to ${replicas} replicas` : "";
+      const others = fields.filter((field) => field !== "replicas");
+      if (others.length === 0) return `${name}: ${scale}`;
+      return `${name}: replaced${replicas > 1 ? " one replica at a time" : ""} (${others.join(", ")} changed)${scale && `, ${scale}`}`;
+    }),
     ...plan.removed.map((name) => `${name}: removed, drained and stopped`),
   ];
 }

@@ -34,6 +34,13 @@ export function normalizeApp(name: string, app: ParsedApp, dir: string, fileEnv:
     command = [];
   }
 
+  if (app.port !== undefined && app.replicas > 1) {
+    problems.push({
+      code: "ZOO_ERR_CONFIG_INVALID",
+      path: [...at, "replicas"],
+      message: `${app.replicas} replicas cannot share the fixed port ${app.port}: each replica needs a port of its own (remove \`port\` and zoo picks one per replica)`,
+    });
+  }
   const value: AppConfig = {
     name,
     command,
@@ -41,6 +48,7 @@ export function normalizeApp(name: string, app: ParsedApp, dir: string, fileEnv:
     env: { ...fileEnv, ...Object.fromEntries(Object.entries(app.env).map(([k, v]) => [k, String(v)])) },
     port: app.port,
     ...(app.url !== undefined && { url: addressOf(app.url) }),
+    replicas: app.replicas,
     health: normalizeHealth(app.health, (exec) => argv(exec, [...at, "health", "exec"])),
     restart: app.restart,
     backoff: app.backoff,

@@ -113,6 +113,9 @@ export const AppSchema = z.strictObject({
   stopTimeout: Duration.default(5000).meta({ description: "Time between stopSignal and SIGKILL. Default 5s." }),
   lazy: z.boolean().default(false).meta({ description: "Start on the first request instead of at boot." }),
   idleTimeout: Duration.optional().meta({ description: "Stop the app after no request for this long; the next request wakes it." }),
+  replicas: z.number().int().min(1).default(1).meta({
+    description: "How many copies of the app run, each on its own port with ZOO_REPLICA=0…N-1; requests go to the ready one with the fewest in flight. Default 1.",
+  }),
 });
 
 const AppRoute = z.strictObject({

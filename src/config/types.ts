@@ -50,6 +50,8 @@ export interface AppConfig {
   env: Record<string, string>;
   /** The app's fixed port; undefined: the supervisor picks a free one for each instance. */
   port: number | undefined;
+  /** How many copies run, each its own process on its own port (never with a fixed port). */
+  replicas: number;
   health: Probe;
   restart: RestartMode;
   backoff: { initial: number; max: number; resetAfter: number };

@@ -1,11 +1,12 @@
 // What an app needs of the apps it depends on: each one's condition met before it starts, and each one kept awake
-// while it is awake or on its way up.
+// while it is awake or on its way up. A dependency with replicas meets a condition when one of its replicas does.
 import type { DependencyConditionName } from "../config/types.ts";
 import type { SupervisedApp } from "./app.ts";
 import type { StateChange } from "./status.ts";
 
 export interface DependencyStage {
-  apps: Map<string, SupervisedApp>;
+  /** The current replicas of an app (one, unless it has `replicas`). */
+  members(app: string): SupervisedApp[];
   /** zoo's own waiters: told of every state change of the current apps. */
   waiters: Set<(change: StateChange) => void>;
   stopping(): boolean;
@@ -24,7 +25,7 @@ export class Dependencies {
   /** While an app is awake or waking, its dependencies do not go to sleep. */
   hold(app: SupervisedApp): void {
     if (this.#holds.has(app.name)) return;
-    const holds = Object.keys(app.config.dependsOn).map((dep) => this.#stage.apps.get(dep)!.activity.holdForDependent());
+    const holds = Object.keys(app.config.dependsOn).flatMap((dep) => this.#stage.members(dep).map((replica) => replica.activity.holdForDependent()));
     this.#holds.set(app.name, holds);
   }
 
@@ -41,10 +42,10 @@ export class Dependencies {
     const deps = Object.entries(app.config.dependsOn);
     const check = (): string | null | undefined => {
       for (const [name, condition] of deps) {
-        const dep = this.#stage.apps.get(name)!;
-        if (meets(dep, condition)) continue;
-        if (dep.state === "failed") return `dependency ${name} failed`;
-        if (dep.state === "stopped") return `dependency ${name} stopped before it was ${condition}`;
+        const replicas = this.#stage.members(name);
+        if (replicas.some((dep) => meets(dep, condition))) continue;
+        if (replicas.every((dep) => dep.state === "failed")) return `dependency ${name} failed`;
+        if (replicas.every((dep) => dep.state === "stopped" || dep.state === "failed")) return `dependency ${name} stopped before it was ${condition}`;
         return null; // still waiting
       }
       return undefined;
@@ -54,8 +55,7 @@ export class Dependencies {
         if (this.#stage.stopping()) return done(undefined);
         // Sleeping dependencies (lazy, or just gone idle) are woken by whoever needs them.
         for (const [name] of deps) {
-          const dep = this.#stage.apps.get(name)!;
-          if (dep.state === "sleeping") this.#stage.wake(dep, `${app.name} (depends on it)`);
+          for (const dep of this.#stage.members(name)) if (dep.state === "sleeping") this.#stage.wake(dep, `${app.name} (depends on it)`);
         }
         const result = check();
         if (result !== null) done(result);

@@ -14,8 +14,8 @@ export interface Outcome {
 export interface HandoverIo {
   clock: Clock;
   drainTimeout: number;
-  /** Makes `next` the app that requests, status and dependents see. */
-  swap(next: SupervisedApp): void;
+  /** Makes `next` the app that requests, status and dependents see, in the place of `old`. */
+  swap(old: SupervisedApp, next: SupervisedApp): void;
   /** Brings `next` up as at start (dependencies held and awaited, then launched). */
   bringUp(next: SupervisedApp): Promise<void>;
   /** Calls fn with every state change of `next` until the returned function is called. */
@@ -33,14 +33,14 @@ export async function handOver(old: SupervisedApp, next: SupervisedApp, io: Hand
     await next.stop("graceful", "replacement never became ready");
     return { ok: false, message: `the new instance never became ready (${outcome.message}); the old one keeps serving` };
   }
-  io.swap(next);
+  io.swap(old, next);
   await retire(old, io);
   return { ok: true, message: `new instance on port ${next.port} took over (${outcome.message}); the old one drained and stopped` };
 }
 
 /** A fixed port: drain and stop the old instance, then start the new one; requests are held meanwhile. */
 async function stopThenStart(old: SupervisedApp, next: SupervisedApp, io: HandoverIo): Promise<Outcome> {
-  io.swap(next);
+  io.swap(old, next);
   await retire(old, io);
   await next.assignPort();
   const verdict = firstVerdict(next, io);

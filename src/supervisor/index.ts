@@ -6,6 +6,7 @@ import { realDeps, SupervisedApp, type AppDeps, type AppStatus, type StateChange
 import { background, type InternalErrorHandler } from "./background.ts";
 import { Dependencies } from "./dependencies.ts";
 import { Operations } from "./operations.ts";
+import { pickReplica, replicaConfigs } from "./replicas.ts";
 import { readProcessTable } from "./proctree.ts";
 import { isRunning } from "./state.ts";
 
@@ -36,7 +37,14 @@ export interface SupervisorOptions extends Partial<AppDeps> {
 }
 
 export class Supervisor {
+  /** The current app of each replica's name: "node" (one replica), or "node.0", "node.1", … */
   readonly #apps = new Map<string, SupervisedApp>();
+  /** Each app's config, by the app's name ("node"). */
+  readonly #configs = new Map<string, AppConfig>();
+  /** The app each replica's name belongs to ("node.1" → "node"); kept for retirees' log lines too. */
+  readonly #appOfReplica = new Map<string, string>();
+  /** Picks so far: round robin among equally busy replicas. */
+  #turn = 0;
   readonly #log: Logger;
   /** The public event stream (subscribe). */
   readonly #listeners = new Set<(event: SupervisorEvent) => void>();
@@ -54,7 +62,7 @@ export class Supervisor {
   readonly #watchers = new Map<SupervisedApp, (change: StateChange) => void>();
   /** Every app with a process or on its way to one: the current ones, and replacements or retirees off stage. */
   readonly #alive = new Set<SupervisedApp>();
-  readonly #createApp: (config: AppConfig) => SupervisedApp;
+  readonly #createApp: (config: AppConfig, app: string) => SupervisedApp;
   /** zoo stop/start/restart, and a reload's added, changed and removed apps. */
   readonly operations: Operations;
 
@@ -68,7 +76,8 @@ export class Supervisor {
       onInternalError?.(error, what);
     };
     // Only the current app of a name speaks for it; a replacement starting or a retiree draining only logs.
-    this.#createApp = (config) => {
+    this.#createApp = (config, name) => {
+      this.#appOfReplica.set(config.name, name);
       const app: SupervisedApp = new SupervisedApp(
         config,
         {
@@ -96,15 +105,20 @@ export class Supervisor {
       );
       return app;
     };
-    for (const config of apps) this.#apps.set(config.name, this.#createApp(config));
+    for (const config of apps) {
+      this.#configs.set(config.name, config);
+      for (const replica of replicaConfigs(config)) this.#apps.set(replica.name, this.#createApp(replica, config.name));
+    }
     this.#dependencies = new Dependencies({
-      apps: this.#apps,
+      members: (name) => this.#members(name),
       waiters: this.#waiters,
       stopping: () => this.#stopping,
       wake: (app, cause) => this.#wake(app, cause),
     });
     this.operations = new Operations({
       apps: this.#apps,
+      configs: this.#configs,
+      members: (name) => this.#members(name),
       create: this.#createApp,
       bringUp: (app) => this.#bringUp(app, "launch"),
       watch: (app, fn) => this.#watch(app, fn),
@@ -136,13 +150,13 @@ export class Supervisor {
     const stopApp = (name: string): Promise<void> => {
       let stopping = stops.get(name);
       if (!stopping) {
-        const dependents = [...this.#apps.values()].filter((a) => name in a.config.dependsOn).map((a) => a.name);
-        stopping = Promise.all(dependents.map(stopApp)).then(() => this.#apps.get(name)!.stop());
+        const dependents = [...this.#configs.values()].filter((a) => name in a.dependsOn).map((a) => a.name);
+        stopping = Promise.all(dependents.map(stopApp)).then(() => Promise.all(this.#members(name).map((app) => app.stop()))).then(() => {});
         stops.set(name, stopping);
       }
       return stopping;
     };
-    await Promise.all([...this.#apps.keys()].map(stopApp));
+    await Promise.all([...this.#configs.keys()].map(stopApp));
     await Promise.all([...this.#alive].map((app) => app.stop())); // replacements and retirees off stage
     this.#stopTracking();
   }
@@ -159,13 +173,26 @@ export class Supervisor {
     for (const app of this.#apps.values()) app.signal(signal);
   }
 
-  /** Every pid known for the app's current run: its root process and the descendants tracked so far. */
+  /** Every pid known for the app's current runs (each replica's): root processes and the descendants tracked so far. */
   processes(name: string): number[] {
-    return this.#apps.get(name)?.processes() ?? [];
+    const replica = this.#apps.get(name); // "node.1", or "node" when it has one replica
+    return replica ? replica.processes() : this.#members(name).flatMap((app) => app.processes());
   }
 
+  /** The apps' names ("node", never "node.1"). */
   names(): string[] {
-    return [...this.#apps.keys()];
+    return [...this.#configs.keys()];
+  }
+
+  /** The app a replica's name belongs to: "node.1" → "node"; any other name unchanged. */
+  appOf(name: string): string {
+    return this.#appOfReplica.get(name) ?? name;
+  }
+
+  /** The current replicas of an app, in order (one, unless it has `replicas`). */
+  #members(name: string): SupervisedApp[] {
+    const index = (app: SupervisedApp) => Number(app.name.slice(name.length + 1)) || 0;
+    return [...this.#apps.values()].filter((app) => this.#appOfReplica.get(app.name) === name).sort((a, b) => index(a) - index(b));
   }
 
   /** Unavailable reasons for the proxy ("stopped on request"). */
@@ -186,8 +213,9 @@ export class Supervisor {
     };
   }
 
+  /** One row per replica, app by app. */
   snapshot(): AppStatus[] {
-    return [...this.#apps.values()].map((app) => app.status());
+    return [...this.#configs.keys()].flatMap((name) => this.#members(name).map((app) => app.status()));
   }
 
   /** The current state of every app plus every later event: nothing can happen in between. */
@@ -204,9 +232,12 @@ export class Supervisor {
     return this.#apps.get(name)?.activity.openRequest() ?? (() => {});
   }
 
-  /** A ready instance of the app, held (for idle accounting) until release(); undefined when none is ready. */
+  /**
+   * A ready instance of the app — of its replicas, the ready one with the fewest requests in flight, round robin
+   * among equals — held (for idle accounting) until release(); undefined when none is ready.
+   */
   acquire(name: string): Upstream | undefined {
-    return this.#apps.get(name)?.acquire();
+    return pickReplica(this.#members(name), this.#turn++);
   }
 
   /** Like waitReady, then acquire: a ready instance, or undefined on timeout, abort, stop or failure. */
@@ -215,8 +246,9 @@ export class Supervisor {
     return ready ? this.acquire(name) : undefined;
   }
 
+  /** Ready when one of its replicas is. */
   isReady(name: string): boolean {
-    return this.#apps.get(name)?.ready ?? false;
+    return this.#members(name).some((app) => app.ready);
   }
 
   /**
@@ -225,11 +257,13 @@ export class Supervisor {
    * has. `cause` says who asks, for the log: "GET /node/x".
    */
   waitReady(name: string, timeoutMs: number, signal?: AbortSignal, cause = "a request"): Promise<boolean> {
-    const app = this.#apps.get(name);
-    if (!app) return Promise.resolve(false);
-    if (app.ready) return Promise.resolve(true);
-    if (app.state === "sleeping") this.#wake(app, cause);
-    if (app.state === "failed" || app.state === "stopped" || signal?.aborted) return Promise.resolve(false);
+    const members = this.#members(name);
+    const over = () => this.#members(name).every((app) => app.state === "failed" || app.state === "stopped");
+    if (members.length === 0) return Promise.resolve(false);
+    if (members.some((app) => app.ready)) return Promise.resolve(true);
+    // A lazy app's replicas all wake on its first request; the first one ready serves it.
+    for (const app of members) if (app.state === "sleeping") this.#wake(app, cause);
+    if (over() || signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const finish = (ready: boolean) => {
         cancelTimer();
@@ -238,10 +272,12 @@ export class Supervisor {
         resolve(ready);
       };
       const waiter = (change: StateChange) => {
-        if (change.app !== name) return;
+        if (this.appOf(change.app) !== name) return;
+        const app = this.#apps.get(change.app);
         if (change.to === "ready") finish(true);
-        else if (change.to === "failed" || change.to === "stopped") finish(false);
-        else if (change.to === "sleeping") this.#wake(app, cause); // it was going to sleep when asked
+        else if (change.to === "failed" || change.to === "stopped") {
+          if (over()) finish(false);
+        } else if (change.to === "sleeping" && app) this.#wake(app, cause); // it was going to sleep when asked
       };
       const onAbort = () => finish(false);
       const cancelTimer = this.#deps.clock.setTimeout(() => finish(false), timeoutMs);

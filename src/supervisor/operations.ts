@@ -1,18 +1,25 @@
 // What an operator (or a reload) does to one app of a running zoo: stop it for good, start it again, replace it
-// by a new instance (restart, changed config), add it, remove it. The supervisor keeps the apps; this decides.
+// by a new instance (restart, changed config), scale it, add it, remove it — each replica of it. The supervisor
+// keeps the apps; this decides.
 import type { AppConfig } from "../config/types.ts";
 import type { SupervisedApp } from "./app.ts";
 import type { Clock } from "./clock.ts";
 import { firstVerdict, handOver, type HandoverIo, type Outcome } from "./handover.ts";
+import { replicaConfigs, sameRun } from "./replicas.ts";
 import { isRunning } from "./state.ts";
 import type { StateChange } from "./status.ts";
 
 const STOPPED_ON_REQUEST = "stopped on request";
 
 export interface Stage {
-  /** The current app of each name: the one requests, status and dependents see. */
+  /** The current app of each replica's name ("node", "node.1"): the one requests, status and dependents see. */
   apps: Map<string, SupervisedApp>;
-  create(config: AppConfig): SupervisedApp;
+  /** Each app's config, by the app's name. */
+  configs: Map<string, AppConfig>;
+  /** The current replicas of an app, in order. */
+  members(app: string): SupervisedApp[];
+  /** A supervised app for one replica (`config`, from replicaConfigs) of the app `app`. */
+  create(config: AppConfig, app: string): SupervisedApp;
   /** Brings an app up as at start: dependencies held and awaited, then launched. */
   bringUp(app: SupervisedApp): Promise<void>;
   /** Every state change of `app` (current or not) until the returned function is called. */
@@ -32,33 +39,50 @@ export class Operations {
     this.drainTimeout = stage.drainTimeout;
   }
 
-  /** zoo stop: the app stops and stays stopped (also when its dependents restart) until startApp. */
+  /** zoo stop: every replica stops, and stays stopped (also when its dependents restart) until startApp. */
   async stopApp(name: string): Promise<Outcome> {
-    const app = this.#known(name);
+    this.#known(name);
     if (this.#stoppedOnRequest.has(name)) return { ok: true, message: "already stopped" };
     this.#stoppedOnRequest.add(name);
-    await app.stop("graceful", STOPPED_ON_REQUEST);
+    await Promise.all(this.#stage.members(name).map((app) => app.stop("graceful", STOPPED_ON_REQUEST)));
     return { ok: true, message: "stopped" };
   }
 
-  /** zoo start: an app stopped on request (or failed for good) runs again, as a fresh app. */
+  /** zoo start: the replicas stopped on request (or failed for good) run again, as fresh apps. */
   async startApp(name: string): Promise<Outcome> {
-    const app = this.#known(name);
-    if (!this.#stoppedOnRequest.delete(name) && app.state !== "stopped" && app.state !== "failed") return { ok: true, message: `already ${app.state}` };
-    const next = this.#stage.create(app.config);
-    next.continueFrom(app.status(), false);
-    this.#stage.apps.set(name, next);
-    return this.#start(next, "started");
+    this.#known(name);
+    const members = this.#stage.members(name);
+    const over = (app: SupervisedApp) => app.state === "stopped" || app.state === "failed";
+    if (!this.#stoppedOnRequest.delete(name) && !members.some(over)) return { ok: true, message: `already ${members[0]?.state ?? "stopped"}` };
+    const outcomes = await Promise.all(
+      members.filter(over).map(async (app) => {
+        const next = this.#stage.create(app.config, name);
+        next.continueFrom(app.status(), false);
+        this.#stage.apps.set(app.name, next);
+        return [app.name, await this.#start(next, "started")] as const;
+      }),
+    );
+    return combine(name, outcomes);
   }
 
-  /** zoo restart: a new instance takes over without downtime (stop-then-start for a fixed port). */
+  /** zoo restart: each replica in turn is replaced by a new instance without downtime (stop-then-start for a fixed port). */
   restartApp(name: string): Promise<Outcome> {
-    return this.#replace(undefined, name, "restarted");
+    return this.#converge(name, this.#known(name), { force: true, done: "restarted" });
   }
 
-  /** A reload's changed app: the new config's app replaces the running one. */
+  /** A reload's changed app: a new replica count is a scale; any other change replaces the replicas one at a time. */
   replaceApp(config: AppConfig): Promise<Outcome> {
-    return this.#replace(config, config.name, "replaced");
+    this.#known(config.name);
+    return this.#converge(config.name, config, { force: false, done: "replaced" });
+  }
+
+  /** zoo scale: replicas added (started and awaited), or the highest ones drained and stopped. */
+  scaleApp(name: string, replicas: number): Promise<Outcome> {
+    const config = this.#known(name);
+    if (replicas > 1 && config.port !== undefined) {
+      return Promise.resolve({ ok: false, message: `cannot run ${replicas} replicas on the fixed port ${config.port}: each replica needs a port of its own` });
+    }
+    return this.#converge(name, { ...config, replicas }, { force: false, done: "replaced" });
   }
 
   /** Why requests to the app get no instance until an operator acts ("stopped on request"). */
@@ -66,16 +90,37 @@ export class Operations {
     return this.#stoppedOnRequest.has(name) ? `${STOPPED_ON_REQUEST} (zoo start ${name} runs it again)` : undefined;
   }
 
-  /** The app `name` replaced by a new one with `config` (its own, for a restart): handover.ts. */
-  async #replace(config: AppConfig | undefined, name: string, done: string): Promise<Outcome> {
-    const old = this.#known(name);
-    const next = this.#stage.create(config ?? old.config);
+  /**
+   * Brings the running replicas of `name` to `config`: new replicas first, then each kept replica whose config
+   * differs (all of them with force) replaced one at a time, then the replicas no longer wanted drained and stopped.
+   */
+  async #converge(name: string, config: AppConfig, { force, done }: { force: boolean; done: string }): Promise<Outcome> {
+    const old = this.#stage.members(name);
+    const wanted = replicaConfigs(config);
+    this.#stage.configs.set(name, config);
+    const added = await Promise.all(wanted.slice(old.length).map((replica) => this.#add(replica, name)));
+    const replaced: (readonly [string, Outcome])[] = [];
+    for (let i = 0; i < Math.min(old.length, wanted.length); i++) {
+      if (!force && sameRun(old[i].config, wanted[i])) continue;
+      // A restart keeps each replica's own config (a reload whose replacement failed left the old one running).
+      replaced.push([wanted[i].name, await this.#replace(old[i], force ? old[i].config : wanted[i], name, done)]);
+    }
+    const removed = await Promise.all(old.slice(wanted.length).map(async (app) => [app.name, await this.#retire(app, "scaled down")] as const));
+    if (added.length + removed.length === 0) return combine(name, replaced);
+    const count = `${old.length} → ${wanted.length} replicas`;
+    const outcome = combine(name, [...added, ...replaced, ...removed]);
+    return { ok: outcome.ok, message: `${count}; ${outcome.message}` };
+  }
+
+  /** One replica replaced by a new one with `config` (a restart: its own): handover.ts. */
+  async #replace(old: SupervisedApp, config: AppConfig, name: string, done: string): Promise<Outcome> {
+    const next = this.#stage.create(config, name);
     next.continueFrom(old.status(), done === "restarted");
     const stopped = this.#stoppedOnRequest.has(name);
     if (stopped || old.state === "sleeping" || !(isRunning(old.state) || old.state === "backoff")) {
       // Nothing serves now: the new app simply takes the old one's place, in the same state.
       const wasSleeping = old.state === "sleeping";
-      this.#stage.apps.set(name, next);
+      this.#swap(old, next);
       await old.stop("graceful", "replaced");
       if (stopped) return next.stop("graceful", STOPPED_ON_REQUEST).then(() => ({ ok: true, message: `${done} (stays stopped)` }));
       if (wasSleeping || next.config.lazy) return next.sleep(), { ok: true, message: `${done} (sleeping until its first request)` };
@@ -86,29 +131,48 @@ export class Operations {
   }
 
   /** A reload's new app: registered at once (requests to it are held), then brought up as at start. */
-  addApp(config: AppConfig): Promise<Outcome> {
-    const app = this.#stage.create(config);
+  async addApp(config: AppConfig): Promise<Outcome> {
+    this.#stage.configs.set(config.name, config);
+    return combine(config.name, await Promise.all(replicaConfigs(config).map((replica) => this.#add(replica, config.name))));
+  }
+
+  async #add(config: AppConfig, name: string): Promise<readonly [string, Outcome]> {
+    const app = this.#stage.create(config, name);
     this.#stage.apps.set(config.name, app);
-    return this.#start(app, "started");
+    if (this.#stoppedOnRequest.has(name)) return [config.name, await app.stop("graceful", STOPPED_ON_REQUEST).then(() => ({ ok: true, message: "stays stopped" }))];
+    return [config.name, await this.#start(app, "started")];
   }
 
   /** A reload's removed app: its open requests drain (up to drainTimeout), then it stops and is forgotten. */
   async removeApp(name: string): Promise<Outcome> {
-    const app = this.#known(name);
-    let cancel = () => {};
-    const timeUp = new Promise<void>((resolve) => (cancel = this.#stage.clock.setTimeout(resolve, this.drainTimeout)));
-    await Promise.race([app.activity.drained(), timeUp]);
-    cancel();
-    await app.stop("graceful", "removed from the config");
-    this.#stage.apps.delete(name);
+    this.#known(name);
+    await Promise.all(this.#stage.members(name).map((app) => this.#retire(app, "removed from the config")));
+    this.#stage.configs.delete(name);
     this.#stoppedOnRequest.delete(name);
     return { ok: true, message: "drained and stopped" };
   }
 
-  #known(name: string): SupervisedApp {
-    const app = this.#stage.apps.get(name);
-    if (!app) throw new Error(`unknown app ${name}`);
-    return app;
+  /** One replica out of rotation: its open requests drain (up to drainTimeout), then it stops and is forgotten. */
+  async #retire(app: SupervisedApp, why: string): Promise<Outcome> {
+    this.#stage.apps.delete(app.name);
+    let cancel = () => {};
+    const timeUp = new Promise<void>((resolve) => (cancel = this.#stage.clock.setTimeout(resolve, this.drainTimeout)));
+    await Promise.race([app.activity.drained(), timeUp]);
+    cancel();
+    await app.stop("graceful", why);
+    return { ok: true, message: "drained and stopped" };
+  }
+
+  #known(name: string): AppConfig {
+    const config = this.#stage.configs.get(name);
+    if (!config) throw new Error(`unknown app ${name}`);
+    return config;
+  }
+
+  /** `next` takes the place of `old`; a replica renamed ("node" → "node.0" when scaled up) leaves its old name. */
+  #swap(old: SupervisedApp, next: SupervisedApp): void {
+    if (this.#stage.apps.get(old.name) === old && old.name !== next.name) this.#stage.apps.delete(old.name);
+    this.#stage.apps.set(next.name, next);
   }
 
   /** Brings the app up (or to sleep, if lazy); resolves with how its first start went. */
@@ -122,7 +186,14 @@ export class Operations {
   }
 
   #io(): HandoverIo {
-    const { clock, apps, bringUp, watch } = this.#stage;
-    return { clock, drainTimeout: this.drainTimeout, swap: (next) => apps.set(next.name, next), bringUp, watch };
+    const { clock, bringUp, watch } = this.#stage;
+    return { clock, drainTimeout: this.drainTimeout, swap: (old, next) => this.#swap(old, next), bringUp, watch };
   }
+}
+
+/** One outcome for the app from its replicas' outcomes: an app with one replica (under its own name) says just its own. */
+function combine(name: string, outcomes: readonly (readonly [string, Outcome])[]): Outcome {
+  if (outcomes.length === 0) return { ok: true, message: "unchanged" };
+  if (outcomes.length === 1 && outcomes[0][0] === name) return outcomes[0][1];
+  return { ok: outcomes.every(([, outcome]) => outcome.ok), message: outcomes.map(([replica, outcome]) => `${replica}: ${outcome.message}`).join("; ") };
 }

@@ -25,6 +25,7 @@ test("defaults: listen 0.0.0.0:8000, tcp probe, restart always, control socket l
       cwd: DIR,
       env: {},
       port: undefined,
+      replicas: 1,
       health: { kind: "tcp", timeout: 1000, interval: 5000, startTimeout: 60_000, failures: 3 },
       restart: "always",
       backoff: { initial: 100, max: 10_000, resetAfter: 30_000 },

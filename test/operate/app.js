@@ -1,5 +1,6 @@
 // An app for the operate tests: answers "<MODE> pid <pid>" on $PORT, echoes WebSockets, prints a line on demand.
 //   GET /say?text=…  prints the text on stdout, then answers
+//   GET /replica     answers "replica <ZOO_REPLICA> pid <pid>"
 // Knobs (env): MODE names the config generation; LISTEN_DELAY_MS waits before listening; NEVER_LISTEN never does.
 import http from "node:http";
 import { WebSocketServer } from "ws";
@@ -9,6 +10,7 @@ const { PORT, MODE = "a", LISTEN_DELAY_MS = "0", NEVER_LISTEN } = process.env;
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, "http://app");
   if (url.pathname.endsWith("/say")) console.log(url.searchParams.get("text"));
+  if (url.pathname.endsWith("/replica")) return res.end(`replica ${process.env.ZOO_REPLICA} pid ${process.pid}\n`);
   res.end(`${MODE} pid ${process.pid}\n`);
 });
 new WebSocketServer({ server }).on("connection", (ws) => ws.on("message", (data) => ws.send(`${MODE} echo ${data}`)));

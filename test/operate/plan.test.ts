@@ -24,7 +24,7 @@ test("added, removed, changed and unchanged apps; routes swapped", () => {
   assert.deepEqual(plan.refused, []);
   assert.deepEqual(plan.added, ["new"]);
   assert.deepEqual(plan.removed, ["old"]);
-  assert.deepEqual(plan.changed, [{ name: "api", fields: ["env"] }]);
+  assert.deepEqual(plan.changed, [{ name: "api", fields: ["env"], replicas: 1 }]);
   assert.deepEqual(plan.unchanged, ["web"]);
   assert.deepEqual(plan.proxy, ["routes"]);
   assert.deepEqual(describePlan(plan), ["proxy: routes swapped", "new: added, started", "api: replaced (env changed)", "old: removed, drained and stopped"]);

@@ -29,6 +29,7 @@ export async function app(name: string, over: Partial<AppConfig> & { script?: st
     cwd: FIXTURES,
     env: {},
     port: "port" in over ? over.port : await freePort(),
+    replicas: 1,
     health: tcp(),
     restart: "always",
     backoff: { initial: 20, max: 200, resetAfter: 30_000 },
