@@ -41,7 +41,7 @@ async function startZoo(client: string): Promise<{ child: ChildProcess; url: str
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     try {
-      if ((await fetch(`${url}/node/ready`)).status === 200) return { child, url };
+      if ((await fetch(`${url}/node/small`)).status === 200) return { child, url };
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -64,7 +64,7 @@ const zoos = Object.fromEntries(await Promise.all(CLIENTS.map(async (c) => [c, a
 const results: Record<string, { rps: number[]; cpu: number[]; mbps: number[] }> = {};
 try {
   for (const c of CLIENTS) {
-    wrk(`${zoos[c].url}/node/warm`, 1);
+    wrk(`${zoos[c].url}/node/small`, 1);
     results[c] = { rps: [], cpu: [], mbps: [] };
   }
   for (let round = 0; round < rounds; round++) {
