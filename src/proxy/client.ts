@@ -3,11 +3,12 @@
 // (forward.ts decides what those are, whichever client saw them). Choosing the client touches this file only.
 import http from "node:http";
 import https from "node:https";
+import { createRequire } from "node:module";
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { ProxyServer as HttpProxy, type ServerOptions } from "http-proxy-3";
-import { Agent } from "undici";
+import type { Agent } from "undici";
 import type { Logger } from "../log.ts";
 import { AppRequest } from "./app-request.ts";
 import { countRequestBytes, exchangeOf, type Exchange, type HttpExchange, type WebSocketExchange } from "./exchange.ts";
@@ -29,6 +30,8 @@ export interface Destination {
  * trial: see the README's "Upstream clients").
  */
 const APP_CLIENT_UNDICI = process.env.ZOO_APP_CLIENT === "undici";
+// Loaded only when used: the module costs about 6 MB of idle RSS (docs/performance.md on the bench branch).
+const undici: typeof import("undici") | undefined = APP_CLIENT_UNDICI ? createRequire(import.meta.url)("undici") : undefined;
 
 // Below Node's (5 s) and uvicorn's (5 s) keep-alive timeouts, so zoo drops an idle pooled
 // connection before the app does, instead of reusing one the app is closing.
@@ -56,7 +59,7 @@ export class UpstreamClient {
    * undici keeps one pool of keep-alive connections per app address, no pipelining. Its own timeouts are off: zoo's
    * upstreamTimeout is the one limit on a response head, and a quiet body (a long poll, an event stream) is no error.
    */
-  readonly #dispatcher = new Agent({ keepAliveTimeout: POOL_IDLE_MS, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+  readonly #dispatcher: Agent | undefined = undici && new undici.Agent({ keepAliveTimeout: POOL_IDLE_MS, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
   readonly #appEvents = { failed: (exchange: HttpExchange, error: Error & { code?: string }) => this.#failed(exchange, error) };
   /** Per app: the last upstream address and the destination built for it. */
   readonly #appDestinations = new Map<string, { host: string; port: number; destination: Destination }>();
@@ -98,7 +101,7 @@ export class UpstreamClient {
   forward(exchange: Exchange, destination: Destination): void {
     exchange.timer = setTimeout(onUpstreamTimeout, this.#options.upstreamTimeout, exchange);
     if (exchange.websocket) return this.#proxy.ws(exchange.req, exchange.socket, exchange.takeHead(), destination.options, this.#onError);
-    if (destination.origin !== undefined && !exchange.nodeClientOnly) {
+    if (this.#dispatcher && destination.origin !== undefined && !exchange.nodeClientOnly) {
       const request = new AppRequest(exchange, this.#appEvents);
       exchange.upstreamRequest = request;
       this.#dispatcher.dispatch(request.options(destination.origin), request);
@@ -115,7 +118,7 @@ export class UpstreamClient {
   close(): void {
     this.#agent.destroy();
     this.#tlsAgent.destroy();
-    void this.#dispatcher.destroy().catch(() => {});
+    void this.#dispatcher?.destroy().catch(() => {});
   }
 
   readonly #onError = (error: Error & { code?: string }, req: IncomingMessage): void => {
