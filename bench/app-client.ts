@@ -39,14 +39,14 @@ async function startZoo(client: string): Promise<{ child: ChildProcess; url: str
   const args = [join(REPO, "src/cli.ts"), "start", "--config", join(REPO, "bench/zoo.bench.json"), "--listen", `127.0.0.1:${port}`];
   const child = spawn(process.execPath, args, { cwd: REPO, env, stdio: "ignore" });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 1800; i++) {
     try {
       if ((await fetch(`${url}/node/small`)).status === 200) return { child, url };
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill();
-  throw new Error(`zoo with ${client} did not answer within 60 s`);
+  throw new Error(`zoo with ${client} did not answer within 180 s`);
 }
 
 function wrk(url: string, secs: number): { requests: number; reqPerSec: number; bytesPerSec: number } {
