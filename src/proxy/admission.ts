@@ -50,7 +50,8 @@ export class Admission {
       case "proxy": {
         if (exchange.websocket && !isWebSocketHandshake(exchange)) return refuse(exchange, 400, `${route.label}: only WebSocket upgrades are proxied`);
         const { websocket, requestId } = exchange;
-        rewriteForUpstream(exchange.req, { route, rest, target, websocket, requestId, trustProxy: this.#options.trustProxy });
+        const { client, trustProxy } = this.#options;
+        rewriteForUpstream(exchange.req, { route, rest, target, websocket, requestId, trustProxy, clientFramesBody: client.framesBody(route, websocket) });
         if (route.kind === "proxy") return this.#options.client.forward(exchange, route.destination);
         return this.#obtain(exchange, route);
       }
@@ -67,7 +68,7 @@ export class Admission {
   /** The app refused or reset the connection before answering (it is restarting, say): send the request again. */
   readonly retry = (exchange: HttpExchange, route: AppRoute): void => {
     exchange.releaseUpstream();
-    exchange.proxyReq = undefined;
+    exchange.upstreamRequest = undefined;
     exchange.retries++;
     setTimeout(() => {
       if (!exchange.clientGone) this.#obtain(exchange, route);

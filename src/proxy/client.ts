@@ -1,20 +1,37 @@
-// The upstream client: carries admitted requests and WebSocket upgrades to apps and outside origins with
-// http-proxy-3 on keep-alive agents, relays the answer, and turns its failures into zoo's answers (forward.ts
-// decides what those are). Swapping the client touches this file only.
+// The upstream clients: http-proxy-3 with keep-alive agents carries requests and WebSocket upgrades to apps and
+// outside origins; with ZOO_APP_CLIENT=undici, plain requests to apps go on undici's dispatcher (app-request.ts); the answer is relayed, and failures become zoo's answers
+// (forward.ts decides what those are, whichever client saw them). Choosing the client touches this file only.
 import http from "node:http";
 import https from "node:https";
+import { createRequire } from "node:module";
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { ProxyServer as HttpProxy, type ServerOptions } from "http-proxy-3";
+import type { Agent } from "undici";
 import type { Logger } from "../log.ts";
-import { exchangeOf, type Exchange, type HttpExchange, type WebSocketExchange } from "./exchange.ts";
-import { classifyFailure, errorKind, isRetryable } from "./forward.ts";
+import { AppRequest } from "./app-request.ts";
+import { countRequestBytes, exchangeOf, type Exchange, type HttpExchange, type WebSocketExchange } from "./exchange.ts";
+import { classifyFailure, errorKind, isRetryable, isUnaskedContinue } from "./forward.ts";
 import { responseHeaders } from "./headers.ts";
 import type { AppRoute } from "./prepared.ts";
 
-/** Where one request goes: http-proxy-3's options for one target, built once per target. */
-export type Destination = ServerOptions;
+/**
+ * Where one request goes, built once per target: http-proxy-3's options, and for an app the origin its plain
+ * requests are dispatched to on undici.
+ */
+export interface Destination {
+  options: ServerOptions;
+  origin?: string;
+}
+
+/**
+ * Which client carries plain requests to apps: http-proxy-3 (default) or undici (`ZOO_APP_CLIENT=undici`, under
+ * trial: see the README's "Upstream clients").
+ */
+const APP_CLIENT_UNDICI = process.env.ZOO_APP_CLIENT === "undici";
+// Loaded only when used: the module costs about 6 MB of idle RSS (docs/performance.md on the bench branch).
+const undici: typeof import("undici") | undefined = APP_CLIENT_UNDICI ? createRequire(import.meta.url)("undici") : undefined;
 
 // Below Node's (5 s) and uvicorn's (5 s) keep-alive timeouts, so zoo drops an idle pooled
 // connection before the app does, instead of reusing one the app is closing.
@@ -38,6 +55,12 @@ export class UpstreamClient {
   readonly #proxy: HttpProxy;
   readonly #agent = new http.Agent({ keepAlive: true, timeout: POOL_IDLE_MS, maxFreeSockets: 256 });
   readonly #tlsAgent = new https.Agent({ keepAlive: true, timeout: POOL_IDLE_MS, maxFreeSockets: 256 });
+  /**
+   * undici keeps one pool of keep-alive connections per app address, no pipelining. Its own timeouts are off: zoo's
+   * upstreamTimeout is the one limit on a response head, and a quiet body (a long poll, an event stream) is no error.
+   */
+  readonly #dispatcher: Agent | undefined = undici && new undici.Agent({ keepAliveTimeout: POOL_IDLE_MS, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+  readonly #appEvents = { failed: (exchange: HttpExchange, error: Error & { code?: string }) => this.#failed(exchange, error) };
   /** Per app: the last upstream address and the destination built for it. */
   readonly #appDestinations = new Map<string, { host: string; port: number; destination: Destination }>();
 
@@ -55,14 +78,21 @@ export class UpstreamClient {
   /** An outside origin: the origin sees its own host name (changeOrigin), and https.Agent derives SNI from it. */
   originDestination(origin: URL): Destination {
     const agent = origin.protocol === "https:" ? this.#tlsAgent : this.#agent;
-    return { target: origin, agent, changeOrigin: true, secure: true };
+    return { options: { target: origin, agent, changeOrigin: true, secure: true } };
+  }
+
+  /** Whether the client of an app request frames its body itself (undici does): forward.ts then drops Transfer-Encoding. */
+  framesBody(route: AppRoute | { kind: "proxy" }, websocket: boolean): boolean {
+    return APP_CLIENT_UNDICI && route.kind === "app" && !websocket;
   }
 
   /** An app's instance: the app sees the client's Host. */
   appDestination(app: string, address: { host: string; port: number }): Destination {
     const cached = this.#appDestinations.get(app);
     if (cached && cached.host === address.host && cached.port === address.port) return cached.destination;
-    const destination: Destination = { target: { protocol: "http:", host: address.host, port: address.port }, agent: this.#agent, changeOrigin: false };
+    const options: ServerOptions = { target: { protocol: "http:", host: address.host, port: address.port }, agent: this.#agent, changeOrigin: false };
+    const host = address.host.includes(":") ? `[${address.host}]` : address.host;
+    const destination: Destination = { options, origin: APP_CLIENT_UNDICI ? `http://${host}:${address.port}` : undefined };
     this.#appDestinations.set(app, { host: address.host, port: address.port, destination });
     return destination;
   }
@@ -70,8 +100,14 @@ export class UpstreamClient {
   /** Sends the admitted (already rewritten) request or upgrade; its answer or failure reaches the client. */
   forward(exchange: Exchange, destination: Destination): void {
     exchange.timer = setTimeout(onUpstreamTimeout, this.#options.upstreamTimeout, exchange);
-    if (exchange.websocket) this.#proxy.ws(exchange.req, exchange.socket, exchange.takeHead(), destination, this.#onError);
-    else this.#proxy.web(exchange.req, exchange.res, destination, this.#onError);
+    if (exchange.websocket) return this.#proxy.ws(exchange.req, exchange.socket, exchange.takeHead(), destination.options, this.#onError);
+    if (this.#dispatcher && destination.origin !== undefined && !exchange.nodeClientOnly) {
+      const request = new AppRequest(exchange, this.#appEvents);
+      exchange.upstreamRequest = request;
+      this.#dispatcher.dispatch(request.options(destination.origin), request);
+      return;
+    }
+    this.#proxy.web(exchange.req, exchange.res, destination.options, this.#onError);
   }
 
   /** A reload's new upstreamTimeout, for requests sent from now on. */
@@ -82,6 +118,7 @@ export class UpstreamClient {
   close(): void {
     this.#agent.destroy();
     this.#tlsAgent.destroy();
+    void this.#dispatcher?.destroy().catch(() => {});
   }
 
   readonly #onError = (error: Error & { code?: string }, req: IncomingMessage): void => {
@@ -90,18 +127,24 @@ export class UpstreamClient {
     if (exchange.timer) clearTimeout(exchange.timer);
     exchange.timer = undefined;
     if (exchange.websocket) return this.#onSocketError(error, exchange);
-    const res = exchange.res;
-    // The client is gone: nothing to answer (the access log records 499).
-    if (res.destroyed || req.socket.destroyed) return;
     // The app sent a whole response, then bytes that are no response (a 204 with a body, say): Node has dropped
     // that connection to the app, and the client's complete response goes on (as nginx and Go do).
     if (exchange.upstreamResponse?.complete) return;
+    this.#failed(exchange, error);
+  };
+
+  /** No answer from the upstream, on either client: nothing (the client left), another attempt, or 502/504. */
+  #failed(exchange: HttpExchange, error: Error & { code?: string }): void {
+    const res = exchange.res;
+    // The client is gone: nothing to answer (the access log records 499).
+    if (res.destroyed || exchange.req.socket?.destroyed) return;
     const route = exchange.route;
-    if (route?.kind === "app" && !exchange.timedOut && !res.headersSent && isRetryable(error, req, exchange.retries)) {
-      return this.#options.retry(exchange, route);
+    if (route?.kind === "app" && !exchange.timedOut && !res.headersSent) {
+      if (isUnaskedContinue(error) && !exchange.hasBody) exchange.nodeClientOnly = true;
+      if (isRetryable(error, exchange.method, exchange.hasBody, exchange.retries)) return this.#options.retry(exchange, route);
     }
     this.#answerFailure(exchange, error);
-  };
+  }
 
   #onSocketError(error: Error & { code?: string }, exchange: WebSocketExchange): void {
     const socket = exchange.socket as Socket;
@@ -123,23 +166,17 @@ export class UpstreamClient {
 function onUpstreamTimeout(exchange: Exchange): void {
   exchange.timer = undefined;
   exchange.timedOut = true;
-  // http-proxy-3 reports the destroyed request as ECONNRESET; onError reads timedOut to answer 504.
-  exchange.proxyReq?.destroy();
+  // Either client reports the destroyed request as a failure; #failed reads timedOut to answer 504.
+  exchange.upstreamRequest?.destroy();
 }
 
 function onProxyReq(proxyReq: Tagged<ClientRequest>, req: IncomingMessage): void {
   const exchange = exchangeOf(req);
   if (exchange?.websocket !== false) return;
-  exchange.proxyReq = proxyReq;
+  exchange.upstreamRequest = proxyReq;
   proxyReq[kExchange] = exchange;
   proxyReq.once("upgrade", onUnaskedUpgrade);
-  // Counted only for requests that have a body: a GET pays for no listener.
-  if (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0") req.on("data", countRequestBytes);
-}
-
-function countRequestBytes(this: IncomingMessage, chunk: Buffer): void {
-  const exchange = exchangeOf(this);
-  if (exchange) exchange.bytesIn += chunk.length;
+  countRequestBytes(exchange);
 }
 
 /**
@@ -190,7 +227,7 @@ function onUpstreamResponseClose(this: Tagged<IncomingMessage>): void {
 function onProxyReqWs(proxyReq: ClientRequest, req: IncomingMessage, socket: Duplex): void {
   const exchange = exchangeOf(req);
   if (exchange?.websocket !== true) return;
-  exchange.proxyReq = proxyReq;
+  exchange.upstreamRequest = proxyReq;
   const settle = (res: IncomingMessage, status: number) => {
     if (exchange.timer) clearTimeout(exchange.timer);
     exchange.timer = undefined;

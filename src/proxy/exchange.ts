@@ -1,9 +1,10 @@
 // One exchange: an HTTP request and its response, or a WebSocket upgrade and its session. It holds what the
 // exchange needs until it ends, releases its upstream once, and reports it once (observer + access log).
-import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../log.ts";
+import { hasRequestBody } from "./forward.ts";
 import { sendPage, sendSocketPage } from "./pages.ts";
 import type { PreparedRoute } from "./prepared.ts";
 import type { ExchangeObserver, ExchangeRecord, UpstreamErrorKind } from "./record.ts";
@@ -37,8 +38,12 @@ abstract class BaseExchange {
   #hold: AbortController | undefined = undefined;
   #heldSince = 0;
   heldMs: number | undefined = undefined;
-  /** The request to the upstream, once made. */
-  proxyReq: ClientRequest | undefined = undefined;
+  /** The request to the upstream, once made (Node's ClientRequest or zoo's undici handler): destroy() aborts it. */
+  upstreamRequest: { destroy(): void } | undefined = undefined;
+  /** The request came with a body (from its head, before zoo removed framing headers): never sent twice. */
+  readonly hasBody: boolean;
+  /** undici refused the app's answer (an unasked 100 Continue): attempts again go through Node's client. */
+  nodeClientOnly = false;
   /** Fires when the upstream's response head is late. */
   timer: NodeJS.Timeout | undefined = undefined;
   timedOut = false;
@@ -62,6 +67,7 @@ abstract class BaseExchange {
     this.context = context;
     this.method = req.method ?? "";
     this.url = req.url ?? "";
+    this.hasBody = hasRequestBody(req);
     (req as WithExchange)[kExchange] = this as unknown as Exchange;
   }
 
@@ -176,12 +182,25 @@ export class HttpExchange extends BaseExchange {
       // The app answered before the upload ended (an early 413, say). Node's server no longer watches this request:
       // end the app's side of it, and read the rest of the upload away so the client's connection can go on.
       req.unpipe();
-      this.proxyReq?.destroy();
+      this.upstreamRequest?.destroy();
       req.resume();
+    } else if (!res.writableFinished) {
+      // The client left: the request to the app goes too.
+      this.upstreamRequest?.destroy();
     }
     if (res.headersSent) this.markHeaders();
     this.report(res.writableFinished ? res.statusCode : 499, req.socket.bytesWritten - this.#bytesBefore, false);
   }
+}
+
+/** Adds a request body's bytes to bytesIn as they are read (only requests with a body pay for the listener). */
+export function countRequestBytes(exchange: HttpExchange): void {
+  if (exchange.hasBody) exchange.req.on("data", onRequestBytes);
+}
+
+function onRequestBytes(this: IncomingMessage, chunk: Buffer): void {
+  const exchange = exchangeOf(this);
+  if (exchange) exchange.bytesIn += chunk.length;
 }
 
 function onResponseClose(this: ServerResponse): void {

@@ -20,13 +20,15 @@ export interface Forwarding {
   websocket: boolean;
   trustProxy: boolean;
   requestId: string;
+  /** The upstream client frames the body itself (undici): Transfer-Encoding goes too. */
+  clientFramesBody: boolean;
 }
 
 /** Rewrites the request in place as the upstream sees it: its path (prefix stripped or not, query as sent) and headers. */
-export function rewriteForUpstream(req: IncomingMessage, { route, rest, target, websocket, trustProxy, requestId }: Forwarding): void {
+export function rewriteForUpstream(req: IncomingMessage, { route, rest, target, websocket, trustProxy, requestId, clientFramesBody }: Forwarding): void {
   req.url = (route.stripPrefix ? rest : target.path) + target.query;
   if (target.authority !== undefined) req.headers.host = target.authority;
-  removeRequestHopByHop(req.headers, websocket);
+  removeRequestHopByHop(req.headers, websocket, clientFramesBody);
   setForwardedHeaders(req, trustProxy, route.stripPrefix ? route.prefix : undefined);
   req.headers["x-request-id"] = requestId;
 }
@@ -47,6 +49,8 @@ export function errorKind(error: Error & { code?: string }): UpstreamErrorKind {
   switch (error.code) {
     case "ECONNREFUSED":
       return "refused";
+    case "UND_ERR_SOCKET":
+      return switchedProtocols(error) ? "other" : "reset";
     case "ECONNRESET":
     case "EPIPE":
       return "reset";
@@ -63,6 +67,9 @@ function describe(error: Error & { code?: string }): string {
       return "connection refused";
     case "ECONNRESET":
       return "connection reset before a response";
+    case "UND_ERR_SOCKET":
+      // undici's words for a connection the app closed or broke before its answer.
+      return switchedProtocols(error) ? "the app switched protocols on a plain request" : "connection reset before a response";
     case "ENOTFOUND":
     case "EAI_AGAIN":
       return "host not found";
@@ -73,15 +80,34 @@ function describe(error: Error & { code?: string }): string {
   }
 }
 
+/** A 101 to a request that asked for no upgrade (undici's "bad upgrade"; RFC 9110 §15.2.2). */
+function switchedProtocols(error: Error & { code?: string }): boolean {
+  return error.code === "UND_ERR_SOCKET" && error.message === "bad upgrade";
+}
+
+/**
+ * undici refuses a 100 Continue that was not asked for ("bad response"), which RFC 9110 §15.2 tells a client to
+ * skip: Node's client does, so zoo sends such a request again through it.
+ */
+export function isUnaskedContinue(error: Error & { code?: string }): boolean {
+  return error.code === "UND_ERR_SOCKET" && error.message === "bad response";
+}
+
+/** The request comes with a body (read from its head, before zoo removes any framing header). */
+export function hasRequestBody(req: IncomingMessage): boolean {
+  return req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0";
+}
+
 /**
  * Safe to send again: nothing was answered yet, the request has no body to replay, and either the connection was
- * refused (the app never saw the request) or the method is idempotent (RFC 9110 §9.2.2).
+ * refused (the app never saw the request) or the method is idempotent (RFC 9110 §9.2.2). A connection closed before
+ * the answer is a reset, whichever client saw it (Node says ECONNRESET, undici UND_ERR_SOCKET).
  */
-export function isRetryable(error: Error & { code?: string }, req: IncomingMessage, attempts: number): boolean {
-  if (attempts >= MAX_RETRIES) return false;
-  const hasBody = req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0";
-  if (hasBody) return false;
-  return error.code === "ECONNREFUSED" || (error.code === "ECONNRESET" && IDEMPOTENT.has(req.method ?? ""));
+export function isRetryable(error: Error & { code?: string }, method: string, hasBody: boolean, attempts: number): boolean {
+  if (attempts >= MAX_RETRIES || hasBody) return false;
+  if (error.code === "ECONNREFUSED") return true;
+  const reset = error.code === "ECONNRESET" || (error.code === "UND_ERR_SOCKET" && !switchedProtocols(error));
+  return reset && IDEMPOTENT.has(method);
 }
 
 /** Waits 10, 20, 40… ms before the nth attempt again. */

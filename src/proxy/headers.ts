@@ -6,10 +6,11 @@ const ALWAYS_HOP_BY_HOP = ["keep-alive", "proxy-connection", "te", "upgrade", "t
 
 /**
  * Removes hop-by-hop request headers in place. `TE: trailers` is kept (it asks for trailers end to end);
- * a WebSocket upgrade keeps `Connection: upgrade` and `Upgrade`. Transfer-Encoding stays: Node frames the
- * upstream body from it.
+ * a WebSocket upgrade keeps `Connection: upgrade` and `Upgrade`. Transfer-Encoding stays when Node's client carries
+ * the request (it frames the upstream body from it) and goes when undici does (`clientFramesBody`: undici frames a
+ * streamed body itself, and refuses the header).
  */
-export function removeRequestHopByHop(headers: IncomingHttpHeaders, websocket: boolean): void {
+export function removeRequestHopByHop(headers: IncomingHttpHeaders, websocket: boolean, clientFramesBody = false): void {
   const connection = headers.connection;
   if (connection !== undefined) {
     for (const name of connection.split(",")) {
@@ -29,6 +30,9 @@ export function removeRequestHopByHop(headers: IncomingHttpHeaders, websocket: b
   if (!websocket && headers.upgrade !== undefined) delete headers.upgrade;
   // zoo already answered `Expect: 100-continue` for its hop (Node sends the 100 itself).
   if (headers.expect !== undefined) delete headers.expect;
+  // zoo relays no request trailers, so it must not announce them (Node's client drops them, undici sends none).
+  if (headers.trailer !== undefined) delete headers.trailer;
+  if (clientFramesBody && headers["transfer-encoding"] !== undefined) delete headers["transfer-encoding"];
 }
 
 /**

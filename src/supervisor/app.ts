@@ -114,9 +114,9 @@ export class SupervisedApp {
     return this.#instance && isRunning(this.#state) ? this.#instance.process.processes.known() : [];
   }
 
-  /** Re-reads the process tree, so descendants are known even after their parent exits. */
-  trackDescendants(table: ProcInfo[]): void {
-    this.#instance?.process.processes.refresh(table);
+  /** Re-reads the process tree, so descendants are known even after their parent exits; true when it changed. */
+  trackDescendants(table: ProcInfo[]): boolean {
+    return this.#instance?.process.processes.refresh(table) ?? false;
   }
 
   /** A ready instance, reserved (it counts as an open request) until release(); undefined when none is ready. */

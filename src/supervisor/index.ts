@@ -10,6 +10,9 @@ import { pickReplica, replicaConfigs } from "./replicas.ts";
 import { readProcessTable } from "./proctree.ts";
 import { isRunning } from "./state.ts";
 
+/** While nothing changes, the /proc walk backs off to at most this many times trackIntervalMs (8 s by default). */
+const TRACK_BACKOFF = 16;
+
 export type { AppStatus, StateChange, Upstream } from "./app.ts";
 export type { AppState } from "./state.ts";
 export type { InternalErrorHandler } from "./background.ts";
@@ -54,6 +57,8 @@ export class Supervisor {
   readonly #onInternalError: InternalErrorHandler;
   readonly #trackIntervalMs: number;
   #tracker: NodeJS.Timeout | undefined;
+  /** How many apps were running at the tracker's last look. */
+  #trackedApps = 0;
   #stopping = false;
   /** Wakes in progress, one per app however many requests ask for it. */
   readonly #wakes = new Map<string, Promise<void>>();
@@ -133,7 +138,7 @@ export class Supervisor {
   /** Launches every non-lazy app once its dependencies meet their condition; independent apps in parallel. */
   async start(): Promise<void> {
     await Promise.all([...this.#apps.values()].map((app) => app.assignPort()));
-    this.#tracker ??= setInterval(() => this.trackDescendants(), this.#trackIntervalMs).unref();
+    this.#scheduleTracking(this.#trackIntervalMs);
     await Promise.all(
       [...this.#apps.values()].map(async (app) => {
         if (app.state !== "idle") return;
@@ -319,17 +324,35 @@ export class Supervisor {
 
   /**
    * Looks up the descendants of every running app in /proc, so that a process orphaned later (its
-   * parent exited) is still known as the app's. Runs every trackIntervalMs on its own.
+   * parent exited) is still known as the app's; true when some app's set of processes (or the set of
+   * running apps) changed since the last look.
    */
-  trackDescendants(): void {
+  trackDescendants(): boolean {
     const running = [...this.#alive].filter((app) => isRunning(app.state));
-    if (running.length === 0) return;
+    let changed = running.length !== this.#trackedApps;
+    this.#trackedApps = running.length;
+    if (running.length === 0) return changed;
     const table = readProcessTable();
-    for (const app of running) app.trackDescendants(table);
+    for (const app of running) changed = app.trackDescendants(table) || changed;
+    return changed;
+  }
+
+  /**
+   * The tracker runs every trackIntervalMs while processes come and go, and backs off (doubling, up to
+   * TRACK_BACKOFF times that) while nothing changes: a walk of /proc costs an open per process on the
+   * machine, and a daemon that escapes the tree later is still found by its run tag when the app stops.
+   */
+  #scheduleTracking(delay: number): void {
+    clearTimeout(this.#tracker);
+    this.#tracker = setTimeout(() => {
+      const changed = this.trackDescendants();
+      const base = this.#trackIntervalMs;
+      this.#scheduleTracking(changed ? base : Math.min(delay * 2, base * TRACK_BACKOFF));
+    }, delay).unref();
   }
 
   #stopTracking(): void {
-    clearInterval(this.#tracker);
+    clearTimeout(this.#tracker);
     this.#tracker = undefined;
   }
 }

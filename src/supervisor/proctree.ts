@@ -86,12 +86,14 @@ export class ProcessTree {
     this.#rootStart = info ? Number(info.start) : 0;
   }
 
-  /** Adds new descendants and group members, and forgets processes that are gone. */
-  refresh(table: ProcInfo[] = readProcessTable()): void {
+  /** Adds new descendants and group members, and forgets processes that are gone; true when the set changed. */
+  refresh(table: ProcInfo[] = readProcessTable()): boolean {
+    const before = this.#members.size;
+    let removed = false;
     const byPid = new Map(table.map((p) => [p.pid, p]));
     for (const [pid, start] of this.#members) {
       const info = byPid.get(pid);
-      if (isDead(info) || info!.start !== start) this.#members.delete(pid);
+      if (isDead(info) || info!.start !== start) removed = this.#members.delete(pid);
     }
     let grew = true;
     while (grew) {
@@ -104,11 +106,13 @@ export class ProcessTree {
         }
       }
     }
-    if (this.#tagEntry === undefined) return;
-    for (const p of table) {
-      if (isDead(p) || this.#members.has(p.pid) || p.pid === process.pid || Number(p.start) < this.#rootStart) continue;
-      if (hasEnvEntry(p.pid, this.#tagEntry)) this.#members.set(p.pid, p.start);
+    if (this.#tagEntry !== undefined) {
+      for (const p of table) {
+        if (isDead(p) || this.#members.has(p.pid) || p.pid === process.pid || Number(p.start) < this.#rootStart) continue;
+        if (hasEnvEntry(p.pid, this.#tagEntry)) this.#members.set(p.pid, p.start);
+      }
     }
+    return removed || this.#members.size !== before;
   }
 
   /** The processes known now (as of the last refresh), without looking at /proc again. */

@@ -28,7 +28,7 @@ export interface RunningProcess {
 /** Every process of one run of an app: its root and the descendants found so far. */
 export interface RunProcesses {
   /** Looks for new descendants in `table` (a read of /proc), so they stay known after their parent exits. */
-  refresh(table?: ProcInfo[]): void;
+  refresh(table?: ProcInfo[]): boolean;
   /** The pids known now, without looking again. */
   known(): number[];
   /** The pids alive now (after a fresh look). */

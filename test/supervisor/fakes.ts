@@ -68,7 +68,7 @@ export class FakeProcess implements AppProcess {
       this.signals.push(signal);
       if (signal === "SIGKILL" || !this.ignoreSignals) this.exit(null, signal);
     };
-    this.processes = { refresh() {}, known: pids, alive: pids, isAlive: () => this.#alive, signal: receive, signalGroup: receive };
+    this.processes = { refresh: () => false, known: pids, alive: pids, isAlive: () => this.#alive, signal: receive, signalGroup: receive };
   }
 
   get alive(): boolean {
