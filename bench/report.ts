@@ -175,6 +175,17 @@ export function computeTargets(input: ReportInput): Target[] {
   const total = runs.reduce((n, r) => n + r.requests, 0);
   targets.push(runs.length ? check(zeroFailed, failed === 0, `${failed} of ${total} failed over ${runs.length} restart(s)`) : notMeasured(zeroFailed));
 
+  const handover = "zero failed requests during `zoo restart` (new instance takes over, old one drains)";
+  const handovers = sup?.zooRestartUnderLoad ?? [];
+  const handoverFailed = handovers.reduce((n, r) => n + r.failed, 0);
+  const handoverTotal = handovers.reduce((n, r) => n + r.requests, 0);
+  const worst = Math.max(0, ...handovers.map((r) => r.maxLatencyMs));
+  targets.push(
+    handovers.length
+      ? check(handover, handoverFailed === 0, `${handoverFailed} of ${handoverTotal} failed over ${handovers.length} restart(s), worst latency ${worst.toFixed(0)} ms`)
+      : notMeasured(handover),
+  );
+
   const readiness = "readiness seen within 50 ms of an app's port opening";
   const lags = sup?.readinessLag ?? [];
   targets.push(

@@ -1,10 +1,11 @@
 // zoo-only measurements, each on a fresh zoo so restart backoff starts from scratch:
 // boot-to-ready, readiness lag after the app's port opens, recovery after kill -9, failed requests while
 // the app restarts under load, stop time, and boot-to-ready of the repository's own zoo.config.json.
-import { existsSync, readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { BENCH_DIR, REPO_DIR, spawnZoo, waitForUpstreamInfo } from "./contenders.ts";
+import { BENCH_DIR, REPO_DIR, spawnZoo, waitForUpstreamInfo, zooCli } from "./contenders.ts";
 import { failedRequests, startWrk, type WrkResult } from "./load.ts";
 import { descendantsOf, freePort, httpGet, isAlive, pollUntil, wallMs, type Running } from "./proc.ts";
 import type { Log, Settings } from "./workloads.ts";
@@ -19,6 +20,8 @@ export interface SupervisionResults {
   /** ms from kill -9 of the app until its route answers again (from a new process). */
   recovery: number[];
   restartUnderLoad: { requests: number; failed: number; errors: WrkResult["errors"]; maxLatencyMs: number; offeredRps: number }[];
+  /** `zoo restart` of an app whose port zoo picks, under the same load: the zero-downtime handover. */
+  zooRestartUnderLoad: { requests: number; failed: number; maxLatencyMs: number; offeredRps: number }[];
   /** ms from SIGTERM to zoo's exit. */
   stop: number[];
   rootBoot: { totalMs: number; routes: Record<string, number> }[];
@@ -124,6 +127,35 @@ async function restartUnderLoadRound(tmp: string, n: number, s: Settings, out: S
   }
 }
 
+/** `zoo restart upstream` under a fixed-rate load: a new instance on a new port takes over, the old one drains. */
+async function zooRestartUnderLoadRound(tmp: string, n: number, s: Settings, out: SupervisionResults): Promise<void> {
+  const config = JSON.parse(readFileSync(BENCH_CONFIG, "utf8"));
+  delete config.$schema;
+  for (const app of Object.values(config.apps) as { cwd?: string; port?: unknown }[]) {
+    app.cwd ??= BENCH_DIR;
+    delete app.port; // zoo picks it, so a restart can run the new instance beside the old one
+  }
+  const configPath = join(tmp, `zoo-restart-cmd-${n}.json`);
+  writeFileSync(configPath, JSON.stringify(config));
+  const { proc, origin, port } = await spawnZoo({ configPath, tmp, logName: `zoo-restart-cmd-${n}.log` });
+  try {
+    await waitForUpstreamInfo(origin, 30_000, proc.exited);
+    const connections = 50;
+    const wrk = startWrk({ url: `${origin}/node/`, connections, seconds: s.restartLoadSeconds, delayMs: s.fixedDelayMs, timeoutSeconds: 15 });
+    await sleep((s.restartLoadSeconds * 1000) / 3);
+    const restarted = await new Promise<string>((resolve) =>
+      execFile(process.execPath, [zooCli(), "restart", "upstream", "--config", configPath, "--listen", `127.0.0.1:${port}`], (error, stdout, stderr) =>
+        resolve(error ? `failed: ${stderr || error.message}` : stdout.trim()),
+      ),
+    );
+    if (restarted.startsWith("failed")) out.problems.push(`zoo restart under load: ${restarted}`);
+    const r = await wrk.result;
+    out.zooRestartUnderLoad.push({ requests: r.requests, failed: failedRequests(r), maxLatencyMs: r.latency_us.max / 1000, offeredRps: (connections * 1000) / s.fixedDelayMs });
+  } finally {
+    await stopZoo(proc, "zoo restart under load", out);
+  }
+}
+
 /** Route prefixes of the root config that can answer on this machine (outside proxies cannot: no network). */
 function rootRoutes(config: { routes?: Record<string, unknown> }): { prefixes: string[]; skipped: string[] } {
   const prefixes: string[] = [];
@@ -180,6 +212,7 @@ export async function runSupervision(tmp: string, s: Settings, log: Log): Promis
     readinessLag: [],
     recovery: [],
     restartUnderLoad: [],
+    zooRestartUnderLoad: [],
     stop: [],
     rootBoot: [],
     problems: [],
@@ -197,6 +230,11 @@ export async function runSupervision(tmp: string, s: Settings, log: Log): Promis
       await recoveryRound(tmp, n, out);
       log(`[recovery] round ${n}: boot ${out.boot.at(-1)?.toFixed(0)} ms, recovered in ${out.recovery.at(-1)?.toFixed(0)} ms, ` +
         `readiness lag ${out.readinessLag.at(-1)?.toFixed(1)} ms`);
+    });
+    await attempt("zoo restart under load", async () => {
+      await zooRestartUnderLoadRound(tmp, n, s, out);
+      const r = out.zooRestartUnderLoad.at(-1);
+      if (r) log(`[zoo restart under load] round ${n}: ${r.failed} of ${r.requests} requests failed, max latency ${r.maxLatencyMs.toFixed(0)} ms`);
     });
     await attempt("restart under load", async () => {
       await restartUnderLoadRound(tmp, n, s, out);
