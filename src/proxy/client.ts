@@ -3,7 +3,6 @@
 // (forward.ts decides what those are, whichever client saw them). Choosing the client touches this file only.
 import http from "node:http";
 import https from "node:https";
-import { createRequire } from "node:module";
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -30,8 +29,16 @@ export interface Destination {
  * trial: see the README's "Upstream clients").
  */
 const APP_CLIENT_UNDICI = process.env.ZOO_APP_CLIENT === "undici";
-// Loaded only when used: the module costs about 6 MB of idle RSS (docs/performance.md on the bench branch).
-const undici: typeof import("undici") | undefined = APP_CLIENT_UNDICI ? createRequire(import.meta.url)("undici") : undefined;
+let undici: typeof import("undici") | undefined;
+
+/**
+ * Loads undici when ZOO_APP_CLIENT=undici; main awaits it before building the proxy. Loaded only when used: the
+ * module costs about 6 MB of idle RSS. A dynamic import (not createRequire(import.meta.url)) so that the single
+ * executable's bundle carries it.
+ */
+export async function loadAppClient(): Promise<void> {
+  if (APP_CLIENT_UNDICI) undici ??= await import("undici");
+}
 
 // Below Node's (5 s) and uvicorn's (5 s) keep-alive timeouts, so zoo drops an idle pooled
 // connection before the app does, instead of reusing one the app is closing.
