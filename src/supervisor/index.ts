@@ -7,11 +7,7 @@ import { background, type InternalErrorHandler } from "./background.ts";
 import { Dependencies } from "./dependencies.ts";
 import { Operations } from "./operations.ts";
 import { pickReplica, replicaConfigs } from "./replicas.ts";
-import { readProcessTable } from "./proctree.ts";
-import { isRunning } from "./state.ts";
-
-/** While nothing changes, the /proc walk backs off to at most this many times trackIntervalMs (8 s by default). */
-const TRACK_BACKOFF = 16;
+import { DescendantTracker } from "./tracker.ts";
 
 export type { AppStatus, StateChange, Upstream } from "./app.ts";
 export type { AppState } from "./state.ts";
@@ -55,10 +51,8 @@ export class Supervisor {
   readonly #waiters = new Set<(change: StateChange) => void>();
   readonly #deps: AppDeps;
   readonly #onInternalError: InternalErrorHandler;
-  readonly #trackIntervalMs: number;
-  #tracker: NodeJS.Timeout | undefined;
+  readonly #tracker: DescendantTracker;
   /** How many apps were running at the tracker's last look. */
-  #trackedApps = 0;
   #stopping = false;
   /** Wakes in progress, one per app however many requests ask for it. */
   readonly #wakes = new Map<string, Promise<void>>();
@@ -74,7 +68,7 @@ export class Supervisor {
   constructor(apps: AppConfig[], options: SupervisorOptions) {
     const { log, onFatal, onInternalError, trackIntervalMs = 500, drainTimeout = 10_000, ...deps } = options;
     this.#log = log;
-    this.#trackIntervalMs = trackIntervalMs;
+    this.#tracker = new DescendantTracker(trackIntervalMs, () => this.#alive);
     this.#deps = { ...realDeps, ...deps };
     this.#onInternalError = (error, what) => {
       log.zoo("error", `internal error (a bug in zoo) in ${what}: ${error.stack ?? error.message}`);
@@ -138,7 +132,7 @@ export class Supervisor {
   /** Launches every non-lazy app once its dependencies meet their condition; independent apps in parallel. */
   async start(): Promise<void> {
     await Promise.all([...this.#apps.values()].map((app) => app.assignPort()));
-    this.#scheduleTracking(this.#trackIntervalMs);
+    this.#tracker.start();
     await Promise.all(
       [...this.#apps.values()].map(async (app) => {
         if (app.state !== "idle") return;
@@ -163,14 +157,14 @@ export class Supervisor {
     };
     await Promise.all([...this.#configs.keys()].map(stopApp));
     await Promise.all([...this.#alive].map((app) => app.stop())); // replacements and retirees off stage
-    this.#stopTracking();
+    this.#tracker.stop();
   }
 
   /** SIGKILL to every process of every app, at once. */
   async killAll(): Promise<void> {
     this.#stopping = true;
     await Promise.all([...new Set([...this.#apps.values(), ...this.#alive])].map((app) => app.stop("immediate")));
-    this.#stopTracking();
+    this.#tracker.stop();
   }
 
   /** Forwards a signal (SIGUSR1, SIGUSR2) to every running app's process group. */
@@ -322,37 +316,8 @@ export class Supervisor {
     }
   }
 
-  /**
-   * Looks up the descendants of every running app in /proc, so that a process orphaned later (its
-   * parent exited) is still known as the app's; true when some app's set of processes (or the set of
-   * running apps) changed since the last look.
-   */
+  /** Looks up the descendants of every running app in /proc now (tracker.ts); true when something changed. */
   trackDescendants(): boolean {
-    const running = [...this.#alive].filter((app) => isRunning(app.state));
-    let changed = running.length !== this.#trackedApps;
-    this.#trackedApps = running.length;
-    if (running.length === 0) return changed;
-    const table = readProcessTable();
-    for (const app of running) changed = app.trackDescendants(table) || changed;
-    return changed;
-  }
-
-  /**
-   * The tracker runs every trackIntervalMs while processes come and go, and backs off (doubling, up to
-   * TRACK_BACKOFF times that) while nothing changes: a walk of /proc costs an open per process on the
-   * machine, and a daemon that escapes the tree later is still found by its run tag when the app stops.
-   */
-  #scheduleTracking(delay: number): void {
-    clearTimeout(this.#tracker);
-    this.#tracker = setTimeout(() => {
-      const changed = this.trackDescendants();
-      const base = this.#trackIntervalMs;
-      this.#scheduleTracking(changed ? base : Math.min(delay * 2, base * TRACK_BACKOFF));
-    }, delay).unref();
-  }
-
-  #stopTracking(): void {
-    clearTimeout(this.#tracker);
-    this.#tracker = undefined;
+    return this.#tracker.trackNow();
   }
 }
