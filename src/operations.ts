@@ -13,6 +13,10 @@ export function controlOperations(supervisor: Supervisor, reloader: Reloader, bo
   };
   return {
     apps: () => supervisor.names(),
+    addressOf: (app) => {
+      const url = reloader.config.apps.find((config) => config.name === app)?.url;
+      return url && `http://${url.host}:${url.port}`;
+    },
     logs: book,
     act: (action, apps) =>
       Promise.all(apps.map(async (app): Promise<ActionOutcome> => ({ app, ...(await perform(action, app)) }))),

@@ -32,6 +32,8 @@ export interface ReloadReply {
 export interface ControlOperations {
   /** The names of the apps zoo runs now. */
   apps(): string[];
+  /** For an app zoo fronts but does not run (`url`): its address; such an app has no process to act on. */
+  addressOf(app: string): string | undefined;
   logs: LogBook;
   act(action: AppAction, apps: string[]): Promise<ActionOutcome[] | Refusal>;
   /** Runs `replicas` replicas of the app. */
@@ -51,7 +53,7 @@ export function controlRoutes(operations: ControlOperations): ControlRoutes {
       const [, first, second] = url.pathname.split("/");
       const apps = url.searchParams.getAll("app");
       if (first === "logs" && req.method === "GET") {
-        const refusal = unknownApp(apps, operations.apps());
+        const refusal = unknownApp(apps, operations.apps()) ?? notRun("logs", apps, operations);
         if (refusal) reply(res, Promise.resolve(refusal));
         else serveLogs(operations.logs, apps, url, req, res);
         return true;
@@ -62,13 +64,13 @@ export function controlRoutes(operations: ControlOperations): ControlRoutes {
           ? { refused: "zoo scale: name one app" }
           : !Number.isInteger(replicas) || replicas < 1
             ? { refused: `zoo scale: expected a number of replicas of at least 1, found "${url.searchParams.get("n")}"` }
-            : unknownApp(apps, operations.apps());
+            : (unknownApp(apps, operations.apps()) ?? notRun("scale", apps, operations));
         reply(res, refusal ? Promise.resolve(refusal) : operations.scale(apps[0], replicas));
         return true;
       }
       if (first === "apps" && req.method === "POST" && APP_ACTIONS.includes(second as AppAction)) {
         const action = second as AppAction;
-        const refusal = apps.length === 0 ? { refused: `zoo ${action}: name at least one app` } : unknownApp(apps, operations.apps());
+        const refusal = apps.length === 0 ? { refused: `zoo ${action}: name at least one app` } : (unknownApp(apps, operations.apps()) ?? notRun(action, apps, operations));
         reply(res, refusal ? Promise.resolve(refusal) : operations.act(action, apps));
         return true;
       }
@@ -106,6 +108,15 @@ function serveLogs(book: LogBook, apps: string[], url: URL, req: IncomingMessage
   const unfollow = book.follow(apps, write);
   req.socket.setTimeout(0);
   res.once("close", unfollow);
+}
+
+/** The first app named that zoo fronts but does not run: there is no process to restart, stop, start or read. */
+function notRun(command: string, names: readonly string[], operations: ControlOperations): Refusal | undefined {
+  for (const name of names) {
+    const address = operations.addressOf(name);
+    if (address) return { refused: `zoo ${command}: zoo does not run ${name}, it only fronts it at ${address} (its url): there is no process to ${command === "logs" ? "read" : command}` };
+  }
+  return undefined;
 }
 
 /** The first name that is no app of this zoo, with the closest real name as a hint. */

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { freePort, listeningPort, startZoo, stopZoo } from "../helpers/zoo-process.ts";
+import { spawnSync } from "node:child_process";
+import { CLI, freePort, listeningPort, startZoo, stopZoo } from "../helpers/zoo-process.ts";
 
 function request(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -67,4 +68,21 @@ test("a url app: requests wait until it answers its probe, reach it with the cli
   // zoo did not run it, so zoo did not stop it.
   const still = await new Promise<number>((resolve) => http.get({ host: "127.0.0.1", port: appPort, path: "/health", agent: false }, (res) => resolve(res.statusCode!)));
   assert.equal(still, 200);
+});
+
+test("restart, stop, start, scale and logs of a url app say plainly that zoo does not run it (exit 2)", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "zoo-url-app-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const appPort = await freePort();
+  writeFileSync(join(dir, "package.json"), "{}");
+  writeFileSync(join(dir, "zoo.config.json"), JSON.stringify({ apps: { remote: { url: `http://127.0.0.1:${appPort}` } }, routes: { "/": "remote" } }));
+  const zoo = startZoo(["start", "--listen", "127.0.0.1:0"], { cwd: dir });
+  t.after(() => stopZoo(zoo));
+  const port = await listeningPort(zoo);
+  await zoo.waitFor(/remote: starting/);
+  for (const args of [["restart", "remote"], ["stop", "remote"], ["start", "remote"], ["scale", "remote", "2"], ["logs", "remote"]]) {
+    const result = spawnSync(process.execPath, [CLI, ...args, "--listen", `127.0.0.1:${port}`], { cwd: dir, encoding: "utf8" });
+    assert.equal(result.status, 2, `zoo ${args.join(" ")}: ${result.stdout}${result.stderr}`);
+    assert.match(result.stderr, new RegExp(`zoo does not run remote, it only fronts it at http://127\\.0\\.0\\.1:${appPort}`));
+  }
 });
