@@ -1,6 +1,7 @@
 // One supervised app: its config, its state, its restart history and its current instance (one run of its
 // process). Every state change goes through #moveTo, which logs one line and emits one event. The probe timing
-// is in probe-schedule.ts, what keeps the app awake in activity.ts, a run's processes in instance.ts.
+// is in probe-schedule.ts and what its results mean in health.ts, what keeps the app awake in activity.ts, a
+// run's processes in instance.ts.
 import type { AppConfig } from "../config/types.ts";
 import { Activity } from "./activity.ts";
 import { background } from "./background.ts";
@@ -9,7 +10,7 @@ import { realDeps, type AppDeps, type AppHooks } from "./deps.ts";
 import { Instance, OUTPUT_GRACE_MS, startInstance, type Termination, type Upstream } from "./instance.ts";
 import { freePort } from "./ports.ts";
 import type { ProcInfo } from "./proctree.ts";
-import { runProbeSchedule, type ProbeScheduleHooks } from "./probe-schedule.ts";
+import { watchAddress, watchRun, type HealthSink } from "./health.ts";
 import { decideRestart, emptyHistory, formatMs, type RestartHistory } from "./restart.ts";
 import type { Exit } from "./spawn.ts";
 import { canTransition, isRunning, type AppState } from "./state.ts";
@@ -18,9 +19,6 @@ import { describeExit, levelOf, stateLine, type AppStatus, type StateChange } fr
 export type { AppStatus, StateChange } from "./status.ts";
 export { realDeps, type AppDeps, type AppHooks } from "./deps.ts";
 export type { Upstream } from "./instance.ts";
-
-/** How often an app zoo fronts by `url` is probed until it first answers. */
-const ADDRESS_POLL_MS = 250;
 
 /** How stop() ends the app: its stopSignal then SIGKILL after stopTimeout, or SIGKILL at once. */
 export type StopMode = "graceful" | "immediate";
@@ -210,42 +208,22 @@ export class SupervisedApp {
   }
 
   #watchHealth(instance: Instance): Promise<void> {
-    const probe = this.config.health;
-    const limit = probe.kind === "none" ? 0 : probe.failures;
-    const current = () => this.#instance === instance && !instance.ended.aborted;
-    return runProbeSchedule(
-      {
-        probe,
-        target: { host: "127.0.0.1", port: instance.port, cwd: this.config.cwd, env: this.#env() },
-        startedAt: instance.startedAt,
-        signal: instance.ended,
-        clock: this.#deps.clock,
-        prober: this.#deps.prober,
-      },
-      this.#probeHooks(current, instance.startedAt, (detail, failures) => `${detail} (${failures} of ${limit})`, (reason) => this.#restartUnhealthy(instance, reason)),
-    );
+    const watched = { current: () => this.#instance === instance && !instance.ended.aborted, startedAt: instance.startedAt, signal: instance.ended };
+    return watchRun(this.config, this.#deps, { port: instance.port, env: this.#env() }, watched, this.#healthSink, (reason) => this.#restartUnhealthy(instance, reason));
   }
 
-  /** What the probe schedule's results do to the state (it times the probes; this is the single place they count). */
-  #probeHooks(current: () => boolean, startedAt: number, failing: (detail: string, failures: number) => string, dead: ProbeScheduleHooks["dead"]): ProbeScheduleHooks {
-    return {
-      stillIn: (phase) => current() && (phase === "starting" ? this.#state === "starting" : this.#state === "ready" || this.#state === "unhealthy"),
-      result: (result) => (this.#status.health = result.detail),
-      ready: () => {
-        const readyAt = this.#deps.clock.now();
-        this.#status.readyAt = readyAt;
-        this.#moveTo("ready", `in ${readyAt - startedAt}ms`);
-        this.activity.armIdle();
-      },
-      passed: () => {
-        if (this.#state === "unhealthy") this.#moveTo("ready", "again");
-      },
-      failing: (result, failures) => {
-        if (this.#state === "ready") this.#moveTo("unhealthy", failing(result.detail, failures));
-      },
-      dead,
-    };
-  }
+  /** What probe results may change: health.ts decides when, this app's #moveTo writes it. */
+  readonly #healthSink: HealthSink = {
+    state: () => this.#state,
+    moveTo: (to, reason) => this.#moveTo(to, reason),
+    health: (detail) => (this.#status.health = detail),
+    ready: () => {
+      const readyAt = this.#deps.clock.now();
+      this.#status.readyAt = readyAt;
+      this.#moveTo("ready", `in ${readyAt - (this.#status.startedAt ?? readyAt)}ms`);
+      this.activity.armIdle();
+    },
+  };
 
   // ---- an app zoo fronts but does not run (`url`): only its probe moves its state ----
 
@@ -258,22 +236,8 @@ export class SupervisedApp {
     const startedAt = this.#deps.clock.now();
     this.#status = { ...this.#status, startedAt, readyAt: undefined, health: undefined };
     this.#moveTo("starting", `probing http://${url.host}:${url.port} (zoo does not run this app)`);
-    const probe = this.config.health;
-    const current = () => this.#addressWatch === watch && !watch.signal.aborted;
-    const schedule = runProbeSchedule(
-      {
-        // Nothing to restart: keep probing however long it takes and however often it fails.
-        probe: probe.kind === "none" ? probe : { ...probe, startTimeout: Infinity, failures: Infinity },
-        target: { host: url.host, port: url.port, cwd: this.config.cwd, env: this.config.env },
-        startedAt,
-        signal: watch.signal,
-        clock: this.#deps.clock,
-        prober: this.#deps.prober,
-        startupPollMs: ADDRESS_POLL_MS,
-      },
-      this.#probeHooks(current, startedAt, (detail) => `${detail}; not routed to until its probe passes again`, async () => {}),
-    );
-    this.#background(schedule, "probing its address");
+    const watched = { current: () => this.#addressWatch === watch && !watch.signal.aborted, startedAt, signal: watch.signal };
+    this.#background(watchAddress(this.config, this.#deps, url, watched, this.#healthSink), "probing its address");
   }
 
   #stopWatching(): void {
