@@ -12,8 +12,8 @@ test("ready via tcp probe, promptly after the port opens; logs one line per tran
   assert.equal(supervisor.isReady("web"), false);
   assert.equal(await supervisor.waitReady("web", 5000), true);
   assert.equal(supervisor.isReady("web"), true);
-  const listening = log.records.lines.find((l) => l.line.startsWith("listening on"));
-  assert.ok(listening, "the app's own line was logged");
+  // The probe may pass before the app's line has come through its stdout pipe: the line is awaited, not assumed.
+  await waitFor(() => log.records.lines.find((l) => l.line.startsWith("listening on")), "the app's own line to be logged");
   assert.deepEqual(statesOf(events, "web"), ["starting", "ready"]);
   const status = supervisor.snapshot()[0];
   assert.equal(status.state, "ready");
