@@ -1,32 +1,10 @@
 // Request metrics, fed by the proxy's observer: one start() and one end() per request or WebSocket.
 // Labelled by route prefix and app, never by raw path, so the number of series stays bounded.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+// The record and the observer interface are the proxy's own (a type-only import: nothing of the proxy is loaded).
+import type { ExchangeObserver, ExchangeRecord } from "../proxy/record.ts";
 
-/** What the proxy reports about one finished exchange (same shape as the proxy's own ExchangeRecord). */
-export interface ExchangeRecord {
-  method: string;
-  path: string;
-  /** The matched route's prefix, or "-" when no route matched. */
-  route: string;
-  app?: string;
-  status: number;
-  bytesIn: number;
-  bytesOut: number;
-  durationMs: number;
-  /** Time to the response headers, when a response began. */
-  headersMs?: number;
-  upstreamError?: "refused" | "reset" | "timeout" | "other";
-  /** Set when the request was held while its app started: how long it waited. */
-  heldMs?: number;
-  requestId: string;
-  websocket: boolean;
-}
-
-/** The proxy's observer interface (ProxyServerOptions.observer), declared here so metrics never import the proxy. */
-export interface ExchangeObserver {
-  start(info: { route: string; app?: string }): void;
-  end(record: ExchangeRecord): void;
-}
+export type { ExchangeObserver, ExchangeRecord };
 
 /** Methods outside this list are counted as "OTHER": a client cannot grow the number of series. */
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"]);
