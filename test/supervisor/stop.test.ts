@@ -1,6 +1,6 @@
 // Stopping: signals to the whole group, SIGKILL after stopTimeout, descendants that left the group.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { app, pidAlive, supervise, tempDir, waitFor, waitState } from "./helpers.ts";
@@ -127,21 +127,19 @@ test("stop during backoff cancels the restart", async (t) => {
 test("signal() forwards to every running app's process group", async (t) => {
   const dir = tempDir(t);
   const out = join(dir, "got");
-  const script = `process.on("SIGUSR1", () => { require("fs").writeFileSync(${JSON.stringify(out)}, "usr1"); }); setInterval(() => {}, 1000);`;
+  const armed = join(dir, "armed");
+  // The app says when its handler is in place: a SIGUSR1 before that would hit the default action and end it.
+  const script = `const fs = require("fs"); process.on("SIGUSR1", () => fs.writeFileSync(${JSON.stringify(out)}, "usr1")); fs.writeFileSync(${JSON.stringify(armed)}, ""); setInterval(() => {}, 1000);`;
   const listener = await app("listener", { command: [process.execPath, "-e", script], port: undefined, health: { kind: "none" } });
   const { supervisor } = supervise(t, [listener]);
   await supervisor.start();
   await waitState(supervisor, "listener", "ready");
-  // The handler is installed right after start; resend until it lands.
-  await waitFor(() => {
-    supervisor.signal("SIGUSR1");
-    try {
-      return readFileSync(out, "utf8") === "usr1";
-    } catch {
-      return false;
-    }
-  }, "the app to receive SIGUSR1");
+  await waitFor(() => existsSync(armed), "the app to install its SIGUSR1 handler");
+  const pid = supervisor.snapshot()[0].pid;
+  supervisor.signal("SIGUSR1");
+  await waitFor(() => existsSync(out) && readFileSync(out, "utf8") === "usr1", "the app to receive SIGUSR1");
   assert.equal(supervisor.snapshot()[0].state, "ready");
+  assert.equal(supervisor.snapshot()[0].pid, pid, "the same process, not a restarted one");
 });
 
 test("processes(): the run's root and its tracked descendants (a setsid'd grandchild too); none once stopped", async (t) => {
