@@ -169,6 +169,7 @@ async function run(
     controlRoutes(controlOperations(supervisor, reloader, operate.book)),
   );
 
+  let killedBySignal: number | undefined;
   function shutdown(code: number): Promise<void> {
     stopping ??= (async () => {
       log.zoo("info", "stopping: draining requests, then stopping apps");
@@ -184,7 +185,7 @@ async function run(
       await control.close().catch(() => {});
       await metrics?.close().catch(() => {});
       // A bug found on the way out still ends zoo with 70.
-      const exitCode = internalError ? EXIT_INTERNAL_ERROR : code;
+      const exitCode = killedBySignal ?? (internalError ? EXIT_INTERNAL_ERROR : code);
       log.zoo("info", `stopped, exit code ${exitCode}`);
       resolveExit(exitCode);
     })();
@@ -194,7 +195,10 @@ async function run(
   const onStopSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
       log.zoo("warn", `${signal} again: killing everything now`);
-      void supervisor.killAll().then(() => resolveExit(signal === "SIGINT" ? 130 : 143));
+      // The stop under way may finish first (the kill ends its apps too): either way zoo exits with the signal's code.
+      killedBySignal ??= signal === "SIGINT" ? 130 : 143;
+      const code = killedBySignal;
+      void supervisor.killAll().then(() => resolveExit(code));
       return;
     }
     log.zoo("info", `${signal} received`);
