@@ -6,7 +6,6 @@ import { ConfigError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { APP_STATES, Supervisor } from "./supervisor/index.ts";
 import { ProxyServer } from "./proxy/server.ts";
-import { loadAppClient } from "./proxy/client.ts";
 import { ControlServer, controlSocketPath } from "./admin/server.ts";
 import type { AcmeManager } from "./tls/acme.ts";
 import { loadCertificates } from "./tls/certificates.ts";
@@ -120,7 +119,6 @@ async function run(
   const processesOf = (app: string) => supervisor.processes(app);
   const metrics = config.metrics && new MetricsServer({ apps: () => supervisor.snapshot(), processes: processesOf, states: APP_STATES });
   operate.replicas.appOf = (name) => supervisor.appOf(name);
-  await loadAppClient();
   const proxy = new ProxyServer({
     routes: config.routes,
     upstreams: supervisor,

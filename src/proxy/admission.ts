@@ -51,7 +51,7 @@ export class Admission {
         if (exchange.websocket && !isWebSocketHandshake(exchange)) return refuse(exchange, 400, `${route.label}: only WebSocket upgrades are proxied`);
         const { websocket, requestId } = exchange;
         const { client, trustProxy } = this.#options;
-        rewriteForUpstream(exchange.req, { route, rest, target, websocket, requestId, trustProxy, clientFramesBody: client.framesBody(route, websocket) });
+        rewriteForUpstream(exchange.req, { route, rest, target, websocket, requestId, trustProxy, clientFramesBody: client.chooseClient(exchange, route) });
         if (route.kind === "proxy") return this.#options.client.forward(exchange, route.destination);
         return this.#obtain(exchange, route);
       }

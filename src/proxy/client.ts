@@ -1,5 +1,6 @@
-// The upstream clients: http-proxy-3 with keep-alive agents carries requests and WebSocket upgrades to apps and
-// outside origins; with ZOO_APP_CLIENT=undici, plain requests to apps go on undici's dispatcher (app-request.ts); the answer is relayed, and failures become zoo's answers
+// The upstream clients: plain requests to apps go on undici's dispatcher (app-request.ts); http-proxy-3 with
+// keep-alive agents carries WebSocket upgrades and requests to outside origins (and, with
+// ZOO_APP_CLIENT=http-proxy-3, everything). The answer is relayed, and failures become zoo's answers
 // (forward.ts decides what those are, whichever client saw them). Choosing the client touches this file only.
 import http from "node:http";
 import https from "node:https";
@@ -25,19 +26,26 @@ export interface Destination {
 }
 
 /**
- * Which client carries plain requests to apps: http-proxy-3 (default) or undici (`ZOO_APP_CLIENT=undici`, under
- * trial: see the README's "Upstream clients").
+ * Which client carries plain requests to apps: undici (the default: about half the CPU of Node's client, see the
+ * README's "Upstream clients") or http-proxy-3 (`ZOO_APP_CLIENT=http-proxy-3`).
  */
-const APP_CLIENT_UNDICI = process.env.ZOO_APP_CLIENT === "undici";
+const APP_CLIENT_UNDICI = process.env.ZOO_APP_CLIENT !== "http-proxy-3";
 let undici: typeof import("undici") | undefined;
+let loading: Promise<void> | undefined;
 
 /**
- * Loads undici when ZOO_APP_CLIENT=undici; main awaits it before building the proxy. Loaded only when used: the
- * module costs about 6 MB of idle RSS. A dynamic import (not createRequire(import.meta.url)) so that the single
- * executable's bundle carries it.
+ * Loads undici, once. Loaded on the first request to an app, not at start: the module costs about 9 MB of RSS, and
+ * a zoo whose apps sleep or get no traffic need not carry it. Requests that come before it has loaded go through
+ * http-proxy-3. A dynamic import (not createRequire(import.meta.url)) so that the single executable's bundle carries it.
  */
-export async function loadAppClient(): Promise<void> {
-  if (APP_CLIENT_UNDICI) undici ??= await import("undici");
+export function loadAppClient(): Promise<void> {
+  if (!APP_CLIENT_UNDICI) return Promise.resolve();
+  loading ??= import("undici").then(
+    (module) => void (undici = module),
+    // Never expected (it is a dependency, bundled into the binary); Node's client then carries everything.
+    () => {},
+  );
+  return loading;
 }
 
 // Below Node's (5 s) and uvicorn's (5 s) keep-alive timeouts, so zoo drops an idle pooled
@@ -62,11 +70,7 @@ export class UpstreamClient {
   readonly #proxy: HttpProxy;
   readonly #agent = new http.Agent({ keepAlive: true, timeout: POOL_IDLE_MS, maxFreeSockets: 256 });
   readonly #tlsAgent = new https.Agent({ keepAlive: true, timeout: POOL_IDLE_MS, maxFreeSockets: 256 });
-  /**
-   * undici keeps one pool of keep-alive connections per app address, no pipelining. Its own timeouts are off: zoo's
-   * upstreamTimeout is the one limit on a response head, and a quiet body (a long poll, an event stream) is no error.
-   */
-  readonly #dispatcher: Agent | undefined = undici && new undici.Agent({ keepAliveTimeout: POOL_IDLE_MS, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+  #dispatcher: Agent | undefined = undefined;
   readonly #appEvents = { failed: (exchange: HttpExchange, error: Error & { code?: string }) => this.#failed(exchange, error) };
   /** Per app: the last upstream address and the destination built for it. */
   readonly #appDestinations = new Map<string, { host: string; port: number; destination: Destination }>();
@@ -88,9 +92,25 @@ export class UpstreamClient {
     return { options: { target: origin, agent, changeOrigin: true, secure: true } };
   }
 
-  /** Whether the client of an app request frames its body itself (undici does): forward.ts then drops Transfer-Encoding. */
-  framesBody(route: AppRoute | { kind: "proxy" }, websocket: boolean): boolean {
-    return APP_CLIENT_UNDICI && route.kind === "app" && !websocket;
+  /**
+   * Picks the client for an exchange, before its headers are rewritten: undici for a plain request to an app once it
+   * has loaded. True when that client frames the body itself (undici does): forward.ts then drops Transfer-Encoding.
+   */
+  chooseClient(exchange: Exchange, route: AppRoute | { kind: "proxy" }): boolean {
+    if (exchange.websocket || route.kind !== "app") return false;
+    exchange.onUndici = this.#appDispatcher() !== undefined;
+    return exchange.onUndici;
+  }
+
+  /**
+   * undici keeps one pool of keep-alive connections per app address, no pipelining. Its own timeouts are off: zoo's
+   * upstreamTimeout is the one limit on a response head, and a quiet body (a long poll, an event stream) is no error.
+   */
+  #appDispatcher(): Agent | undefined {
+    if (this.#dispatcher || !APP_CLIENT_UNDICI) return this.#dispatcher;
+    if (undici === undefined) return void loadAppClient();
+    this.#dispatcher = new undici.Agent({ keepAliveTimeout: POOL_IDLE_MS, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+    return this.#dispatcher;
   }
 
   /** An app's instance: the app sees the client's Host. */
@@ -99,7 +119,7 @@ export class UpstreamClient {
     if (cached && cached.host === address.host && cached.port === address.port) return cached.destination;
     const options: ServerOptions = { target: { protocol: "http:", host: address.host, port: address.port }, agent: this.#agent, changeOrigin: false };
     const host = address.host.includes(":") ? `[${address.host}]` : address.host;
-    const destination: Destination = { options, origin: APP_CLIENT_UNDICI ? `http://${host}:${address.port}` : undefined };
+    const destination: Destination = { options, origin: `http://${host}:${address.port}` };
     this.#appDestinations.set(app, { host: address.host, port: address.port, destination });
     return destination;
   }
@@ -108,7 +128,7 @@ export class UpstreamClient {
   forward(exchange: Exchange, destination: Destination): void {
     exchange.timer = setTimeout(onUpstreamTimeout, this.#options.upstreamTimeout, exchange);
     if (exchange.websocket) return this.#proxy.ws(exchange.req, exchange.socket, exchange.takeHead(), destination.options, this.#onError);
-    if (this.#dispatcher && destination.origin !== undefined && !exchange.nodeClientOnly) {
+    if (exchange.onUndici && this.#dispatcher && destination.origin !== undefined) {
       const request = new AppRequest(exchange, this.#appEvents);
       exchange.upstreamRequest = request;
       this.#dispatcher.dispatch(request.options(destination.origin), request);
@@ -147,7 +167,7 @@ export class UpstreamClient {
     if (res.destroyed || exchange.req.socket?.destroyed) return;
     const route = exchange.route;
     if (route?.kind === "app" && !exchange.timedOut && !res.headersSent) {
-      if (isUnaskedContinue(error) && !exchange.hasBody) exchange.nodeClientOnly = true;
+      if (isUnaskedContinue(error) && !exchange.hasBody) exchange.onUndici = false;
       if (isRetryable(error, exchange.method, exchange.hasBody, exchange.retries)) return this.#options.retry(exchange, route);
     }
     this.#answerFailure(exchange, error);

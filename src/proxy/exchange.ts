@@ -42,8 +42,12 @@ abstract class BaseExchange {
   upstreamRequest: { destroy(): void } | undefined = undefined;
   /** The request came with a body (from its head, before zoo removed framing headers): never sent twice. */
   readonly hasBody: boolean;
-  /** undici refused the app's answer (an unasked 100 Continue): attempts again go through Node's client. */
-  nodeClientOnly = false;
+  /**
+   * A plain request to an app goes on undici (chosen when its headers are rewritten, since undici frames the body
+   * itself); false for Node's client via http-proxy-3, and after undici refused the app's answer (an unasked
+   * 100 Continue), so that the attempt again goes through Node's client.
+   */
+  onUndici = false;
   /** Fires when the upstream's response head is late. */
   timer: NodeJS.Timeout | undefined = undefined;
   timedOut = false;

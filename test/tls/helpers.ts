@@ -10,6 +10,7 @@ import type { TestContext } from "node:test";
 import type { Route } from "../../src/config/types.ts";
 import { silentLogger, type AccessEntry, type Logger } from "../../src/log.ts";
 import { ProxyServer, type ProxyServerOptions } from "../../src/proxy/server.ts";
+import { loadAppClient } from "../../src/proxy/client.ts";
 import { parseCertificate } from "../../src/tls/certificates.ts";
 import { CertificateStore } from "../../src/tls/store.ts";
 import type { TestGate } from "../proxy/helpers/gate.ts";
@@ -51,6 +52,7 @@ export async function startTlsProxy(
   const log: Logger = { ...silentLogger, access: (entry) => access.push(entry), zoo: (_level, message) => lines.push(message) };
   const store = storeOf(certificates);
   const { redirectHttp = false, handshakeTimeout = 10_000, ...rest } = options;
+  await loadAppClient();
   const proxy = new ProxyServer({
     routes,
     upstreams: gate,

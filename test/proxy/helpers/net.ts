@@ -6,6 +6,7 @@ import type { TestContext } from "node:test";
 import type { Route } from "../../../src/config/types.ts";
 import { silentLogger, type AccessEntry, type Logger } from "../../../src/log.ts";
 import { ProxyServer, type ProxyServerOptions } from "../../../src/proxy/server.ts";
+import { loadAppClient } from "../../../src/proxy/client.ts";
 import { TestGate } from "./gate.ts";
 
 export interface Upstream {
@@ -63,6 +64,8 @@ export async function startProxy(
   gate: TestGate,
   options: Partial<Omit<ProxyServerOptions, "routes" | "upstreams">> = {},
 ): Promise<Proxy> {
+  // zoo loads its app client on the first request; tests load it first, so every request takes the default path.
+  await loadAppClient();
   const access: AccessEntry[] = [];
   const log: Logger = { ...silentLogger, access: (entry) => access.push(entry) };
   const proxy = new ProxyServer({ routes, upstreams: gate, log, upstreamTimeout: 5000, readyWait: 2000, trustProxy: false, accessLog: true, ...options });

@@ -3,10 +3,12 @@
 // Prints {"port":N} once listening; SIGTERM closes it (drain 1 s) and exits.
 import { silentLogger } from "../../../src/log.ts";
 import { ProxyServer } from "../../../src/proxy/server.ts";
+import { loadAppClient } from "../../../src/proxy/client.ts";
 import type { Route } from "../../../src/config/types.ts";
 import { TestGate } from "./gate.ts";
 
 const { routes, apps = {} } = JSON.parse(process.argv[2]) as { routes: Route[]; apps?: Record<string, { port: number }> };
+await loadAppClient();
 const proxy = new ProxyServer({
   routes,
   upstreams: new TestGate(apps),
