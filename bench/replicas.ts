@@ -3,7 +3,7 @@
 // Reports each one's req/s and the ratio 2 ÷ 1.
 //   node bench/replicas.ts [--seconds N] [--rounds N]      (also `npm run bench -- --only replicas`)
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { calibrate } from "./cpu-app.ts";
@@ -32,6 +32,8 @@ export interface ReplicasResult {
   rows: ReplicasRow[];
   /** median req/s at 2 replicas ÷ median req/s at 1. */
   ratio: number | undefined;
+  /** The 1-minute load average before and after: above the core count, other work shared the cores too. */
+  load: { start: number; end: number };
   failures: string[];
 }
 
@@ -69,6 +71,7 @@ async function startCpuZoo(tmp: string, replicas: number, iterations: number): P
 
 export async function runReplicasBench(options: { tmp: string; seconds: number; rounds: number; log: (line: string) => void }): Promise<ReplicasResult & { markdown: string }> {
   const { tmp, seconds, rounds, log } = options;
+  const load = { start: loadavg()[0], end: 0 };
   const { iterations, ms: workMs } = calibrate(1);
   log(`[replicas] work per request: ${iterations} PBKDF2 iterations, ${workMs.toFixed(2)} ms here at best`);
   const zoos: CpuZoo[] = [];
@@ -106,7 +109,8 @@ export async function runReplicasBench(options: { tmp: string; seconds: number; 
   const one = median(rows[0]?.rps);
   const two = median(rows[1]?.rps);
   const ratio = one && two ? two / one : undefined;
-  const result: ReplicasResult = { iterations, workMs, rows, ratio, failures };
+  load.end = loadavg()[0];
+  const result: ReplicasResult = { iterations, workMs, rows, ratio, load, failures };
   return { ...result, markdown: render(result, seconds, rounds) };
 }
 
@@ -138,6 +142,9 @@ function render(result: ReplicasResult, seconds: number, rounds: number): string
     `is in the table; wrk's comes on top), so the ratio is ${below}. It shows what a second replica gains on this machine`,
     "with its load generator on board, not what it gains where cores are free.",
   );
+  const { start, end } = result.load;
+  const busy = Math.max(start, end) > cores ? ": other work shared the cores too, and the ratio says little" : "";
+  lines.push(`Load average (1 min) ${start.toFixed(2)} before, ${end.toFixed(2)} after${busy}.`);
   return lines.join("\n") + "\n";
 }
 
