@@ -1,6 +1,6 @@
 // `npm run bench`: zoo against the upstream alone (direct), nginx, a seed-style Go proxy, caddy, haproxy and two
-// bare Node proxies (the floors), then zoo's own supervision numbers. Prints a markdown report and writes it to bench/results/. See docs/performance.md.
-//   node bench/run.ts [--quick] [--install] [--profile] [--compiled] [--no-zoo] [--only small,fixed,1m,stream,ws,supervision,wake,tls]
+// bare Node proxies (the floors), then zoo's own supervision numbers, TLS, and a CPU-bound app at 1 and 2 replicas. Prints a markdown report and writes it to bench/results/. See docs/performance.md.
+//   node bench/run.ts [--quick] [--install] [--profile] [--compiled] [--no-zoo] [--only small,fixed,1m,stream,ws,supervision,wake,tls,replicas]
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync, closeSync, openSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join, relative } from "node:path";
@@ -28,7 +28,8 @@ import { computeTargets, renderReport, type ReportInput } from "./report.ts";
 import { BENCH_CONFIG, runSupervision, stopZoo, type SupervisionResults } from "./supervision.ts";
 import { measureWake, type WakeResult } from "./wake.ts";
 import { missingTlsTools, runTlsBench } from "./tls.ts";
-import { DEFAULT_SETTINGS, QUICK_SETTINGS, runThroughput } from "./workloads.ts";
+import { runReplicasBench, type ReplicasResult } from "./replicas.ts";
+import { DEFAULT_SETTINGS, QUICK_SETTINGS, runThroughput, type ThroughputResults } from "./workloads.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -52,7 +53,7 @@ if (flags.help) {
   --profile      run the throughput zoo under node --cpu-prof and print its hot spots
   --compiled     measure zoo compiled to JavaScript (tsconfig.build.json, as the image runs it)
   --no-zoo       measure only the others (direct, nginx, go-proxy, caddy, haproxy, the Node floors)
-  --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, supervision, wake, tls
+  --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, supervision, wake, tls, replicas
   --rounds N     alternating rounds per workload (default 5, 3 for the 1 GiB streams; quick 1)
   --out DIR      where the report goes (default bench/results)
 
@@ -63,6 +64,8 @@ BENCH_ZOO_CLI=path/to/cli.ts measures another zoo build.`);
 const settings = { ...(flags.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS) };
 if (flags.rounds) settings.rounds = settings.streamRounds = Math.max(1, Number(flags.rounds));
 const only = flags.only ? new Set(flags.only.split(",").map((s) => s.trim())) : undefined;
+/** The other proxies are started (and warmed up) only for the workloads that compare them. */
+const throughputWanted = !only || ["small", "fixed", "1m", "stream", "ws"].some((name) => only.has(name));
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
 const tmp = mkdtempSync(join(tmpdir(), "zoo-bench-"));
@@ -164,7 +167,7 @@ async function main(): Promise<number> {
   // zoo is stopped after the others: it owns the upstream they front.
   if (zooProc) contenders.push({ name: "zoo", origin: zooOrigin, process: zooProc, stop: async () => {} });
   let metricsZoo: Awaited<ReturnType<typeof startMetricsZoo>> | undefined;
-  if (zooProc) {
+  if (zooProc && throughputWanted) {
     try {
       metricsZoo = await startMetricsZoo(BENCH_CONFIG, tmp);
       contenders.push(metricsZoo);
@@ -172,15 +175,19 @@ async function main(): Promise<number> {
       log(`zoo+metrics is not measured: ${(error as Error).message.split("\n")[0]}`);
     }
   }
-  log("building the Go proxy, starting nginx, caddy, haproxy and the Node floors");
-  contenders.push(await startNginx(upstreamPort, tmp));
-  contenders.push(await startGoProxy(upstreamPort, tmp));
-  contenders.push(await startCaddy(upstreamPort, tmp));
-  contenders.push(await startHaproxy(upstreamPort, tmp));
-  contenders.push(await startNodeFloor("bare-http", upstreamPort, tmp));
-  contenders.push(await startNodeFloor("bare-undici", upstreamPort, tmp));
+  if (throughputWanted) {
+    log("building the Go proxy, starting nginx, caddy, haproxy and the Node floors");
+    contenders.push(await startNginx(upstreamPort, tmp));
+    contenders.push(await startGoProxy(upstreamPort, tmp));
+    contenders.push(await startCaddy(upstreamPort, tmp));
+    contenders.push(await startHaproxy(upstreamPort, tmp));
+    contenders.push(await startNodeFloor("bare-http", upstreamPort, tmp));
+    contenders.push(await startNodeFloor("bare-undici", upstreamPort, tmp));
+  }
 
-  const throughput = await runThroughput(contenders, settings, { streamFile, warmupFile, zooPid: zooProc?.pid, only, log });
+  const throughput: ThroughputResults = throughputWanted
+    ? await runThroughput(contenders, settings, { streamFile, warmupFile, zooPid: zooProc?.pid, only, log })
+    : { samples: {}, failures: [], zooStreamRss: [] };
   if (zooProc) zoo.afterRunRss = memoryOf(zooProc.pid)?.rss;
   if (metricsZoo) zoo.metricsRequests = await countedRequests(metricsZoo.metricsUrl);
 
@@ -212,6 +219,19 @@ async function main(): Promise<number> {
     }
   }
 
+  let replicasSection = "";
+  let replicas: ReplicasResult | undefined;
+  if (zoo.available && (!only || only.has("replicas"))) {
+    try {
+      const { markdown, ...result } = await runReplicasBench({ tmp, seconds: settings.smallSeconds, rounds: settings.rounds, log });
+      replicas = result;
+      replicasSection = markdown;
+      throughput.failures.push(...result.failures);
+    } catch (error) {
+      throughput.failures.push(`replicas: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+
   machine.load.end = loadavg()[0];
   const input: ReportInput = {
     date,
@@ -226,7 +246,7 @@ async function main(): Promise<number> {
     wake,
   };
   const targets = computeTargets(input);
-  let report = renderReport(input, targets) + (tlsSection ? `\n${tlsSection}` : "");
+  let report = renderReport(input, targets) + (tlsSection ? `\n${tlsSection}` : "") + (replicasSection ? `\n${replicasSection}` : "");
   if (cpuProfDir) {
     keepTmp = true;
     const profiles = readdirSync(cpuProfDir).filter((f) => f.endsWith(".cpuprofile"));
@@ -241,7 +261,7 @@ async function main(): Promise<number> {
   const stamp = date.toISOString().slice(0, 16).replace(":", "");
   const base = join(flags.out, `${stamp}Z${flags.quick ? "-quick" : ""}`);
   writeFileSync(`${base}.md`, report);
-  writeFileSync(`${base}.json`, JSON.stringify({ ...input, targets }, null, 2) + "\n");
+  writeFileSync(`${base}.json`, JSON.stringify({ ...input, targets, replicas }, null, 2) + "\n");
   log(`wrote ${base}.md and ${base}.json`);
 
   if (keepTmp) log(`logs kept in ${tmp}`);

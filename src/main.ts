@@ -117,7 +117,9 @@ async function run(
     drainTimeout: config.drainTimeout,
   });
   const processesOf = (app: string) => supervisor.processes(app);
-  const metrics = config.metrics && new MetricsServer({ apps: () => supervisor.snapshot(), processes: processesOf, states: APP_STATES });
+  // One series per replica: app="node", replica="1" for node.1 (replica="0" for an app with one replica).
+  const samples = () => supervisor.snapshot().map((status) => ({ ...status, ...supervisor.replicaOf(status.name) }));
+  const metrics = config.metrics && new MetricsServer({ apps: samples, processes: processesOf, states: APP_STATES });
   operate.replicas.appOf = (name) => supervisor.appOf(name);
   const proxy = new ProxyServer({
     routes: config.routes,

@@ -1,11 +1,18 @@
-// App metrics, read when Prometheus scrapes: the supervisor's snapshot and each app's process tree in /proc.
+// App metrics, read when Prometheus scrapes: the supervisor's snapshot and each app's process tree in /proc. One
+// series per replica: labelled with the app's name (`node`) and the replica's index (`0`, `1`, …; `0` for an app
+// with one replica).
 import { constants } from "node:os";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { CpuCounter, readUsage, type Usage } from "./proc.ts";
 
 /** What metrics need of one app's status (a structural subset of the supervisor's AppStatus). */
 export interface AppSample {
+  /** The replica's own name: "node.1", or "node" when the app has one replica (what processes() is asked for). */
   name: string;
+  /** The app's name ("node"); the name itself when absent. */
+  app?: string;
+  /** The replica's index ("0", "1", …); "0" when absent. */
+  replica?: string;
   state: string;
   restarts: number;
   wakes: number;
@@ -25,6 +32,8 @@ export interface AppSource {
 
 interface Sample {
   app: AppSample;
+  /** The app and replica labels. */
+  labels: [app: string, replica: string];
   usage: Usage;
 }
 
@@ -36,12 +45,12 @@ export class AppMetrics {
   constructor(registry: Registry, source: AppSource) {
     this.#source = source;
     const registers = [registry];
-    const labelNames = ["app"] as const;
+    const labelNames = ["app", "replica"] as const;
     // Every metric reads the same sample (see #sample) and is reset first, so that a series without a value
     // (an app that never exited has no exit code) is absent rather than stale.
     const samples = () => this.#sample();
     const gauge = (name: string, help: string, value: (s: Sample) => number | undefined) => {
-      const metric: Gauge<"app"> = new Gauge({
+      const metric: Gauge<"app" | "replica"> = new Gauge({
         name,
         help,
         labelNames,
@@ -50,32 +59,32 @@ export class AppMetrics {
           metric.reset();
           for (const s of samples()) {
             const v = value(s);
-            if (v !== undefined) metric.labels(s.app.name).set(v);
+            if (v !== undefined) metric.labels(...s.labels).set(v);
           }
         },
       });
     };
     const counter = (name: string, help: string, value: (s: Sample) => number) => {
-      const metric: Counter<"app"> = new Counter({
+      const metric: Counter<"app" | "replica"> = new Counter({
         name,
         help,
         labelNames,
         registers,
         collect() {
           metric.reset();
-          for (const s of samples()) metric.labels(s.app.name).inc(value(s));
+          for (const s of samples()) metric.labels(...s.labels).inc(value(s));
         },
       });
     };
     const states = this.#source.states;
-    const state: Gauge<"app" | "state"> = new Gauge({
+    const state: Gauge<"app" | "replica" | "state"> = new Gauge({
       name: "zoo_app_state",
       help: `The app's state, one series per state, 1 for the current one: ${states.join(", ")}.`,
-      labelNames: ["app", "state"],
+      labelNames: ["app", "replica", "state"],
       registers,
       collect() {
         state.reset();
-        for (const s of samples()) for (const name of states) state.labels(s.app.name, name).set(s.app.state === name ? 1 : 0);
+        for (const s of samples()) for (const name of states) state.labels(...s.labels, name).set(s.app.state === name ? 1 : 0);
       },
     });
 
@@ -103,7 +112,11 @@ export class AppMetrics {
    */
   #sample(): Sample[] {
     if (this.#current) return this.#current;
-    this.#current = this.#source.apps().map((app) => ({ app, usage: readUsage(this.#source.processes(app.name)) }));
+    this.#current = this.#source.apps().map((app) => ({
+      app,
+      labels: [app.app ?? app.name, app.replica ?? "0"],
+      usage: readUsage(this.#source.processes(app.name)),
+    }));
     queueMicrotask(() => (this.#current = undefined));
     return this.#current;
   }

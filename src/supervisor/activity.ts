@@ -9,7 +9,7 @@ export interface ActivityOptions {
   clock: Clock;
   /** Whether the app is in a state that may go to sleep (ready); checked when the idle timer is armed. */
   mayIdle(): boolean;
-  /** The idle timeout passed with no use: put the app to sleep. */
+  /** The idle timeout passed with no use: put the app to sleep (or, with replicas, see whether they all may). */
   onIdle(): void;
 }
 
@@ -19,6 +19,8 @@ export class Activity {
   #dependentHolds = 0;
   #lastActivity: number | undefined;
   #cancelIdleTimer: Cancel | undefined;
+  /** The idle timer ran out and nothing has used the app since (an app with replicas sleeps when all of them have). */
+  #expired = false;
   /** Who waits for the open requests to end (drained()). */
   readonly #drainWaiters = new Set<() => void>();
 
@@ -73,6 +75,11 @@ export class Activity {
     return this.#use(() => (this.#dependentHolds -= 1));
   }
 
+  /** Whether the idle timer ran out and nothing has used the app since. */
+  get expired(): boolean {
+    return this.#expired;
+  }
+
   /** Starts the idle timer if the app has an idleTimeout, nothing uses it, and it may sleep. */
   armIdle(): void {
     const { idleTimeout, clock, mayIdle, onIdle } = this.#options;
@@ -81,6 +88,7 @@ export class Activity {
     this.#cancelIdleTimer = clock.setTimeout(
       () => {
         this.#cancelIdleTimer = undefined;
+        this.#expired = true;
         onIdle();
       },
       idleTimeout,
@@ -89,6 +97,7 @@ export class Activity {
   }
 
   cancelIdle(): void {
+    this.#expired = false;
     this.#cancelIdleTimer?.();
     this.#cancelIdleTimer = undefined;
   }

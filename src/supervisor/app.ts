@@ -56,7 +56,7 @@ export class SupervisedApp {
       idleTimeout: config.idleTimeout,
       clock: deps.clock,
       mayIdle: () => this.#state === "ready",
-      onIdle: () => this.#background(this.#sleepWhenIdle(), "going to sleep"),
+      onIdle: () => (hooks.onIdle ? hooks.onIdle() : this.sleepIfIdle()),
     });
   }
 
@@ -129,6 +129,11 @@ export class SupervisedApp {
   /** Puts a lazy app to sleep: not running until wake(). */
   sleep(reason = "lazy: starts on the first request"): void {
     this.#moveTo("sleeping", reason);
+  }
+
+  /** Goes to sleep (in the background) if it is ready or unhealthy and nothing uses it: its idle time ran out. */
+  sleepIfIdle(): void {
+    this.#background(this.#sleepWhenIdle(), "going to sleep");
   }
 
   /** Starts a sleeping app; calls while it is already being started share that start. */

@@ -10,7 +10,8 @@ export interface DependencyStage {
   /** zoo's own waiters: told of every state change of the current apps. */
   waiters: Set<(change: StateChange) => void>;
   stopping(): boolean;
-  wake(app: SupervisedApp, cause: string): void;
+  /** Wakes an app's sleeping replicas (one first, then the others). */
+  wake(app: string, cause: string): void;
 }
 
 export class Dependencies {
@@ -55,7 +56,7 @@ export class Dependencies {
         if (this.#stage.stopping()) return done(undefined);
         // Sleeping dependencies (lazy, or just gone idle) are woken by whoever needs them.
         for (const [name] of deps) {
-          for (const dep of this.#stage.members(name)) if (dep.state === "sleeping") this.#stage.wake(dep, `${app.name} (depends on it)`);
+          if (this.#stage.members(name).some((dep) => dep.state === "sleeping")) this.#stage.wake(name, `${app.name} (depends on it)`);
         }
         const result = check();
         if (result !== null) done(result);

@@ -22,6 +22,8 @@ export interface AppHooks {
   onChange(change: StateChange): void;
   /** The app failed for good and is essential: zoo should stop everything and exit with this code. */
   onFatal?(app: string, exitCode: number): void;
+  /** The app's idle timer ran out: whether it sleeps is decided here (an app with replicas sleeps as one); without it, it sleeps. */
+  onIdle?(): void;
   /** A bug in zoo on a background path (see background.ts). */
   onInternalError: InternalErrorHandler;
 }

@@ -3,8 +3,9 @@ import type { AppConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import { dependencyProblem } from "../dependencies.ts";
 import { realDeps, SupervisedApp, type AppDeps, type AppStatus, type StateChange, type Upstream } from "./app.ts";
-import { background, type InternalErrorHandler } from "./background.ts";
+import type { InternalErrorHandler } from "./background.ts";
 import { Dependencies } from "./dependencies.ts";
+import { Groups } from "./group.ts";
 import { Operations } from "./operations.ts";
 import { pickReplica, replicaConfigs } from "./replicas.ts";
 import { DescendantTracker } from "./tracker.ts";
@@ -54,9 +55,9 @@ export class Supervisor {
   readonly #tracker: DescendantTracker;
   /** How many apps were running at the tracker's last look. */
   #stopping = false;
-  /** Wakes in progress, one per app however many requests ask for it. */
-  readonly #wakes = new Map<string, Promise<void>>();
   readonly #dependencies: Dependencies;
+  /** Each app's replicas waking and sleeping as one. */
+  readonly #groups: Groups;
   /** State changes of apps that are not (or no longer) the current one of their name: replacements, retirees. */
   readonly #watchers = new Map<SupervisedApp, (change: StateChange) => void>();
   /** Every app with a process or on its way to one: the current ones, and replacements or retirees off stage. */
@@ -84,6 +85,7 @@ export class Supervisor {
           onChange: (change: StateChange) => {
             if (change.to === "stopped" || change.to === "failed") this.#alive.delete(app);
             else this.#alive.add(app);
+            this.#groups.changed(app, change);
             if (this.#apps.get(change.app) !== app) return this.#watchers.get(app)?.(change);
             if (change.to === "sleeping" || change.to === "stopped" || change.to === "failed") this.#dependencies.release(change.app);
             this.#emit({ type: "state", ...change });
@@ -98,6 +100,7 @@ export class Supervisor {
           onFatal: (name: string, code: number) => {
             if (!this.#stopping && this.#apps.get(name) === app) onFatal?.(name, code);
           },
+          onIdle: () => this.#groups.idle(app),
           onInternalError: this.#onInternalError,
         },
         this.#deps,
@@ -108,11 +111,21 @@ export class Supervisor {
       this.#configs.set(config.name, config);
       for (const replica of replicaConfigs(config)) this.#apps.set(replica.name, this.#createApp(replica, config.name));
     }
+    this.#groups = new Groups({
+      members: (name) => this.#members(name),
+      appOf: (name) => this.appOf(name),
+      waiters: this.#waiters,
+      stopping: () => this.#stopping,
+      bringUp: (app) => this.#bringUp(app, "wake"),
+      clock: this.#deps.clock,
+      log,
+      onInternalError: this.#onInternalError,
+    });
     this.#dependencies = new Dependencies({
       members: (name) => this.#members(name),
       waiters: this.#waiters,
       stopping: () => this.#stopping,
-      wake: (app, cause) => this.#wake(app, cause),
+      wake: (name, cause) => this.#groups.wake(name, cause),
     });
     this.operations = new Operations({
       apps: this.#apps,
@@ -188,6 +201,12 @@ export class Supervisor {
     return this.#appOfReplica.get(name) ?? name;
   }
 
+  /** A replica's app and index: "node.1" → node, "1"; "node" (one replica) → node, "0". */
+  replicaOf(name: string): { app: string; replica: string } {
+    const app = this.appOf(name);
+    return { app, replica: app === name ? "0" : name.slice(app.length + 1) };
+  }
+
   /** The current replicas of an app, in order (one, unless it has `replicas`). */
   #members(name: string): SupervisedApp[] {
     const index = (app: SupervisedApp) => Number(app.name.slice(name.length + 1)) || 0;
@@ -251,47 +270,11 @@ export class Supervisor {
   }
 
   /**
-   * Resolves true once the app is ready; false on timeout, abort, or when it has stopped or failed
-   * for good. A sleeping app is woken (its dependencies first); one going to sleep is woken once it
-   * has. `cause` says who asks, for the log: "GET /node/x".
+   * Resolves true once the app is ready; false on timeout, abort, or when it has stopped or failed for good. A
+   * sleeping app is woken (one replica, then the others: group.ts). `cause` says who asks, for the log: "GET /node/x".
    */
   waitReady(name: string, timeoutMs: number, signal?: AbortSignal, cause = "a request"): Promise<boolean> {
-    const members = this.#members(name);
-    const over = () => this.#members(name).every((app) => app.state === "failed" || app.state === "stopped");
-    if (members.length === 0) return Promise.resolve(false);
-    if (members.some((app) => app.ready)) return Promise.resolve(true);
-    // A lazy app's replicas all wake on its first request; the first one ready serves it.
-    for (const app of members) if (app.state === "sleeping") this.#wake(app, cause);
-    if (over() || signal?.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const finish = (ready: boolean) => {
-        cancelTimer();
-        this.#waiters.delete(waiter);
-        signal?.removeEventListener("abort", onAbort);
-        resolve(ready);
-      };
-      const waiter = (change: StateChange) => {
-        if (this.appOf(change.app) !== name) return;
-        const app = this.#apps.get(change.app);
-        if (change.to === "ready") finish(true);
-        else if (change.to === "failed" || change.to === "stopped") {
-          if (over()) finish(false);
-        } else if (change.to === "sleeping" && app) this.#wake(app, cause); // it was going to sleep when asked
-      };
-      const onAbort = () => finish(false);
-      const cancelTimer = this.#deps.clock.setTimeout(() => finish(false), timeoutMs);
-      this.#waiters.add(waiter);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-  }
-
-  /** Wakes a sleeping app (in the background) once its dependencies meet their condition, waking them too. */
-  #wake(app: SupervisedApp, cause: string): void {
-    if (this.#stopping || this.#wakes.has(app.name)) return;
-    this.#log.zoo("info", `${app.name}: woken by ${cause}`, { app: app.name });
-    const waking = this.#bringUp(app, "wake").finally(() => this.#wakes.delete(app.name));
-    this.#wakes.set(app.name, waking);
-    background(waking, `${app.name}: waking`, this.#onInternalError);
+    return this.#groups.waitReady(name, timeoutMs, signal, cause);
   }
 
   /**

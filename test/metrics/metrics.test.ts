@@ -106,31 +106,31 @@ test("app metrics: up, one-hot state, restarts, wakes, last exit code, time to r
 
   const { text } = await scrape(port);
   assert.equal(lookups, 2, "one /proc reading per app per scrape, shared by every app metric");
-  assert.equal(value(text, 'zoo_app_up{app="web"}'), 1);
-  assert.equal(value(text, 'zoo_app_up{app="worker"}'), 0);
-  assert.equal(value(text, 'zoo_app_state{app="web",state="ready"}'), 1);
-  assert.equal(value(text, 'zoo_app_state{app="web",state="backoff"}'), 0);
-  assert.equal(value(text, 'zoo_app_state{app="worker",state="backoff"}'), 1);
-  assert.equal(text.match(/^zoo_app_state\{app="worker"/gm)?.length, STATES.length);
-  assert.equal(value(text, 'zoo_app_restarts_total{app="web"}'), 2);
-  assert.equal(value(text, 'zoo_app_wakes_total{app="worker"}'), 3);
-  assert.equal(value(text, 'zoo_app_last_exit_code{app="web"}'), 137);
-  assert.equal(value(text, 'zoo_app_last_exit_code{app="worker"}'), 3);
-  assert.equal(value(text, 'zoo_app_ready_seconds{app="web"}'), 0.75);
-  assert.equal(value(text, 'zoo_app_ready_seconds{app="worker"}'), undefined, "not ready in this run: no value");
-  assert.equal(value(text, 'zoo_app_processes{app="web"}'), 2);
+  assert.equal(value(text, 'zoo_app_up{app="web",replica="0"}'), 1);
+  assert.equal(value(text, 'zoo_app_up{app="worker",replica="0"}'), 0);
+  assert.equal(value(text, 'zoo_app_state{app="web",replica="0",state="ready"}'), 1);
+  assert.equal(value(text, 'zoo_app_state{app="web",replica="0",state="backoff"}'), 0);
+  assert.equal(value(text, 'zoo_app_state{app="worker",replica="0",state="backoff"}'), 1);
+  assert.equal(text.match(/^zoo_app_state\{app="worker",replica="0"/gm)?.length, STATES.length);
+  assert.equal(value(text, 'zoo_app_restarts_total{app="web",replica="0"}'), 2);
+  assert.equal(value(text, 'zoo_app_wakes_total{app="worker",replica="0"}'), 3);
+  assert.equal(value(text, 'zoo_app_last_exit_code{app="web",replica="0"}'), 137);
+  assert.equal(value(text, 'zoo_app_last_exit_code{app="worker",replica="0"}'), 3);
+  assert.equal(value(text, 'zoo_app_ready_seconds{app="web",replica="0"}'), 0.75);
+  assert.equal(value(text, 'zoo_app_ready_seconds{app="worker",replica="0"}'), undefined, "not ready in this run: no value");
+  assert.equal(value(text, 'zoo_app_processes{app="web",replica="0"}'), 2);
 
-  const cpu = value(text, 'zoo_app_cpu_seconds_total{app="web"}')!;
+  const cpu = value(text, 'zoo_app_cpu_seconds_total{app="web",replica="0"}')!;
   const expected = readUsage([busy.child.pid!, idle.child.pid!]);
   assert.ok(cpu >= 0.3 && cpu <= expected.cpuSeconds, `CPU ${cpu}s: at least the 0.4 s burnt, at most a later reading (${expected.cpuSeconds})`);
-  const rss = value(text, 'zoo_app_resident_memory_bytes{app="web"}')!;
+  const rss = value(text, 'zoo_app_resident_memory_bytes{app="web",replica="0"}')!;
   assert.ok(rss > 40e6 + 2 * 20e6 && rss < 400e6, `RSS ${rss}: two node processes, one holding 40 MB`);
-  assert.equal(value(text, 'zoo_app_cpu_seconds_total{app="worker"}'), 0);
+  assert.equal(value(text, 'zoo_app_cpu_seconds_total{app="worker",replica="0"}'), 0);
 
   // A new run (another start time) starts its tree's CPU from zero: the counter keeps what the last run used.
   apps[0] = { ...apps[0], startedAt: 5000 };
   processes.web = [idle.child.pid!];
-  const after = value((await scrape(port)).text, 'zoo_app_cpu_seconds_total{app="web"}')!;
+  const after = value((await scrape(port)).text, 'zoo_app_cpu_seconds_total{app="web",replica="0"}')!;
   assert.ok(after >= cpu, `the counter never goes down across runs (${cpu} → ${after})`);
 
   const lint = promtool(text);

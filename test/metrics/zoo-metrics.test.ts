@@ -55,27 +55,27 @@ test("a real zoo counts requests, bytes, held requests, wakes and upstream error
   assert.equal(at('zoo_held_duration_seconds_count{route="/sleepy",app="sleepy"}'), 1);
   assert.ok(at('zoo_held_duration_seconds_sum{route="/sleepy",app="sleepy"}')! > 0);
   assert.equal(at('zoo_held_requests_total{route="/web",app="web"}') ?? 0, 0);
-  assert.equal(at('zoo_app_wakes_total{app="sleepy"}'), 1);
-  assert.equal(at('zoo_app_up{app="web"}'), 1);
-  assert.equal(at('zoo_app_up{app="sleepy"}'), 1);
-  assert.equal(at('zoo_app_state{app="web",state="ready"}'), 1);
-  assert.equal(at('zoo_app_restarts_total{app="web"}'), 0);
-  assert.ok(at('zoo_app_ready_seconds{app="web"}')! > 0);
-  assert.ok(at('zoo_app_processes{app="web"}')! >= 1);
-  assert.ok(at('zoo_app_resident_memory_bytes{app="web"}')! > 10e6);
-  assert.ok(at('zoo_app_cpu_seconds_total{app="web"}')! > 0);
+  assert.equal(at('zoo_app_wakes_total{app="sleepy",replica="0"}'), 1);
+  assert.equal(at('zoo_app_up{app="web",replica="0"}'), 1);
+  assert.equal(at('zoo_app_up{app="sleepy",replica="0"}'), 1);
+  assert.equal(at('zoo_app_state{app="web",replica="0",state="ready"}'), 1);
+  assert.equal(at('zoo_app_restarts_total{app="web",replica="0"}'), 0);
+  assert.ok(at('zoo_app_ready_seconds{app="web",replica="0"}')! > 0);
+  assert.ok(at('zoo_app_processes{app="web",replica="0"}')! >= 1);
+  assert.ok(at('zoo_app_resident_memory_bytes{app="web",replica="0"}')! > 10e6);
+  assert.ok(at('zoo_app_cpu_seconds_total{app="web",replica="0"}')! > 0);
   assert.doesNotMatch(text, /\/web\/a|\/web\/b|x=y|\/nowhere/, "no raw paths or queries in labels");
 
   // An app's whole tree: family.js runs a child and a grandchild that left its process group (setsid).
   const [, child, grandchild] = /pids (\d+) (\d+)/.exec(await zoo.waitFor(/pids \d+ \d+/, 60_000))!;
   let family = "";
   const deadline = Date.now() + 20_000;
-  while (value(family, 'zoo_app_processes{app="family"}') !== 3 && Date.now() < deadline) {
+  while (value(family, 'zoo_app_processes{app="family",replica="0"}') !== 3 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));
     family = await (await fetch(metricsUrl)).text();
   }
-  assert.equal(value(family, 'zoo_app_processes{app="family"}'), 3, `the app, its child ${child} and its setsid grandchild ${grandchild}`);
-  const memory = value(family, 'zoo_app_resident_memory_bytes{app="family"}')!;
+  assert.equal(value(family, 'zoo_app_processes{app="family",replica="0"}'), 3, `the app, its child ${child} and its setsid grandchild ${grandchild}`);
+  const memory = value(family, 'zoo_app_resident_memory_bytes{app="family",replica="0"}')!;
   assert.ok(memory > 3 * 15e6, `three node processes' memory, found ${memory}`);
 });
 
@@ -94,4 +94,32 @@ test("a metrics address that is taken: zoo says so, starts no app, and exits 1",
   assert.equal((await zoo.exited).code, 1);
   assert.match(zoo.output(), new RegExp(`cannot serve metrics on 127\\.0\\.0\\.1:${port}: the address is already in use`));
   assert.doesNotMatch(zoo.output(), /web: starting/);
+});
+
+test("an app with 2 replicas: one series per replica, app is the app's name and replica its index", { timeout: 90_000 }, async (t) => {
+  const { file } = tempConfig({
+    apps: { node: { command: [process.execPath, SERVER], replicas: 2 } },
+    routes: { "/": "node" },
+    metrics: { listen: "127.0.0.1:0" },
+  });
+  const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
+  t.after(() => stopZoo(zoo));
+  const origin = `http://127.0.0.1:${await boundPort(zoo)}`;
+  const metricsUrl = (await zoo.waitFor(/metrics on http:\/\/\S+\/metrics/, 60_000)).replace(/^metrics on /, "");
+  await zoo.waitFor(/node\.0: ready/, 60_000);
+  await zoo.waitFor(/node\.1: ready/, 60_000);
+  for (let i = 0; i < 4; i++) assert.equal((await fetch(`${origin}/x`)).status, 200);
+
+  const text = await (await fetch(metricsUrl)).text();
+  const at = (series: string) => value(text, series);
+  for (const replica of ["0", "1"]) {
+    assert.equal(at(`zoo_app_up{app="node",replica="${replica}"}`), 1, `replica ${replica} is up`);
+    assert.equal(at(`zoo_app_state{app="node",replica="${replica}",state="ready"}`), 1);
+    assert.equal(at(`zoo_app_restarts_total{app="node",replica="${replica}"}`), 0);
+    assert.ok(at(`zoo_app_processes{app="node",replica="${replica}"}`)! >= 1);
+    assert.ok(at(`zoo_app_resident_memory_bytes{app="node",replica="${replica}"}`)! > 10e6);
+  }
+  assert.equal(text.match(/^zoo_app_up\{/gm)?.length, 2, "one series per replica");
+  assert.equal(at('zoo_http_requests_total{route="/",app="node",method="GET",code="200"}'), 4, "requests are counted per app");
+  assert.doesNotMatch(text, /app="node\.\d"/, "no replica's name in an app label");
 });
