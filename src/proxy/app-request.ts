@@ -1,5 +1,6 @@
 // One request to an app on undici's dispatcher: hands the request over and relays the answer, with backpressure both
 // ways. What the answer means when it fails is decided by the client (client.ts → forward.ts), not here.
+import type { IncomingHttpHeaders } from "node:http";
 import { PassThrough } from "node:stream";
 import type { Dispatcher } from "undici";
 import { countRequestBytes, type HttpExchange } from "./exchange.ts";
@@ -39,7 +40,8 @@ export class AppRequest implements Dispatcher.DispatchHandler {
       req.pipe(body);
       countRequestBytes(exchange);
     }
-    return { origin, path: req.url ?? "/", method: exchange.method as Dispatcher.HttpMethod, headers: req.headers, body, headersTimeout: 0, bodyTimeout: 0 };
+    const headers = req.httpVersionMajor === 2 ? withoutPseudoHeaders(req.headers) : req.headers;
+    return { origin, path: req.url ?? "/", method: exchange.method as Dispatcher.HttpMethod, headers, body, headersTimeout: 0, bodyTimeout: 0 };
   }
 
   /** Aborts the request (zoo's timeout, the client gone, an early answer); its failure goes to onError. */
@@ -81,7 +83,10 @@ export class AppRequest implements Dispatcher.DispatchHandler {
     }
     exchange.markHeaders();
     try {
-      res.writeHead(statusCode, statusText, responseHeaders(raw, connection, exchange.requestId));
+      const headers = responseHeaders(raw, connection, exchange.requestId);
+      // HTTP/2 has no reason phrase (Node warns when given one).
+      if (exchange.req.httpVersionMajor === 2) res.writeHead(statusCode, headers);
+      else res.writeHead(statusCode, statusText, headers);
     } catch {
       // A head Node will not repeat (an odd status line or header): the app's fault, answered as one.
       return this.#invalidHead();
@@ -132,4 +137,11 @@ export class AppRequest implements Dispatcher.DispatchHandler {
     exchange.answer(502, `${exchange.route?.label ?? "upstream"}: invalid response head`);
     return false;
   }
+}
+
+/** An HTTP/2 request's headers as an HTTP/1.1 app gets them: without `:method`, `:path` and the other pseudo-headers. */
+function withoutPseudoHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const name in headers) if (name[0] !== ":") out[name] = headers[name];
+  return out;
 }

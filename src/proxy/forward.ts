@@ -93,8 +93,12 @@ export function isUnaskedContinue(error: Error & { code?: string }): boolean {
   return error.code === "UND_ERR_SOCKET" && error.message === "bad response";
 }
 
-/** The request comes with a body (read from its head, before zoo removes any framing header). */
+/**
+ * The request comes with a body (read from its head, before zoo removes any framing header). An HTTP/2 request has
+ * one unless its HEADERS frame ended the stream: it need not say Content-Length.
+ */
 export function hasRequestBody(req: IncomingMessage): boolean {
+  if (req.httpVersionMajor === 2) return !(req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders;
   return req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0";
 }
 

@@ -109,17 +109,18 @@ test("smuggling shapes get 400 and never reach the app as a request", async (t) 
   const shapes: Record<string, string> = {
     "two Content-Lengths": "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nhello",
     "two equal Content-Lengths": "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
-    "invalid chunk size": "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
     "chunked not last": "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
     "space before the colon": "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding : chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
     "obs-fold": "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n",
     "bare LF": "GET / HTTP/1.1\nHost: h\n\n",
     "NUL in a header": "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\0b\r\n\r\n",
+    "invalid chunk size": "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
   };
   for (const [name, data] of Object.entries(shapes)) {
     const connections = up.connections;
     assert.match(await raw(port, data), /^HTTP\/1\.1 400/, name);
     // A bad chunk is found only once the head has been forwarded: the app sees a body cut short, never a request.
+    // It comes last: after zoo aborts that request, undici may open a fresh (idle) connection to the app.
     if (name !== "invalid chunk size") assert.equal(up.connections, connections, `${name}: the app saw nothing`);
   }
   assert.match(await raw(port, `GET / HTTP/1.1\r\nHost: h\r\nX-Big: ${"a".repeat(17 * 1024)}\r\n\r\n`), /^HTTP\/1\.1 431/);
