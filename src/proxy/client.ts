@@ -30,21 +30,19 @@ export interface Destination {
  * README's "Upstream clients") or http-proxy-3 (`ZOO_APP_CLIENT=http-proxy-3`).
  */
 const APP_CLIENT_UNDICI = process.env.ZOO_APP_CLIENT !== "http-proxy-3";
-let undici: typeof import("undici") | undefined;
+let UndiciAgent: typeof Agent | undefined;
 let loading: Promise<void> | undefined;
 
 /**
- * Loads undici, once. Loaded on the first request to an app, not at start: the module costs about 9 MB of RSS, and
- * a zoo whose apps sleep or get no traffic need not carry it. Requests that come before it has loaded go through
- * http-proxy-3. A dynamic import (not createRequire(import.meta.url)) so that the single executable's bundle carries it.
+ * Loads undici's Agent, once. Loaded on the first request to an app, not at start: a zoo whose apps sleep or get no
+ * traffic need not carry it (about 20 MB of RSS once it has carried requests, most of it undici's WebAssembly HTTP
+ * parser). Its own module, not the package's entry point, which loads fetch, WebSocket and the rest as well (7 MB
+ * more). Requests that come before it has loaded go through http-proxy-3. A dynamic import (not
+ * createRequire(import.meta.url)) so that the single executable's bundle carries it.
  */
 export function loadAppClient(): Promise<void> {
   if (!APP_CLIENT_UNDICI) return Promise.resolve();
-  loading ??= import("undici").then(
-    (module) => void (undici = module),
-    // Never expected (it is a dependency, bundled into the binary); Node's client then carries everything.
-    () => {},
-  );
+  loading ??= import("undici/lib/dispatcher/agent.js").then((module) => void (UndiciAgent = module.default));
   return loading;
 }
 
@@ -71,6 +69,7 @@ export class UpstreamClient {
   readonly #agent = new http.Agent({ keepAlive: true, timeout: POOL_IDLE_MS, maxFreeSockets: 256 });
   readonly #tlsAgent = new https.Agent({ keepAlive: true, timeout: POOL_IDLE_MS, maxFreeSockets: 256 });
   #dispatcher: Agent | undefined = undefined;
+  #loadAsked = false;
   readonly #appEvents = { failed: (exchange: HttpExchange, error: Error & { code?: string }) => this.#failed(exchange, error) };
   /** Per app: the last upstream address and the destination built for it. */
   readonly #appDestinations = new Map<string, { host: string; port: number; destination: Destination }>();
@@ -108,8 +107,14 @@ export class UpstreamClient {
    */
   #appDispatcher(): Agent | undefined {
     if (this.#dispatcher || !APP_CLIENT_UNDICI) return this.#dispatcher;
-    if (undici === undefined) return void loadAppClient();
-    this.#dispatcher = new undici.Agent({ keepAliveTimeout: POOL_IDLE_MS, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+    if (UndiciAgent === undefined) {
+      if (this.#loadAsked) return undefined;
+      this.#loadAsked = true;
+      // Never expected (it is a dependency, bundled into the binary): Node's client then carries everything.
+      loadAppClient().catch((error: Error) => this.#options.log.zoo("warn", `undici did not load (${error.message}): http-proxy-3 carries every request`));
+      return undefined;
+    }
+    this.#dispatcher = new UndiciAgent({ keepAliveTimeout: POOL_IDLE_MS, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
     return this.#dispatcher;
   }
 
