@@ -59,7 +59,7 @@ export class Operations {
         const next = this.#stage.create(app.config, name);
         next.continueFrom(app.status(), false);
         this.#stage.apps.set(app.name, next);
-        return [app.name, await this.#start(next, "started")] as const;
+        return [app.name, await this.#start(next, "started", name)] as const;
       }),
     );
     return combine(name, outcomes);
@@ -124,7 +124,7 @@ export class Operations {
       await old.stop("graceful", "replaced");
       if (stopped) return next.stop("graceful", STOPPED_ON_REQUEST).then(() => ({ ok: true, message: `${done} (stays stopped)` }));
       if (wasSleeping || next.config.lazy) return next.sleep(), { ok: true, message: `${done} (sleeping until its first request)` };
-      return this.#start(next, done);
+      return this.#start(next, done, name);
     }
     const outcome = await handOver(old, next, this.#io());
     return { ok: outcome.ok, message: outcome.ok ? `${done}: ${outcome.message}` : outcome.message };
@@ -140,7 +140,7 @@ export class Operations {
     const app = this.#stage.create(config, name);
     this.#stage.apps.set(config.name, app);
     if (this.#stoppedOnRequest.has(name)) return [config.name, await app.stop("graceful", STOPPED_ON_REQUEST).then(() => ({ ok: true, message: "stays stopped" }))];
-    return [config.name, await this.#start(app, "started")];
+    return [config.name, await this.#start(app, "started", name)];
   }
 
   /** A reload's removed app: its open requests drain (up to drainTimeout), then it stops and is forgotten. */
@@ -175,10 +175,17 @@ export class Operations {
     this.#stage.apps.set(next.name, next);
   }
 
-  /** Brings the app up (or to sleep, if lazy); resolves with how its first start went. */
-  async #start(app: SupervisedApp, done: string): Promise<Outcome> {
+  /**
+   * Brings the replica up (or to sleep, if lazy: its app's replicas sleep and wake together, so one that joins awake
+   * replicas is woken at once); resolves with how its first start went.
+   */
+  async #start(app: SupervisedApp, done: string, name: string): Promise<Outcome> {
     await app.assignPort();
-    if (app.config.lazy) return app.sleep(), { ok: true, message: `${done} (sleeping until its first request)` };
+    if (app.config.lazy) {
+      const awake = this.#stage.members(name).some((other) => other !== app && (other.ready || other.state === "starting"));
+      app.sleep();
+      return { ok: true, message: awake ? `${done} (woken: its app's other replicas are awake)` : `${done} (sleeping until its first request)` };
+    }
     const verdict = firstVerdict(app, this.#stage);
     await this.#stage.bringUp(app);
     const outcome = await verdict;

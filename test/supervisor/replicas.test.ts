@@ -75,3 +75,16 @@ test("idleTimeout: no replica sleeps while another serves; once none is used, th
   assert.deepEqual(woken, ["node.0 starting", "node.0 ready", "node.1 starting", "node.1 ready"]);
 });
 
+
+test("scaling up a lazy app: a new replica sleeps with sleeping replicas, and is woken to join awake ones", async (t) => {
+  const node = await app("node", { lazy: true, replicas: 1, port: undefined });
+  const { supervisor } = supervise(t, [node]);
+  await supervisor.start();
+  const asleep = await supervisor.operations.scaleApp("node", 2);
+  assert.match(asleep.message, /node\.1: started \(sleeping until its first request\)/);
+  assert.equal(await supervisor.waitReady("node", 10_000), true);
+  await waitState(supervisor, "node.1", "ready");
+  const awake = await supervisor.operations.scaleApp("node", 3);
+  assert.match(awake.message, /node\.2: started \(woken: its app's other replicas are awake\)/);
+  await waitState(supervisor, "node.2", "ready");
+});
