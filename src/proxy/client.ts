@@ -35,7 +35,7 @@ let loading: Promise<void> | undefined;
 
 /**
  * Loads undici's Agent, once. Loaded on the first request to an app, not at start: a zoo whose apps sleep or get no
- * traffic need not carry it (about 20 MB of RSS once it has carried requests, most of it undici's WebAssembly HTTP
+ * traffic need not carry it (about 18 MB of RSS once it has carried requests, most of it undici's WebAssembly HTTP
  * parser). Its own module, not the package's entry point, which loads fetch, WebSocket and the rest as well (7 MB
  * more). Requests that come before it has loaded go through http-proxy-3. A dynamic import (not
  * createRequire(import.meta.url)) so that the single executable's bundle carries it.
