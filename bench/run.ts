@@ -223,7 +223,7 @@ async function main(): Promise<number> {
   let replicas: ReplicasResult | undefined;
   if (zoo.available && (!only || only.has("replicas"))) {
     try {
-      const { markdown, ...result } = await runReplicasBench({ tmp, seconds: settings.smallSeconds, rounds: settings.rounds, log });
+      const { markdown, ...result } = await runReplicasBench({ tmp, seconds: settings.smallSeconds, rounds: settings.replicasRounds, log });
       replicas = result;
       replicasSection = markdown;
       throughput.failures.push(...result.failures);

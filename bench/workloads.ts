@@ -21,6 +21,8 @@ export interface Settings {
   rootBootRounds: number;
   /** Wakes of a sleeping (lazy) app measured by bench/wake.ts. */
   wakes: number;
+  /** Alternating rounds of the CPU-bound app at 1 and 2 replicas (bench/replicas.ts), smallSeconds each. */
+  replicasRounds: number;
 }
 
 // Eight contenders (six in the streaming and WebSocket workloads): runs are short so that the full bench stays
@@ -40,6 +42,7 @@ export const DEFAULT_SETTINGS: Settings = {
   restartLoadSeconds: 5,
   rootBootRounds: 3,
   wakes: 10,
+  replicasRounds: 3,
 };
 
 export const QUICK_SETTINGS: Settings = {
@@ -57,6 +60,7 @@ export const QUICK_SETTINGS: Settings = {
   restartLoadSeconds: 3,
   rootBootRounds: 1,
   wakes: 3,
+  replicasRounds: 1,
 };
 
 /** metric key → contender → one value per round. */
