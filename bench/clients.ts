@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { BENCH_DIR, startUpstream, waitForUpstreamInfo } from "./contenders.ts";
 import { requestsPerSecond, runWrk } from "./load.ts";
 import { cpuMicros, freePort, killAllStarted, startProcess, type Running } from "./proc.ts";
-import { median } from "./report.ts";
+import { median } from "./median.ts";
 
 const { values: flags } = parseArgs({
   options: {

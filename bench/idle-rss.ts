@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BENCH_DIR, REPO_DIR, spawnZoo } from "./contenders.ts";
 import { freePort, httpGet, memoryOf, pollUntil, startProcess } from "./proc.ts";
-import { median } from "./report.ts";
+import { median } from "./median.ts";
 import { freePortEnv } from "./supervision.ts";
 
 const { values: flags } = parseArgs({ options: { rounds: { type: "string", default: "3" }, only: { type: "string" } } });

@@ -10,7 +10,7 @@ import { calibrate } from "./cpu-app.ts";
 import { BENCH_DIR, spawnZoo } from "./contenders.ts";
 import { failedRequests, requestsPerSecond, runWrk } from "./load.ts";
 import { cpuMicros, httpGet, killAllStarted, pollUntil, type Running } from "./proc.ts";
-import { median } from "./report.ts";
+import { median } from "./median.ts";
 
 const CONNECTIONS = 20;
 

@@ -3,6 +3,7 @@ import { CONTENDER_NAMES, type ContenderName } from "./contenders.ts";
 import type { SupervisionResults } from "./supervision.ts";
 import type { WakeResult } from "./wake.ts";
 import type { Settings, ThroughputResults } from "./workloads.ts";
+import { median } from "./median.ts";
 
 export interface ReportInput {
   date: Date;
@@ -58,12 +59,6 @@ function metrics(s: Settings): Metric[] {
   ];
 }
 
-export function median(values: number[] | undefined): number | undefined {
-  if (!values || values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const fmt = (value: number | undefined, digits: number) =>
   value === undefined || !Number.isFinite(value)

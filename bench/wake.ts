@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { freePort } from "../src/supervisor/ports.ts";
-import { median } from "./report.ts";
+import { median } from "./median.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 /** Listens on $PORT and prints "listening on PORT" once it does. */

@@ -14,16 +14,7 @@ import { AppRequest } from "./app-request.ts";
 import { countRequestBytes, exchangeOf, type Exchange, type HttpExchange, type WebSocketExchange } from "./exchange.ts";
 import { classifyFailure, errorKind, isRetryable, isUnaskedContinue } from "./forward.ts";
 import { responseHeaders } from "./headers.ts";
-import type { AppRoute } from "./prepared.ts";
-
-/**
- * Where one request goes, built once per target: http-proxy-3's options, and for an app the origin its plain
- * requests are dispatched to on undici.
- */
-export interface Destination {
-  options: ServerOptions;
-  origin?: string;
-}
+import type { AppRoute, Destination } from "./prepared.ts";
 
 /**
  * Which client carries plain requests to apps: undici (the default: about half the CPU of Node's client, see the

@@ -1,6 +1,15 @@
 // The route table's entries: each config route with what its requests need computed once, one shape per kind.
 import type { Route } from "../config/types.ts";
-import type { Destination } from "./client.ts";
+import type { ServerOptions } from "http-proxy-3";
+
+/**
+ * Where one request goes, built once per target (client.ts builds it): http-proxy-3's options, and for an app the
+ * origin its plain requests are dispatched to on undici.
+ */
+export interface Destination {
+  options: ServerOptions;
+  origin?: string;
+}
 
 interface Labelled {
   prefix: string;
