@@ -15,17 +15,34 @@ const HELD_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 type Inc = { inc(value?: number): void };
 type Observe = { observe(value: number): void };
 
+/**
+ * A counter series added to as a plain number and handed to prom-client at scrape time: a prom-client inc()
+ * costs about 0.3 µs (it hashes the labels every time), a tenth of what zoo spends on metrics per request.
+ */
+class Tally {
+  pending = 0;
+  readonly #series: Inc;
+  constructor(series: Inc) {
+    this.#series = series;
+  }
+  flush(): void {
+    if (this.pending === 0) return;
+    this.#series.inc(this.pending);
+    this.pending = 0;
+  }
+}
+
 /** The per-route series, looked up once per route and app instead of once per request. */
 interface RouteSeries {
   route: string;
   app: string;
   /** Requests open now: a plain number, read into zoo_http_requests_in_flight at scrape time. */
   open: number;
-  requestBytes: Inc;
-  responseBytes: Inc;
+  requestBytes: Tally;
+  responseBytes: Tally;
   duration: Observe;
   headers: Observe;
-  held: Inc;
+  held: Tally;
   heldDuration: Observe;
 }
 
@@ -41,16 +58,21 @@ export class RequestMetrics implements ExchangeObserver {
     heldDuration: Histogram<"route" | "app">;
   };
   readonly #byRoute = new Map<string, RouteSeries>();
-  readonly #byRequest = new Map<string, Inc>();
+  readonly #byRequest = new Map<string, Tally>();
 
   constructor(registry: Registry) {
     const registers = [registry];
     const labelNames = ["route", "app"] as const;
+    const byRequest = this.#byRequest;
+    const byRoute = this.#byRoute;
     this.#requests = new Counter({
       name: "zoo_http_requests_total",
       help: "Requests (and WebSocket upgrades) zoo answered, by route prefix, app, method and status code.",
       labelNames: ["route", "app", "method", "code"],
       registers,
+      collect() {
+        for (const tally of byRequest.values()) tally.flush();
+      },
     });
     this.#upstreamErrors = new Counter({
       name: "zoo_upstream_errors_total",
@@ -58,7 +80,9 @@ export class RequestMetrics implements ExchangeObserver {
       labelNames: ["route", "app", "kind"],
       registers,
     });
-    const byRoute = this.#byRoute;
+    const flushRoutes = (pick: (series: RouteSeries) => Tally) => () => {
+      for (const series of byRoute.values()) pick(series).flush();
+    };
     const inFlight: Gauge<"route" | "app"> = new Gauge({
       name: "zoo_http_requests_in_flight",
       help: "Requests and WebSockets open now.",
@@ -69,8 +93,20 @@ export class RequestMetrics implements ExchangeObserver {
       },
     });
     this.#metrics = {
-      requestBytes: new Counter({ name: "zoo_http_request_bytes_total", help: "Bytes of request bodies received from clients.", labelNames, registers }),
-      responseBytes: new Counter({ name: "zoo_http_response_bytes_total", help: "Bytes sent to clients, response heads included.", labelNames, registers }),
+      requestBytes: new Counter({
+        name: "zoo_http_request_bytes_total",
+        help: "Bytes of request bodies received from clients.",
+        labelNames,
+        registers,
+        collect: flushRoutes((series) => series.requestBytes),
+      }),
+      responseBytes: new Counter({
+        name: "zoo_http_response_bytes_total",
+        help: "Bytes sent to clients, response heads included.",
+        labelNames,
+        registers,
+        collect: flushRoutes((series) => series.responseBytes),
+      }),
       duration: new Histogram({
         name: "zoo_http_request_duration_seconds",
         help: "Time from a request's arrival to the end of its response (WebSockets excluded).",
@@ -85,7 +121,13 @@ export class RequestMetrics implements ExchangeObserver {
         buckets: DURATION_BUCKETS,
         registers,
       }),
-      held: new Counter({ name: "zoo_held_requests_total", help: "Requests held while their app was starting or waking.", labelNames, registers }),
+      held: new Counter({
+        name: "zoo_held_requests_total",
+        help: "Requests held while their app was starting or waking.",
+        labelNames,
+        registers,
+        collect: flushRoutes((series) => series.held),
+      }),
       heldDuration: new Histogram({
         name: "zoo_held_duration_seconds",
         help: "How long held requests waited for their app.",
@@ -108,18 +150,20 @@ export class RequestMetrics implements ExchangeObserver {
     const key = `${record.route}\0${app}\0${method}\0${record.status}`;
     let requests = this.#byRequest.get(key);
     if (!requests) {
-      requests = this.#requests.labels(record.route, app, method, String(record.status));
+      const counter = this.#requests.labels(record.route, app, method, String(record.status));
+      counter.inc(0); // the series exists from its first request on
+      requests = new Tally(counter);
       this.#byRequest.set(key, requests);
     }
-    requests.inc();
-    if (record.bytesIn > 0) series.requestBytes.inc(record.bytesIn);
-    if (record.bytesOut > 0) series.responseBytes.inc(record.bytesOut);
+    requests.pending += 1;
+    series.requestBytes.pending += record.bytesIn;
+    series.responseBytes.pending += record.bytesOut;
     if (!record.websocket) {
       series.duration.observe(record.durationMs / 1000);
       if (record.headersMs !== undefined) series.headers.observe(record.headersMs / 1000);
     }
     if (record.heldMs !== undefined) {
-      series.held.inc();
+      series.held.pending += 1;
       series.heldDuration.observe(record.heldMs / 1000);
     }
     if (record.upstreamError) this.#upstreamErrors.labels(record.route, app, record.upstreamError).inc();
@@ -134,16 +178,16 @@ export class RequestMetrics implements ExchangeObserver {
         route,
         app,
         open: 0,
-        requestBytes: m.requestBytes.labels(route, app),
-        responseBytes: m.responseBytes.labels(route, app),
+        requestBytes: new Tally(m.requestBytes.labels(route, app)),
+        responseBytes: new Tally(m.responseBytes.labels(route, app)),
         duration: m.duration.labels(route, app),
         headers: m.headers.labels(route, app),
-        held: m.held.labels(route, app),
+        held: new Tally(m.held.labels(route, app)),
         heldDuration: m.heldDuration.labels(route, app),
       };
       // Counters at zero from the first request on, so rate() sees their start.
-      series.requestBytes.inc(0);
-      series.responseBytes.inc(0);
+      m.requestBytes.labels(route, app).inc(0);
+      m.responseBytes.labels(route, app).inc(0);
       this.#byRoute.set(key, series);
     }
     return series;
