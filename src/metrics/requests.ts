@@ -1,6 +1,7 @@
 // Request metrics, fed by the proxy's observer: one start() and one end() per request or WebSocket.
 // Labelled by route prefix and app, never by raw path, so the number of series stays bounded.
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
+import { SeriesHistogram } from "./histogram.ts";
 // The record and the observer interface are the proxy's own (a type-only import: nothing of the proxy is loaded).
 import type { ExchangeObserver, ExchangeRecord } from "../proxy/record.ts";
 
@@ -52,10 +53,10 @@ export class RequestMetrics implements ExchangeObserver {
   readonly #metrics: {
     requestBytes: Counter<"route" | "app">;
     responseBytes: Counter<"route" | "app">;
-    duration: Histogram<"route" | "app">;
-    headers: Histogram<"route" | "app">;
+    duration: SeriesHistogram;
+    headers: SeriesHistogram;
     held: Counter<"route" | "app">;
-    heldDuration: Histogram<"route" | "app">;
+    heldDuration: SeriesHistogram;
   };
   readonly #byRoute = new Map<string, RouteSeries>();
   readonly #byRequest = new Map<string, Tally>();
@@ -107,19 +108,19 @@ export class RequestMetrics implements ExchangeObserver {
         registers,
         collect: flushRoutes((series) => series.responseBytes),
       }),
-      duration: new Histogram({
+      duration: new SeriesHistogram({
         name: "zoo_http_request_duration_seconds",
         help: "Time from a request's arrival to the end of its response (WebSockets excluded).",
         labelNames,
         buckets: DURATION_BUCKETS,
-        registers,
+        registry,
       }),
-      headers: new Histogram({
+      headers: new SeriesHistogram({
         name: "zoo_http_response_headers_seconds",
         help: "Time from a request's arrival to its response headers (WebSockets excluded).",
         labelNames,
         buckets: DURATION_BUCKETS,
-        registers,
+        registry,
       }),
       held: new Counter({
         name: "zoo_held_requests_total",
@@ -128,12 +129,12 @@ export class RequestMetrics implements ExchangeObserver {
         registers,
         collect: flushRoutes((series) => series.held),
       }),
-      heldDuration: new Histogram({
+      heldDuration: new SeriesHistogram({
         name: "zoo_held_duration_seconds",
         help: "How long held requests waited for their app.",
         labelNames,
         buckets: HELD_BUCKETS,
-        registers,
+        registry,
       }),
     };
   }
