@@ -214,7 +214,7 @@ export function renderReport(input: ReportInput, targets: Target[]): string {
   );
   lines.push(`Tools: ${Object.values(input.versions).join("; ")}; wrk2: ${input.wrk2}.`);
   lines.push(
-    `Medians of ${s.rounds} alternating round(s) (each contender in turn, repeated; ${s.streamRounds} for the streams; zoo+metrics, a second zoo with ` +
+    `Medians of ${s.rounds} alternating round(s) (each contender in turn, repeated; ${s.streamRounds} for the streams and WebSockets; zoo+metrics, a second zoo with ` +
       `"metrics" on and its own copy of the upstream, only in the small-GET and fixed-rate workloads). wrk -t1, ` +
       `${s.smallSeconds} s per small-GET run, ${s.fixedSeconds} s per fixed-rate run, ${s.mibSeconds} s per 1 MiB run, ${s.wsSeconds} s per WebSocket run.`,
   );

@@ -54,7 +54,7 @@ if (flags.help) {
   --compiled     measure zoo compiled to JavaScript (tsconfig.build.json, as the image runs it)
   --no-zoo       measure only the others (direct, nginx, go-proxy, caddy, haproxy, the Node floors)
   --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, supervision, wake, tls, replicas
-  --rounds N     alternating rounds per workload (default 5, 3 for the 1 GiB streams; quick 1)
+  --rounds N     alternating rounds per workload (default 5, 3 for the 1 GiB streams and the WebSocket echo; quick 1)
   --out DIR      where the report goes (default bench/results)
 
 BENCH_ZOO_CLI=path/to/cli.ts measures another zoo build.`);

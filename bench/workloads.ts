@@ -5,7 +5,7 @@ import { cpuMicros, memoryOf, resetPeakRss } from "./proc.ts";
 
 export interface Settings {
   rounds: number;
-  /** Rounds of the 1 GiB streams: each transfer is long enough to be steady, and they dominate the run time. */
+  /** Rounds of the 1 GiB streams and the WebSocket echo: each run is steady, and these dominate the run time. */
   streamRounds: number;
   warmupSeconds: number;
   smallSeconds: number;
@@ -193,7 +193,7 @@ export async function runThroughput(
       add(samples, "ws.mps", c.name, r.messages / r.seconds);
       if (r.errors > 0) failures.push(`WebSocket echo, ${c.name}: ${r.errors} socket errors`);
       return `${Math.round(r.messages / r.seconds)} messages/s`;
-    }, full);
+    }, full, s.streamRounds);
   }
 
   return { samples, failures, zooStreamRss };
