@@ -100,14 +100,18 @@ test("the exported compose project runs on Docker: the seed's transcript through
       await new Promise((r) => setTimeout(r, 1000));
       states = await health();
     }
-    assert.ok(states.trim().split("\n").every((line) => line.endsWith(" healthy")), `every service healthy:\n${states}`);
+    if (!states.trim().split("\n").every((line) => line.endsWith(" healthy"))) {
+      // What the health checks said, last few each: the reason a service is not healthy.
+      const checks = must(await run(DOCKER, ["inspect", "--format", "{{.Name}} {{json .State.Health.Log}}", ...containers], docker), "docker inspect");
+      assert.fail(`every service healthy:\n${states}\nhealth check logs:\n${checks.slice(-6000)}`);
+    }
 
     must(await compose("stop", "--timeout", "10"), "docker-compose stop");
     const exits = must(await run(DOCKER, ["inspect", "--format", "{{.Name}} {{.State.ExitCode}}", ...containers], docker), "docker inspect");
     assert.ok(exits.trim().split("\n").every((line) => line.endsWith(" 0")), `every service stopped with exit code 0:\n${exits}`);
   } catch (error) {
-    (error as Error).message += `\n${await logs()}`;
-    throw error;
+    // A new error: the test reporter prints the stack, which an amended message would not change.
+    throw new Error(`${(error as Error).message}\n${await logs()}`, { cause: error });
   }
 });
 
