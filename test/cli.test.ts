@@ -1,23 +1,17 @@
 // The zoo command line, run for real: exit codes, what goes to stdout and stderr.
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import path from "node:path";
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { ConfigSchema } from "../src/config/schema.ts";
+import { project, type Run } from "./helpers/run-zoo.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = path.join(ROOT, "src/cli.ts");
 const BIN = path.join(ROOT, "bin/zoo.js");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function run(args: string[], options: { cwd?: string; env?: Record<string, string>; node?: string; script?: string } = {}): Promise<Run> {
   const { cwd = ROOT, node = process.execPath, script = CLI } = options;
@@ -28,17 +22,6 @@ function run(args: string[], options: { cwd?: string; env?: Record<string, strin
       resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
     });
   });
-}
-
-function project(t: TestContext, files: Record<string, string>): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), "zoo-cli-"));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  writeFileSync(path.join(root, "package.json"), "{}");
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    writeFileSync(path.join(root, name), content);
-  }
-  return root;
 }
 
 const GOOD = JSON.stringify({

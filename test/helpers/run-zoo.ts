@@ -24,7 +24,7 @@ export function runZoo(args: string[], options: { cwd?: string; env?: Record<str
 
 /** A temporary project directory with these files (and a package.json, so the config search stops there). */
 export function project(t: TestContext, files: Record<string, string>): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), "zoo-export-"));
+  const root = mkdtempSync(path.join(os.tmpdir(), "zoo-project-"));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   writeFileSync(path.join(root, "package.json"), "{}");
   for (const [name, content] of Object.entries(files)) {
