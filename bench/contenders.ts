@@ -56,19 +56,18 @@ export async function startUpstream(port: number, tmp: string): Promise<Running>
   return proc;
 }
 
-/** Debian nginx-light as a non-daemon with a temp prefix: worker_processes auto, upstream keepalive. */
-export async function startNginx(upstreamPort: number, tmp: string): Promise<Contender> {
-  const prefix = join(tmp, "nginx");
+/**
+ * An nginx prefix under `tmp` (its temp dirs usable by workers running as "nobody") and the start of a config for it:
+ * a non-daemon with worker_processes auto, no access log, temp paths in the prefix, the `http {` block left open.
+ */
+export function nginxPrefix(tmp: string, name: string): { prefix: string; conf: string; head: string } {
+  const prefix = join(tmp, name);
   mkdirSync(join(prefix, "temp"), { recursive: true });
   // Workers drop to "nobody" when the master runs as root: let them use the temp dirs.
   chmodSync(tmp, 0o755);
   chmodSync(prefix, 0o755);
   chmodSync(join(prefix, "temp"), 0o777);
-  const port = await freePort();
-  const conf = join(prefix, "nginx.conf");
-  writeFileSync(
-    conf,
-    `daemon off;
+  const head = `daemon off;
 worker_processes auto;
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log warn;
@@ -80,7 +79,17 @@ http {
   fastcgi_temp_path ${prefix}/temp/fastcgi;
   uwsgi_temp_path ${prefix}/temp/uwsgi;
   scgi_temp_path ${prefix}/temp/scgi;
-  map $http_upgrade $connection_upgrade { default upgrade; "" ""; }
+`;
+  return { prefix, conf: join(prefix, "nginx.conf"), head };
+}
+
+/** Debian nginx-light as a non-daemon with a temp prefix: worker_processes auto, upstream keepalive. */
+export async function startNginx(upstreamPort: number, tmp: string): Promise<Contender> {
+  const { prefix, conf, head } = nginxPrefix(tmp, "nginx");
+  const port = await freePort();
+  writeFileSync(
+    conf,
+    `${head}  map $http_upgrade $connection_upgrade { default upgrade; "" ""; }
   upstream app {
     server 127.0.0.1:${upstreamPort};
     keepalive 64;

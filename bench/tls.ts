@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { issue, makeCa } from "../test/tls/certs.ts";
-import { BENCH_DIR, REPO_DIR, zooCli } from "./contenders.ts";
+import { BENCH_DIR, REPO_DIR, nginxPrefix, zooCli } from "./contenders.ts";
 import { requestsPerSecond, runWrk } from "./load.ts";
 import { freePort, killAllStarted, pollUntil, startProcess, type Running } from "./proc.ts";
 
@@ -108,28 +108,11 @@ async function startZooTls(tmp: string, upstreamPort: number, cert: { cert: stri
 }
 
 async function startNginxTls(tmp: string, upstreamPort: number, cert: { cert: string; key: string }): Promise<Front> {
-  const prefix = join(tmp, "nginx-tls");
-  mkdirSync(join(prefix, "temp"), { recursive: true });
-  chmodSync(tmp, 0o755);
-  chmodSync(prefix, 0o755);
-  chmodSync(join(prefix, "temp"), 0o777);
+  const { prefix, conf, head } = nginxPrefix(tmp, "nginx-tls");
   const port = await freePort();
-  const conf = join(prefix, "nginx.conf");
   writeFileSync(
     conf,
-    `daemon off;
-worker_processes auto;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/temp/body;
-  proxy_temp_path ${prefix}/temp/proxy;
-  fastcgi_temp_path ${prefix}/temp/fastcgi;
-  uwsgi_temp_path ${prefix}/temp/uwsgi;
-  scgi_temp_path ${prefix}/temp/scgi;
-  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+    `${head}  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
   server {
     listen 127.0.0.1:${port} ssl http2;
     ssl_certificate ${cert.cert};
