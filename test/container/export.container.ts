@@ -65,6 +65,19 @@ async function dockerEngine(): Promise<{ env: NodeJS.ProcessEnv; stop: () => Pro
   return { env: { ...process.env, DOCKER_HOST: socket }, stop: async () => {} };
 }
 
+const PROJECT_PREFIX = "zooexport";
+
+/** Removes the containers and networks of the compose projects `which` picks, by compose's labels (no compose file needed). */
+async function removeProjects(docker: NodeJS.ProcessEnv, which: (project: string) => boolean): Promise<void> {
+  const label = "com.docker.compose.project";
+  const listed = must(await run(DOCKER, ["ps", "--all", "--filter", `label=${label}`, "--format", `{{.ID}} {{.Label "${label}"}}`], docker), "docker ps");
+  const containers = listed.trim().split("\n").filter(Boolean).map((line) => line.split(" ")).filter(([, project]) => which(project)).map(([id]) => id);
+  if (containers.length > 0) must(await run(DOCKER, ["rm", "--force", "--volumes", ...containers], docker, 5 * 60_000), "docker rm");
+  const networks = must(await run(DOCKER, ["network", "ls", "--filter", `label=${label}`, "--format", `{{.ID}} {{.Label "${label}"}}`], docker), "docker network ls");
+  const ids = networks.trim().split("\n").filter(Boolean).map((line) => line.split(" ")).filter(([, project]) => which(project)).map(([id]) => id);
+  if (ids.length > 0) must(await run(DOCKER, ["network", "rm", ...ids], docker), "docker network rm");
+}
+
 test("the exported compose project runs on Docker: the seed's transcript through the front zoo, every service healthy, exit 0 on stop", { timeout: 30 * 60_000 }, async (t) => {
   if (skipUnlessPodman(t)) return;
   const podman = await image();
@@ -74,16 +87,21 @@ test("the exported compose project runs on Docker: the seed's transcript through
   // No registry here: the image goes from podman to Docker.
   must(await run("sh", ["-c", `podman save ${IMAGE} | ${DOCKER} load`], { ...podman, DOCKER_HOST: docker.DOCKER_HOST }, 10 * 60_000), "podman save | docker load");
 
+  // Every service is `restart: always`: a project left behind comes back with the engine and loads the machine.
+  await removeProjects(docker, (name) => name.startsWith(PROJECT_PREFIX));
+
   // The front publishes the port the config listens on: $PORT, a free one, keeps 8000 for whoever has it.
   const port = await freePort();
-  const dir = tempDir(t);
-  must(await runZoo(["export", "compose", "--image", IMAGE, "-o", dir], { env: { PORT: String(port) } }), "zoo export compose");
-  const project = `zooexport${process.pid}`;
-  const compose = (...args: string[]) => run("docker-compose", ["--project-name", project, "--project-directory", dir, "-f", join(dir, "compose.yaml"), ...args], docker, 5 * 60_000);
+  const dir = mkdtempSync(join(tmpdir(), "zoo-export-run-"));
+  const project = `${PROJECT_PREFIX}${process.pid}`;
+  // One hook, in this order: the project down while its compose file still exists, then the engine, then the files.
   t.after(async () => {
-    await compose("down", "--volumes", "--timeout", "1");
+    await removeProjects(docker, (name) => name === project);
     await engine.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
+  must(await runZoo(["export", "compose", "--image", IMAGE, "-o", dir], { env: { PORT: String(port) } }), "zoo export compose");
+  const compose = (...args: string[]) => run("docker-compose", ["--project-name", project, "--project-directory", dir, "-f", join(dir, "compose.yaml"), ...args], docker, 5 * 60_000);
   const logs = async () => `compose logs:\n${(await compose("logs", "--no-color")).stdout.slice(-6000)}`;
 
   must(await compose("up", "--detach"), "docker-compose up");
