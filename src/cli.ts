@@ -2,13 +2,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import ms from "ms";
-import { z } from "zod";
 import { parseListen } from "./config/listen.ts";
-import { loadConfig } from "./config/load.ts";
-import { ConfigSchema } from "./config/schema.ts";
 import type { ExportOptions } from "./export/command.ts";
-import { summarize } from "./config/summary.ts";
-import { loadCertificates } from "./tls/certificates.ts";
 import { ZooError } from "./errors.ts";
 
 const HELP = `zoo: one process for a container. It supervises your apps and fronts them on one port.
@@ -250,14 +245,9 @@ export async function runCli(argv: string[]): Promise<number> {
         process.stdout.write(`${version()}\n`);
         return 0;
       case "schema":
-        process.stdout.write(JSON.stringify(z.toJSONSchema(ConfigSchema, { io: "input" }), null, 2) + "\n");
-        return 0;
-      case "validate": {
-        const config = await loadConfig({ configPath, listen });
-        loadCertificates(config); // a bad certificate or key file fails validation too
-        process.stdout.write(summarize(config));
-        return 0;
-      }
+        return await printSchema();
+      case "validate":
+        return await validate(configPath, listen);
       case "status": {
         const { json, watch } = invocation;
         if (watch) return await (await import("./admin/watch.ts")).watch({ configPath, listen, json });
@@ -289,6 +279,20 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stderr.write(`${error.message}\n`);
     return error.exitCode;
   }
+}
+
+async function printSchema(): Promise<number> {
+  const [{ z }, { ConfigSchema }] = await Promise.all([import("zod"), import("./config/schema.ts")]);
+  process.stdout.write(JSON.stringify(z.toJSONSchema(ConfigSchema, { io: "input" }), null, 2) + "\n");
+  return 0;
+}
+
+async function validate(configPath: string | undefined, listen: string | undefined): Promise<number> {
+  const [{ loadConfig }, { summarize }, { loadCertificates }] = await Promise.all([import("./config/load.ts"), import("./config/summary.ts"), import("./tls/certificates.ts")]);
+  const config = await loadConfig({ configPath, listen });
+  loadCertificates(config); // a bad certificate or key file fails validation too
+  process.stdout.write(summarize(config));
+  return 0;
 }
 
 // The single-file build (scripts/build-binary.ts) has no package.json beside it: it defines ZOO_VERSION instead.

@@ -2,7 +2,6 @@
 // tcp://HOST:PORT, http://HOST:PORT/PATH or the name of an app in the config (its own probe, on its port).
 // Exported health checks and init containers run it inside the image, so the image needs no curl.
 import { setTimeout as delay } from "node:timers/promises";
-import { loadConfig } from "./config/load.ts";
 import type { AppConfig, Probe } from "./config/types.ts";
 import { ZooError } from "./errors.ts";
 import { httpProbe, runProbe, tcpProbe, type ProbeResult } from "./supervisor/probe.ts";
@@ -92,6 +91,8 @@ function addressAttempt(spec: Exclude<ProbeTargetSpec, { kind: "app" }>, options
 async function appAttempt(name: string, options: ProbeCommandOptions): Promise<() => Promise<ProbeResult>> {
   // listen 0: zoo's own port does not matter to a probe, and in an app's container $PORT (zoo's default listen)
   // is the app's port, which zoo would otherwise report as a clash.
+  // Loaded only here: a probe of an address (a health check every few seconds) starts without the config's parsers.
+  const { loadConfig } = await import("./config/load.ts");
   const config = await loadConfig({ configPath: options.configPath, listen: 0 });
   const app = config.apps.find((candidate) => candidate.name === name);
   if (!app) {
