@@ -5,6 +5,7 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../log.ts";
 import { hasRequestBody } from "./forward.ts";
+import { countHttp2Body, type BodyCount } from "./http2-bytes.ts";
 import { sendPage, sendSocketPage } from "./pages.ts";
 import type { PreparedRoute } from "./prepared.ts";
 import type { ExchangeObserver, ExchangeRecord, UpstreamErrorKind } from "./record.ts";
@@ -154,14 +155,17 @@ abstract class BaseExchange {
 export class HttpExchange extends BaseExchange {
   readonly websocket = false;
   /** The connection's bytes written before this response (keep-alive connections carry several). */
-  readonly #bytesBefore: number;
+  readonly #bytesBefore: number = 0;
+  /** HTTP/2: the response body's bytes (its connection is shared with other streams). */
+  readonly #http2Body: BodyCount | undefined = undefined;
 
   readonly res: ServerResponse;
 
   constructor(req: IncomingMessage, res: ServerResponse, requestId: string, context: ExchangeContext) {
     super(req, requestId, context);
     this.res = res;
-    this.#bytesBefore = req.socket.bytesWritten;
+    if (req.httpVersionMajor === 2) this.#http2Body = countHttp2Body(res);
+    else this.#bytesBefore = req.socket.bytesWritten;
     res.on("close", onResponseClose);
   }
 
@@ -193,7 +197,8 @@ export class HttpExchange extends BaseExchange {
       this.upstreamRequest?.destroy();
     }
     if (res.headersSent) this.markHeaders();
-    this.report(res.writableFinished ? res.statusCode : 499, req.socket.bytesWritten - this.#bytesBefore, false);
+    const bytesOut = this.#http2Body ? this.#http2Body.bytes : req.socket.bytesWritten - this.#bytesBefore;
+    this.report(res.writableFinished ? res.statusCode : 499, bytesOut, false);
   }
 }
 

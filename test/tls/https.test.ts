@@ -79,9 +79,13 @@ describe("the proxy over HTTP/1.1 and HTTP/2", () => {
           res.end(big);
         });
       });
-      const { tlsPort } = await startTlsProxy(t, [app("/", "web")], new TestGate({ web: { port: up.port } }), [siteA]);
+      const { tlsPort, access } = await startTlsProxy(t, [app("/", "web")], new TestGate({ web: { port: up.port } }), [siteA]);
       const reply = await fetchTls(protocol, tlsPort, { host: "a.test", path: "/up", ca: ca.ca, method: "POST", body: Buffer.alloc(2 * 1024 * 1024, "u") });
       assert.equal(reply.status, 201);
+      // The access log's bytes: the whole response on HTTP/1.1 (head and body), the body on HTTP/2 (a shared connection).
+      await until(() => access.length === 1);
+      if (protocol === "h2") assert.equal(access[0].bytes, big.length);
+      else assert.ok(access[0].bytes > big.length && access[0].bytes < big.length + 1024, `bytes ${access[0].bytes}`);
       assert.equal(reply.headers["x-received"], String(2 * 1024 * 1024));
       assert.deepEqual(reply.headers["set-cookie"], ["a=1", "b=2"]);
       assert.equal(reply.body.length, big.length);
