@@ -138,16 +138,13 @@ async function run(
   const reloader = new Reloader(config, operate.load, supervisor.operations, {
     update(next) {
       proxy.update(next);
-      // Certificate files are re-read on every reload; a bad one keeps the ones being served, and says why.
-      if (next.tls) {
-        try {
-          certificates.setFiles(loadCertificates(next));
-        } catch (error) {
-          log.zoo("warn", `reload: certificates not reloaded: ${(error as Error).message}`);
-        }
-      }
       supervisor.operations.drainTimeout = next.drainTimeout;
       watch?.set([next.file, ...next.envFiles]);
+    },
+    // Certificate files are re-read on every reload; a bad one is a config error, and nothing changes.
+    readFiles(next) {
+      const files = next.tls ? loadCertificates(next) : [];
+      return { steps: certificates.describeChange(files), apply: () => certificates.setFiles(files) };
     },
   }, log);
   const reload = (cause: string) => background(reloader.reload(false, cause));

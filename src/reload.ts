@@ -26,6 +26,16 @@ export interface RunningApps {
 /** The proxy's side: the routes and settings a request starts with from now on. */
 export interface RunningProxy {
   update(config: Config): void;
+  /**
+   * Reads the files the config names for the proxy (its certificates), throwing a ConfigError for a bad one.
+   * `steps` says what differs from what is served (none: nothing); `apply` puts them to use.
+   */
+  readFiles(config: Config): FileChanges;
+}
+
+export interface FileChanges {
+  steps: string[];
+  apply(): void;
 }
 
 export interface ReloadResult {
@@ -82,26 +92,31 @@ export class Reloader {
 
   async #reload(dryRun: boolean, cause: string): Promise<ReloadResult> {
     let next: Config;
+    let files: FileChanges;
     try {
       next = await this.#load();
+      files = this.#proxy.readFiles(next);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       this.#log.zoo("error", `reload (${cause}): the new config is invalid, nothing changed:\n${error.message.trimEnd()}`);
       return { ok: false, errors: error.message, plan: [] };
     }
     const plan = planReload(this.#running, next);
-    const steps = describePlan(plan);
     if (plan.refused.length > 0) {
       this.#log.zoo("error", `reload (${cause}): refused, nothing changed: ${plan.refused.join("; ")}`);
-      return { ok: false, needsRestart: true, plan: steps };
+      return { ok: false, needsRestart: true, plan: describePlan(plan) };
     }
+    const steps = [...files.steps, ...describePlan(plan)];
     if (dryRun) return { ok: true, plan: steps };
-    if (isEmptyPlan(plan)) {
+    if (isEmptyPlan(plan) && files.steps.length === 0) {
       this.#log.zoo("info", `reload (${cause}): nothing changed`);
       this.#running = next;
       return { ok: true, plan: [] };
     }
-    const failures = await this.#apply(plan, next);
+    // The certificates first: a route to a new host finds its certificate.
+    files.apply();
+    const failures = isEmptyPlan(plan) ? [] : await this.#apply(plan, next);
+    if (isEmptyPlan(plan)) this.#running = next;
     this.#log.zoo(failures.length ? "warn" : "info", `reloaded: ${[...steps, ...failures].join("; ")}`);
     return { ok: failures.length === 0, plan: [...steps, ...failures] };
   }

@@ -1,7 +1,7 @@
 // What a reload changes: the difference between the running config and a newly loaded one, as a plan.
 // Pure: it reads two normalized configs and says what to do; main applies it.
 import { isDeepStrictEqual } from "node:util";
-import type { AppConfig, Config } from "./types.ts";
+import type { AppConfig, Config, TlsConfig } from "./types.ts";
 
 /** Top-level settings a running zoo takes over at once; a change to any other one needs a restart of zoo. */
 const LIVE_SETTINGS = new Set<string>(["routes", "apps", "accessLog", "trustProxy", "upstreamTimeout", "readyWait", "drainTimeout", "file", "dir"]);
@@ -9,6 +9,7 @@ const WHY_RESTART: Record<string, string> = {
   listen: "zoo cannot move its listener while it serves",
   control: "the control socket is how this command reached zoo",
   logFormat: "the log format is fixed when zoo starts",
+  tls: "zoo reads its HTTPS listener's settings when it starts (its certificates are re-read on every reload)",
 };
 
 export interface ChangedApp {
@@ -37,6 +38,8 @@ export function planReload(running: Config, next: Config): ReloadPlan {
     const before = (running as unknown as Record<string, unknown>)[key];
     const after = (next as unknown as Record<string, unknown>)[key];
     if (isDeepStrictEqual(before, after) || key === "apps") continue;
+    // Certificate files are re-read on every reload (reload.ts): only the rest of tls needs a restart.
+    if (key === "tls" && before && after && isDeepStrictEqual(withoutCertificates(before as TlsConfig), withoutCertificates(after as TlsConfig))) continue;
     if (LIVE_SETTINGS.has(key)) {
       if (key !== "file" && key !== "dir") proxy.push(key);
       continue;
@@ -62,6 +65,11 @@ export function planReload(running: Config, next: Config): ReloadPlan {
     changed,
     unchanged,
   };
+}
+
+function withoutCertificates(tls: TlsConfig): Omit<TlsConfig, "certificates"> {
+  const { certificates: _, ...rest } = tls;
+  return rest;
 }
 
 function changedFields(old: AppConfig, next: AppConfig): string[] {

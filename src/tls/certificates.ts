@@ -12,6 +12,8 @@ export interface Certificate {
   context: tls.SecureContext;
   /** Expiry, ms since the epoch. */
   notAfter: number;
+  /** SHA-256 of the certificate: a reload tells a replaced file from an unchanged one. */
+  fingerprint: string;
   /** Where it came from, for logs: a file, or "acme". */
   source: string;
 }
@@ -74,7 +76,7 @@ export function parseCertificate(certPem: string, keyPem: string, now = Date.now
   } catch (error) {
     return `certificate {cert} with key {key}: ${(error as Error).message}`;
   }
-  return { names, context, notAfter };
+  return { names, context, notAfter, fingerprint: x509.fingerprint256 };
 }
 
 /** "DNS:a.example.com, DNS:*.example.com, IP Address:127.0.0.1" → ["a.example.com", "*.example.com"]. */

@@ -14,6 +14,18 @@ export class CertificateStore {
     this.#rebuild();
   }
 
+  /** What setFiles(certificates) would change, one line per certificate file added, replaced or dropped. */
+  describeChange(certificates: Certificate[]): string[] {
+    const key = (certificate: Certificate) => `${certificate.source}\n${certificate.fingerprint}`;
+    const served = new Set(this.#files.map(key));
+    const next = new Set(certificates.map(key));
+    const nextSources = new Set(certificates.map((certificate) => certificate.source));
+    return [
+      ...certificates.filter((certificate) => !served.has(key(certificate))).map((certificate) => `tls: certificate ${certificate.source} loaded (${certificate.names.join(", ")})`),
+      ...this.#files.filter((certificate) => !next.has(key(certificate)) && !nextSources.has(certificate.source)).map((certificate) => `tls: certificate ${certificate.source} no longer served`),
+    ];
+  }
+
   setAcme(host: string, certificate: Certificate): void {
     this.#acme.set(host, certificate);
     this.#rebuild();

@@ -8,7 +8,7 @@ import { ConfigError } from "../../src/errors.ts";
 import { dnsNames, loadCertificates, selectCertificate, type Certificate } from "../../src/tls/certificates.ts";
 import { issue, makeCa } from "./certs.ts";
 
-const fake = (source: string, names: string[], notAfter = 2e12): Certificate => ({ source, names, notAfter, context: {} as Certificate["context"] });
+const fake = (source: string, names: string[], notAfter = 2e12): Certificate => ({ source, names, notAfter, context: {} as Certificate["context"], fingerprint: source });
 
 describe("selectCertificate: the names a certificate covers, never another site's", () => {
   const certificates = [
