@@ -240,7 +240,7 @@ async function run(
       log.zoo("info", `metrics on ${httpUrl(at.host, bound)}/metrics`);
     }
     const socketPath = controlSocketPath(config.control, port);
-    await control.listen(socketPath).catch((error) => log.zoo("warn", `control socket ${socketPath}: ${error.message}; zoo status will not work`));
+    await control.listen(socketPath, config.file).catch((error) => log.zoo("warn", `control socket ${socketPath}: ${error.message}; zoo status will not work`));
     await supervisor.start();
   } catch (error) {
     const message = (error as NodeJS.ErrnoException).code === "EADDRINUSE"

@@ -1,7 +1,9 @@
 // `zoo status` and `zoo health`: ask a running zoo over its control socket.
+import { existsSync } from "node:fs";
 import { request } from "node:http";
 import { loadConfig } from "../config/load.ts";
 import { ConfigError } from "../errors.ts";
+import { runningZooOf } from "./pointer.ts";
 import { controlSocketPath } from "./server.ts";
 import { statusJson } from "./json.ts";
 import type { ControlStatus } from "./status.ts";
@@ -38,11 +40,17 @@ export async function health(options: ClientOptions = {}): Promise<number> {
 export async function controlSocketOf(options: ClientOptions, { evenIfInvalid = false } = {}): Promise<string | number> {
   try {
     const config = await loadConfig({ configPath: options.configPath, listen: options.listen });
-    return controlSocketPath(config.control, config.listen.port);
+    const socket = controlSocketPath(config.control, config.listen.port);
+    // The file may have moved `listen` or `control` since zoo started from it: the zoo running it says where it is.
+    if (options.listen === undefined && !existsSync(socket)) return runningZooOf(config.file) ?? socket;
+    return socket;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // zoo reload of a broken file: the running zoo reports every error itself, and changes nothing.
-    if (evenIfInvalid && error.controlAddress) return controlSocketPath(error.controlAddress.control, error.controlAddress.port);
+    if (evenIfInvalid) {
+      const running = runningZooOf(error.file) ?? (error.controlAddress && controlSocketPath(error.controlAddress.control, error.controlAddress.port));
+      if (running) return running;
+    }
     (options.err ?? process.stderr).write(error.message.endsWith("\n") ? error.message : error.message + "\n");
     return 2;
   }

@@ -4,6 +4,7 @@ import { connect } from "node:net";
 import { chmod, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pointTo, removePointer } from "./pointer.ts";
 import type { ControlStatus } from "./status.ts";
 import type { ControlRoutes } from "./routes.ts";
 
@@ -15,6 +16,7 @@ export function controlSocketPath(configured: string | undefined, listenPort: nu
 export class ControlServer {
   #server: Server;
   #path: string | undefined;
+  #configFile: string | undefined;
 
   /** `routes` answers everything beyond /status and /health (per-app commands, logs, reload). */
   constructor(readStatus: () => ControlStatus, routes?: ControlRoutes) {
@@ -32,7 +34,8 @@ export class ControlServer {
     });
   }
 
-  async listen(path: string): Promise<void> {
+  /** `configFile`: the file zoo runs, for commands that cannot find zoo from it after it changed (pointer.ts). */
+  async listen(path: string, configFile?: string): Promise<void> {
     if (await isLive(path)) throw new Error("another zoo is already using this control socket");
     await rm(path, { force: true });
     await new Promise<void>((resolve, reject) => {
@@ -45,10 +48,13 @@ export class ControlServer {
     // Only zoo's own user may control it: an app running as another user must not restart or stop its peers.
     await chmod(path, 0o600);
     this.#path = path;
+    this.#configFile = configFile;
+    if (configFile) pointTo(configFile, path);
   }
 
   async close(): Promise<void> {
     if (!this.#path) return;
+    if (this.#configFile) removePointer(this.#configFile, this.#path);
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#path = undefined;

@@ -1,6 +1,10 @@
 // zoo reload for real: only the difference applied, under load; a broken file changes nothing.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
+import { CLI, freePort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 import { app, get, isGone, pidOf, runZoo } from "./helpers.ts";
 import { startLoad } from "./load.ts";
 
@@ -95,3 +99,43 @@ test("SIGHUP reloads", async (t) => {
   await z.zoo.waitFor(/reloaded: .*node: replaced/, 20_000);
   assert.equal((await get(z.port)).body.split(" ")[0], "b");
 });
+
+test("zoo reload finds the zoo running the file after the file moved listen or control, or broke: refused or invalid, logged", async (t) => {
+  const listen = `127.0.0.1:${await freePort()}`;
+  const config = { listen, apps: { node: app() }, routes: { "/": "node" } };
+  const { dir, file } = tempConfig(config);
+  const zoo = startZoo(["start", "-c", file], { cwd: dir });
+  t.after(() => stopZoo(zoo));
+  await zoo.waitFor(/node: ready/);
+  // As a user runs it: no --listen, the edited file is all the command has to go on.
+  const reload = () => runCli(["reload", "-c", file], dir);
+
+  writeFileSync(file, JSON.stringify({ ...config, listen: `127.0.0.1:${await freePort()}` }));
+  const moved = await reload();
+  assert.equal(moved.code, 2, moved.stdout + moved.stderr);
+  assert.match(moved.stderr, /listen changed .* restart zoo/);
+
+  writeFileSync(file, JSON.stringify({ ...config, control: join(dir, "elsewhere.sock") }));
+  const control = await reload();
+  assert.equal(control.code, 2, control.stdout + control.stderr);
+  assert.match(control.stderr, /control changed .* restart zoo/);
+
+  writeFileSync(file, '{ "listen": "127.0.0.1:1", "apps": { ');
+  const broken = await reload();
+  assert.equal(broken.code, 2, broken.stdout + broken.stderr);
+  assert.match(broken.stderr, /ZOO_ERR_CONFIG_SYNTAX|syntax|Unexpected|JSON/i);
+  await zoo.waitFor(/reload \(zoo reload\): the new config is invalid, nothing changed/);
+
+  writeFileSync(file, JSON.stringify(config));
+  const back = await reload();
+  assert.equal(back.code, 0, back.stdout + back.stderr);
+  assert.match(back.stdout, /nothing changed/);
+});
+
+function runCli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" }, timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    );
+  });
+}
