@@ -56,6 +56,17 @@ export async function controlSocketOf(options: ClientOptions, { evenIfInvalid = 
   }
 }
 
+/** Aborted by Ctrl-C or SIGTERM: how a follow or a watch ends (exit 0, as it was asked to). */
+export function untilInterrupted(): AbortSignal {
+  const controller = new AbortController();
+  const stop = () => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.off(signal, stop);
+    controller.abort();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, stop);
+  return controller.signal;
+}
+
 export function notRunning(socketPath: string, error: unknown): string {
   return `zoo is not running here: no answer on its control socket ${socketPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`;
 }

@@ -1,6 +1,6 @@
 // `zoo restart|stop|start APP…`, `zoo logs` and `zoo reload`: the client side, over a running zoo's control socket.
 import { request } from "node:http";
-import { controlSocketOf, notRunning, type ClientOptions } from "./client.ts";
+import { controlSocketOf, notRunning, untilInterrupted, type ClientOptions } from "./client.ts";
 import { isRefusal, type ActionOutcome, type AppAction, type Refusal, type ReloadReply } from "./routes.ts";
 import type { LogLine } from "../logs/book.ts";
 
@@ -50,6 +50,7 @@ export interface LogsOptions extends ClientOptions {
 /** Prints the last lines of the apps; with follow, every later one until interrupted. */
 export async function logs(options: LogsOptions): Promise<number> {
   const { out = process.stdout, err = process.stderr } = options;
+  const signal = options.follow ? (options.signal ?? untilInterrupted()) : undefined;
   const socketPath = await controlSocketOf(options);
   if (typeof socketPath === "number") return socketPath;
   const query = [...options.apps.map((app) => `app=${encodeURIComponent(app)}`), `n=${options.lines}`, ...(options.follow ? ["follow=1"] : [])];
@@ -77,16 +78,12 @@ export async function logs(options: LogsOptions): Promise<number> {
       res.on("error", () => resolve(0));
     });
     req.on("error", (error) => {
-      if (options.signal?.aborted) return resolve(0);
+      if (signal?.aborted) return resolve(0);
       err.write(notRunning(socketPath, error));
       resolve(1);
     });
     req.end();
-    const stop = () => req.destroy();
-    if (options.follow) {
-      options.signal?.addEventListener("abort", () => (stop(), resolve(0)), { once: true });
-      if (!options.signal) for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => (stop(), resolve(0)));
-    }
+    signal?.addEventListener("abort", () => (req.destroy(), resolve(0)), { once: true });
   });
 }
 

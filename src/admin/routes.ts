@@ -105,6 +105,8 @@ function serveLogs(book: LogBook, apps: string[], url: URL, req: IncomingMessage
   const write = (entry: LogLine) => res.write(JSON.stringify(entry) + "\n");
   for (const entry of book.tail(apps, Number.isFinite(n) && n >= 0 ? n : 100)) write(entry);
   if (!follow) return void res.end();
+  // The head now, not with the first line: the client knows it is following.
+  res.flushHeaders();
   const unfollow = book.follow(apps, write);
   req.socket.setTimeout(0);
   res.once("close", unfollow);

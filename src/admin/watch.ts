@@ -1,7 +1,7 @@
 // `zoo status --watch`: the status every second. On a terminal the table is redrawn in place (clear + draw);
 // otherwise each reading is appended as plain lines under a time stamp (with --json: one JSON object per line).
 import { setTimeout as sleep } from "node:timers/promises";
-import { controlSocketOf, formatStatus, get, notRunning, type ClientOptions, type EarlierStatus } from "./client.ts";
+import { controlSocketOf, formatStatus, get, notRunning, untilInterrupted, type ClientOptions, type EarlierStatus } from "./client.ts";
 import { statusJson } from "./json.ts";
 import type { ControlStatus } from "./status.ts";
 
@@ -15,9 +15,10 @@ export interface WatchOptions extends ClientOptions {
 }
 
 export async function watch(options: WatchOptions = {}): Promise<number> {
-  const { out = process.stdout, intervalMs = 1000, signal } = options;
+  const { out = process.stdout, intervalMs = 1000 } = options;
   const socketPath = await controlSocketOf(options);
   if (typeof socketPath === "number") return socketPath;
+  const signal = options.signal ?? untilInterrupted();
   const tty = (out as NodeJS.WriteStream).isTTY === true;
   let earlier: EarlierStatus | undefined;
 

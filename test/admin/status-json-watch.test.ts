@@ -42,8 +42,9 @@ async function runUntil(argv: string[], done: (output: string) => boolean): Prom
     child.stderr.on("data", onData);
     void exited.then(() => resolve());
   });
-  child.kill("SIGTERM");
-  await exited;
+  child.kill("SIGINT");
+  const [code] = await exited;
+  assert.equal(code, 0, `Ctrl-C ends the watch with exit 0:\n${output}`);
   return output;
 }
 

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { statSync } from "node:fs";
+import { readdirSync, readlinkSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -91,4 +91,31 @@ test("zoo logs prints the last lines with zoo's own lines about the app; -f foll
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.match(followed, /node \| after-follow/);
+  follower.kill("SIGINT");
+  assert.deepEqual(await once(follower, "exit"), [0, null], "Ctrl-C ends a follow with exit 0");
 });
+
+test("zoo logs -f interrupted before any line: exit 0, no error", async (t) => {
+  const z = await runZoo(t, { apps: { node: app() }, routes: ROUTES });
+  await z.zoo.waitFor(/node: ready/);
+  const follower = spawn(process.execPath, [CLI, "logs", "node", "-f", "-n", "0", "-c", z.file, "--listen", `127.0.0.1:${z.port}`]);
+  t.after(() => follower.kill());
+  let stderr = "";
+  follower.stderr.on("data", (chunk) => (stderr += chunk));
+  // Attached: the follower holds a socket beyond its stdio (which are socket pairs too): its connection to zoo.
+  const holdsSocket = () =>
+    readdirSync(`/proc/${follower.pid}/fd`).some((fd) => Number(fd) > 2 && readlinkSafe(`/proc/${follower.pid}/fd/${fd}`).startsWith("socket:"));
+  for (let i = 0; i < 200 && !holdsSocket(); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(holdsSocket(), "the follower connected");
+  follower.kill("SIGINT");
+  assert.deepEqual(await once(follower, "exit"), [0, null]);
+  assert.equal(stderr, "");
+});
+
+function readlinkSafe(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return "";
+  }
+}
