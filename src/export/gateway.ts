@@ -78,19 +78,25 @@ function prefixMatch(prefix: string): Record<string, unknown> {
  * from Gateway API v1.5).
  */
 function requestRedirect(to: string, status: number): Record<string, unknown> | string {
-  const url = new URL(to);
   if (status !== 301 && status !== 302) return `redirect status ${status} (RequestRedirect states 301 and 302 before Gateway API v1.5)`;
-  if (url.search !== "" || url.hash !== "") return `a redirect target with a query or fragment (${to}), which RequestRedirect cannot state`;
+  if (/[?#]/.test(to)) return `a redirect target with a query or fragment (${to}), which RequestRedirect cannot state`;
+  // A path on the same host ("/new"): no scheme, host or port, so the gateway keeps the request's.
+  if (to.startsWith("/")) return { path: replacePrefix(to), statusCode: status };
+  const url = new URL(to);
   if (url.username !== "" || url.password !== "") return "a redirect target with credentials, which RequestRedirect cannot state";
   if (isIP(url.hostname.replace(/^\[(.*)\]$/, "$1")) !== 0) return `a redirect to an IP address (${url.hostname}): RequestRedirect takes a host name`;
-  const path = url.pathname.replace(/\/+$/, "") || "/";
   return {
     scheme: url.protocol.slice(0, -1),
     hostname: url.hostname,
     ...(url.port !== "" && { port: Number(url.port) }),
-    path: { type: "ReplacePrefixMatch", replacePrefixMatch: path },
+    path: replacePrefix(url.pathname),
     statusCode: status,
   };
+}
+
+/** The matched prefix replaced by the target's path, without its trailing slashes, as zoo's proxy joins them. */
+function replacePrefix(path: string): Record<string, unknown> {
+  return { type: "ReplacePrefixMatch", replacePrefixMatch: path.replace(/\/+$/, "") || "/" };
 }
 
 /** The rules split into HTTPRoutes of at most MAX_RULES rules: "zoo", "zoo-2", … */
