@@ -9,6 +9,9 @@ export const MAX_RULES = 16;
 
 export interface Rule {
   rule: Record<string, unknown>;
+  /** The route's host, as the config's Route has it ("api.example.com", "*.example.com"); undefined: any host. */
+  host?: string;
+  prefix: string;
   /** Why this route is served by the front zoo, or a note on how it maps; a YAML comment beside the rule. */
   comment?: string;
 }
@@ -24,8 +27,9 @@ export function planRoutes(plan: ExportPlan): RoutePlan {
   const frontRoutes: Route[] = [];
   const toFront = (route: Route, why: string) => {
     frontRoutes.push(route);
-    rules.push({ rule: { matches: [prefixMatch(route.prefix)], backendRefs: [{ name: FRONT, port: plan.frontPort }] }, comment: `served by the front zoo: ${why}` });
+    rules.push({ ...at(route), rule: { matches: [prefixMatch(route.prefix)], backendRefs: [{ name: FRONT, port: plan.frontPort }] }, comment: `served by the front zoo: ${why}` });
   };
+  const at = ({ host, prefix }: Route) => ({ host, prefix });
   // Longest prefix first: Gateway API picks the longest match anyway; this order reads like zoo's.
   const routes = [...plan.config.routes].sort((a, b) => b.prefix.length - a.prefix.length || a.prefix.localeCompare(b.prefix));
   for (const route of routes) {
@@ -38,7 +42,7 @@ export function planRoutes(plan: ExportPlan): RoutePlan {
         }
         const backendRefs = [{ name: target.service, port: target.port }];
         if (!route.stripPrefix) {
-          rules.push({ rule: { matches: [prefixMatch(route.prefix)], backendRefs } });
+          rules.push({ ...at(route), rule: { matches: [prefixMatch(route.prefix)], backendRefs } });
           break;
         }
         const filters = [
@@ -46,6 +50,7 @@ export function planRoutes(plan: ExportPlan): RoutePlan {
           { type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "X-Forwarded-Prefix", value: route.prefix }] } },
         ];
         rules.push({
+          ...at(route),
           rule: { matches: [prefixMatch(route.prefix)], filters, backendRefs },
           comment: "stripPrefix; zoo's X-Forwarded-Prefix is set here, and a gateway may still add or replace X-Forwarded-* headers",
         });
@@ -54,7 +59,7 @@ export function planRoutes(plan: ExportPlan): RoutePlan {
       case "redirect": {
         const redirect = requestRedirect(route.to, route.status);
         if (typeof redirect === "string") toFront(route, redirect);
-        else rules.push({ rule: { matches: [prefixMatch(route.prefix)], filters: [{ type: "RequestRedirect", requestRedirect: redirect }] } });
+        else rules.push({ ...at(route), rule: { matches: [prefixMatch(route.prefix)], filters: [{ type: "RequestRedirect", requestRedirect: redirect }] } });
         break;
       }
       case "proxy":

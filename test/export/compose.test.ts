@@ -169,3 +169,17 @@ test("an app zoo fronts by url is no service: the front zoo fronts it at the sam
   assert.equal(front.apps.legacy.url, "http://legacy.internal:9000");
   assert.equal(front.apps.web.url, "http://web:3000");
 });
+
+test("routes keyed by host keep their host in the front zoo's config, as zoo's config writes it", async (t) => {
+  const config = {
+    apps: { a: { command: "x", port: 3000 }, b: { command: "y", port: 3001 } },
+    routes: { "/": "a", "api.example.com/": "b", "*.example.com/x": "b", "Bücher.Example/docs": { redirect: "/new" } },
+  };
+  const { front } = composeOf(config);
+  assert.deepEqual(front.routes, { "/": "a", "api.example.com/": "b", "*.example.com/x": "b", "xn--bcher-kva.example/docs": { redirect: "/new", status: 302 } });
+  // The front config is itself a zoo config that loads to the same routes.
+  const root = project(t, { "zoo.config.json": JSON.stringify(config) });
+  assert.equal((await runZoo(["export", "compose", "-o", "out"], { cwd: root })).code, 0);
+  const validate = await runZoo(["validate", "-c", "out/zoo.front.json"], { cwd: root });
+  assert.equal(validate.code, 0, validate.stderr);
+});
