@@ -24,7 +24,7 @@ export function normalizePrefix(prefix: string): string {
 }
 
 /** The key as routing sees it, for finding duplicates: "api.example.com/docs", "/docs". */
-export function routeKeyId(key: { host: string | undefined; prefix: string }): string {
+export function routeKeyId(key: { host?: string | undefined; prefix: string }): string {
   return (key.host ?? "") + key.prefix;
 }
 

@@ -9,6 +9,9 @@ export const MAX_RULES = 16;
 
 export interface Rule {
   rule: Record<string, unknown>;
+  /** The route's host, as the config's Route has it ("api.example.com", "*.example.com"); undefined: any host. */
+  host?: string;
+  prefix: string;
   /** Why this route is served by the front zoo, or a note on how it maps; a YAML comment beside the rule. */
   comment?: string;
 }
@@ -24,8 +27,9 @@ export function planRoutes(plan: ExportPlan): RoutePlan {
   const frontRoutes: Route[] = [];
   const toFront = (route: Route, why: string) => {
     frontRoutes.push(route);
-    rules.push({ rule: { matches: [prefixMatch(route.prefix)], backendRefs: [{ name: FRONT, port: plan.frontPort }] }, comment: `served by the front zoo: ${why}` });
+    rules.push({ ...at(route), rule: { matches: [prefixMatch(route.prefix)], backendRefs: [{ name: FRONT, port: plan.frontPort }] }, comment: `served by the front zoo: ${why}` });
   };
+  const at = ({ host, prefix }: Route) => ({ host, prefix });
   // Longest prefix first: Gateway API picks the longest match anyway; this order reads like zoo's.
   const routes = [...plan.config.routes].sort((a, b) => b.prefix.length - a.prefix.length || a.prefix.localeCompare(b.prefix));
   for (const route of routes) {
@@ -38,7 +42,7 @@ export function planRoutes(plan: ExportPlan): RoutePlan {
         }
         const backendRefs = [{ name: target.service, port: target.port }];
         if (!route.stripPrefix) {
-          rules.push({ rule: { matches: [prefixMatch(route.prefix)], backendRefs } });
+          rules.push({ ...at(route), rule: { matches: [prefixMatch(route.prefix)], backendRefs } });
           break;
         }
         const filters = [
@@ -46,6 +50,7 @@ export function planRoutes(plan: ExportPlan): RoutePlan {
           { type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "X-Forwarded-Prefix", value: route.prefix }] } },
         ];
         rules.push({
+          ...at(route),
           rule: { matches: [prefixMatch(route.prefix)], filters, backendRefs },
           comment: "stripPrefix; zoo's X-Forwarded-Prefix is set here, and a gateway may still add or replace X-Forwarded-* headers",
         });
@@ -54,7 +59,7 @@ export function planRoutes(plan: ExportPlan): RoutePlan {
       case "redirect": {
         const redirect = requestRedirect(route.to, route.status);
         if (typeof redirect === "string") toFront(route, redirect);
-        else rules.push({ rule: { matches: [prefixMatch(route.prefix)], filters: [{ type: "RequestRedirect", requestRedirect: redirect }] } });
+        else rules.push({ ...at(route), rule: { matches: [prefixMatch(route.prefix)], filters: [{ type: "RequestRedirect", requestRedirect: redirect }] } });
         break;
       }
       case "proxy":
@@ -78,19 +83,25 @@ function prefixMatch(prefix: string): Record<string, unknown> {
  * from Gateway API v1.5).
  */
 function requestRedirect(to: string, status: number): Record<string, unknown> | string {
-  const url = new URL(to);
   if (status !== 301 && status !== 302) return `redirect status ${status} (RequestRedirect states 301 and 302 before Gateway API v1.5)`;
-  if (url.search !== "" || url.hash !== "") return `a redirect target with a query or fragment (${to}), which RequestRedirect cannot state`;
+  if (/[?#]/.test(to)) return `a redirect target with a query or fragment (${to}), which RequestRedirect cannot state`;
+  // A path on the same host ("/new"): no scheme, host or port, so the gateway keeps the request's.
+  if (to.startsWith("/")) return { path: replacePrefix(to), statusCode: status };
+  const url = new URL(to);
   if (url.username !== "" || url.password !== "") return "a redirect target with credentials, which RequestRedirect cannot state";
   if (isIP(url.hostname.replace(/^\[(.*)\]$/, "$1")) !== 0) return `a redirect to an IP address (${url.hostname}): RequestRedirect takes a host name`;
-  const path = url.pathname.replace(/\/+$/, "") || "/";
   return {
     scheme: url.protocol.slice(0, -1),
     hostname: url.hostname,
     ...(url.port !== "" && { port: Number(url.port) }),
-    path: { type: "ReplacePrefixMatch", replacePrefixMatch: path },
+    path: replacePrefix(url.pathname),
     statusCode: status,
   };
+}
+
+/** The matched prefix replaced by the target's path, without its trailing slashes, as zoo's proxy joins them. */
+function replacePrefix(path: string): Record<string, unknown> {
+  return { type: "ReplacePrefixMatch", replacePrefixMatch: path.replace(/\/+$/, "") || "/" };
 }
 
 /** The rules split into HTTPRoutes of at most MAX_RULES rules: "zoo", "zoo-2", … */

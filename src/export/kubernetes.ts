@@ -1,7 +1,9 @@
 // `zoo export kubernetes`: per app a Deployment (the image's entrypoint kept, the command in `args`) and a Service;
 // the routes as Gateway API HTTPRoutes; a front zoo Deployment for what HTTPRoutes cannot state.
 import type { Probe } from "../config/types.ts";
-import { chunkRules, planRoutes } from "./gateway.ts";
+import { routeKeyId } from "../config/hosts.ts";
+import { planRoutes } from "./gateway.ts";
+import { httpRoutes } from "./httproutes.ts";
 import type { YamlDoc } from "./yaml.ts";
 import { formatDuration, FRONT, FRONT_CONFIG_PATH, frontConfig, probeCommand, type ExportPlan, type ServiceApp } from "./plan.ts";
 
@@ -37,26 +39,13 @@ export function exportKubernetes(plan: ExportPlan, settings: KubernetesSettings)
       data: { "zoo.config.json": JSON.stringify(frontConfig(plan, routes.frontRoutes), null, 2) + "\n" },
     };
     files.set(`${FRONT}.yaml`, [
-      { object: configMap, comment: ` The front zoo: serves the routes Gateway API cannot state (${routes.frontRoutes.map((r) => r.prefix).join(", ")}).` },
+      { object: configMap, comment: ` The front zoo: serves the routes Gateway API cannot state (${routes.frontRoutes.map((route) => routeKeyId(route)).join(", ")}).` },
       { object: frontDeployment(plan, meta) },
       { object: service(meta(FRONT), plan.frontPort) },
     ]);
   }
 
-  const chunks = chunkRules(routes.rules);
-  files.set(
-    "httproutes.yaml",
-    chunks.map((chunk, i) => ({
-      object: {
-        apiVersion: "gateway.networking.k8s.io/v1",
-        kind: "HTTPRoute",
-        metadata: meta(i === 0 ? FRONT : `${FRONT}-${i + 1}`),
-        spec: { parentRefs: [{ name: settings.gateway }], rules: chunk.map((rule) => rule.rule) },
-      },
-      ruleComments: chunk.map((rule) => rule.comment),
-      ...(i === 0 && chunks.length > 1 && { comment: ` ${routes.rules.length} rules, split over ${chunks.length} HTTPRoutes (at most 16 rules each).` }),
-    })),
-  );
+  files.set("httproutes.yaml", httpRoutes(routes.rules, meta, settings.gateway));
   return files;
 }
 

@@ -24,16 +24,20 @@ export function dnsLabel(name: string): string {
  * the front zoo's) gets "-2", "-3", … Deterministic: the same names always map the same way.
  */
 export function mapNames(names: readonly string[], reserved: readonly string[] = []): Map<string, string> {
+  const labels = distinctLabels(names, reserved);
+  return new Map(names.map((name, i) => [name, labels[i]]));
+}
+
+/** `dnsLabel` of each name, in order, made distinct as mapNames does; names may repeat. */
+export function distinctLabels(names: readonly string[], reserved: readonly string[] = []): string[] {
   const taken = new Set(reserved);
-  const map = new Map<string, string>();
-  for (const name of names) {
+  return names.map((name) => {
     const base = dnsLabel(name);
     let label = base;
     for (let n = 2; taken.has(label); n++) label = `${trimTo(base, MAX_LABEL - String(n).length - 1)}-${n}`;
     taken.add(label);
-    map.set(name, label);
-  }
-  return map;
+    return label;
+  });
 }
 
 function trimTo(label: string, length: number): string {

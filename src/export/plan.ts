@@ -2,7 +2,9 @@
 // image), the checks every export needs, and the config of the front zoo, which fronts apps by address.
 import path from "node:path";
 import type { AppConfig, Config, Probe, Route } from "../config/types.ts";
+import { routeKeyId } from "../config/hosts.ts";
 import { ZooError } from "../errors.ts";
+import { zooLiteral } from "./literal.ts";
 import { mapNames } from "./names.ts";
 
 /** The front zoo's service name; no app service takes it. */
@@ -136,8 +138,10 @@ export function frontConfig(plan: ExportPlan, routes: Route[]): Record<string, u
   );
   return {
     listen: plan.frontPort,
-    apps,
-    routes: Object.fromEntries(routes.map((route) => [route.prefix, rawRoute(plan, route)])),
+    apps: zooLiteral(apps),
+    // Each key as the config writes it, host included ("api.example.com/x"), so the front zoo routes the same; keys
+    // are not interpolated.
+    routes: Object.fromEntries(routes.map((route) => [routeKeyId(route), zooLiteral(rawRoute(plan, route))])),
     logFormat: config.logFormat,
     accessLog: config.accessLog,
     trustProxy: config.trustProxy,

@@ -169,3 +169,61 @@ test("an app zoo fronts by url is no service: the front zoo fronts it at the sam
   assert.equal(front.apps.legacy.url, "http://legacy.internal:9000");
   assert.equal(front.apps.web.url, "http://web:3000");
 });
+
+test("routes keyed by host keep their host in the front zoo's config, as zoo's config writes it", async (t) => {
+  const config = {
+    apps: { a: { command: "x", port: 3000 }, b: { command: "y", port: 3001 } },
+    routes: { "/": "a", "api.example.com/": "b", "*.example.com/x": "b", "Bücher.Example/docs": { redirect: "/new" } },
+  };
+  const { front } = composeOf(config);
+  assert.deepEqual(front.routes, { "/": "a", "api.example.com/": "b", "*.example.com/x": "b", "xn--bcher-kva.example/docs": { redirect: "/new", status: 302 } });
+  // The front config is itself a zoo config that loads to the same routes.
+  const root = project(t, { "zoo.config.json": JSON.stringify(config) });
+  assert.equal((await runZoo(["export", "compose", "-o", "out"], { cwd: root })).code, 0);
+  const validate = await runZoo(["validate", "-c", "out/zoo.front.json"], { cwd: root });
+  assert.equal(validate.code, 0, validate.stderr);
+});
+
+test("every $ in compose.yaml is escaped, so that compose reads commands, environment and paths as zoo did", async (t) => {
+  const config = {
+    apps: {
+      web: {
+        command: "echo $PORT && node server.js",
+        shell: true,
+        cwd: "dir$x",
+        port: 3000,
+        env: { PW: "p$ss$word", REF: "$${X}" },
+        health: { exec: "test -n $HOME" },
+      },
+    },
+    routes: { "/": "web", "/odd": { redirect: "/a$${b}" } },
+  };
+  const root = project(t, { "zoo.config.json": JSON.stringify(config), "dir$x/.keep": "" });
+  const run = await runZoo(["export", "compose", "-o", "out"], { cwd: root });
+  assert.equal(run.code, 0, run.stderr);
+  const out = path.join(root, "out");
+  const literal = {
+    command: ["/bin/sh", "-c", "echo $PORT && node server.js"],
+    working_dir: "/app/dir$x",
+    environment: { PW: "p$ss$word", REF: "${X}", PORT: "3000", HOST: "0.0.0.0" },
+    test: ["CMD", "test", "-n", "$HOME"],
+  };
+  const escaped = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll("$", () => "$$"));
+  const web = parse(readFileSync(path.join(out, "compose.yaml"), "utf8"), { version: "1.1" }).services.web;
+  assert.deepEqual({ command: web.command, working_dir: web.working_dir, environment: web.environment, test: web.healthcheck.test }, escaped(literal));
+
+  // The front zoo interpolates its own config: "${" is written "$${" there, so it loads and keeps "/a${b}".
+  assert.equal(JSON.parse(readFileSync(path.join(out, "zoo.front.json"), "utf8")).routes["/odd"].redirect, "/a$${b}");
+  const front = await runZoo(["validate", "-c", "out/zoo.front.json"], { cwd: root });
+  assert.equal(front.code, 0, front.stderr);
+
+  if (spawnSync("sh", ["-c", "command -v docker-compose"]).status !== 0) return t.skip("docker-compose is not installed");
+  // With the variables set, compose would substitute them if the "$" were not escaped.
+  const env = { ...process.env, PORT: "9999", X: "oops", x: "oops", ss: "oops", word: "oops", HOME: "/oops" };
+  const result = spawnSync("docker-compose", ["--project-directory", out, "-f", path.join(out, "compose.yaml"), "config"], { encoding: "utf8", env });
+  assert.equal(result.status, 0, result.stderr);
+  assert.doesNotMatch(result.stderr, /variable is not set/);
+  // docker-compose config prints a literal "$" as "$$" again.
+  const read = parse(result.stdout).services.web;
+  assert.deepEqual({ command: read.command, working_dir: read.working_dir, environment: read.environment, test: read.healthcheck.test }, escaped(literal));
+});

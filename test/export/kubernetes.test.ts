@@ -3,26 +3,10 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { exportKubernetes } from "../../src/export/kubernetes.ts";
-import { renderYaml } from "../../src/export/yaml.ts";
 import { project, runZoo } from "../helpers/run-zoo.ts";
-import { planOf, RICH } from "./configs.ts";
+import { RICH } from "./configs.ts";
 import { parseAndValidate, type K8sObject } from "./k8s-validate.ts";
-
-function kubeOf(raw: unknown, settings: { namespace?: string; gateway?: string } = {}) {
-  const files = exportKubernetes(planOf(raw), { gateway: "web-gateway", ...settings });
-  const texts = new Map([...files].map(([name, docs]) => [name, renderYaml(docs)]));
-  const all = [...texts.values()].join("---\n");
-  const objects = parseAndValidate(all);
-  const find = (kind: string, name: string) => {
-    const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
-    assert.ok(found, `${kind}/${name} is emitted`);
-    return found;
-  };
-  return { texts, all, objects, find };
-}
-
-const container = (deployment: K8sObject) => deployment.spec.template.spec.containers[0];
+import { container, kubeOf } from "./kube-of.ts";
 
 test("every emitted object is a valid Deployment, Service, ConfigMap or HTTPRoute", () => {
   const { objects, texts } = kubeOf(RICH, { namespace: "shop" });

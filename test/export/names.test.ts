@@ -1,7 +1,7 @@
 // App names → DNS labels that compose, DNS and Kubernetes Services accept.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dnsLabel, isDnsLabel, mapNames } from "../../src/export/names.ts";
+import { distinctLabels, dnsLabel, isDnsLabel, mapNames } from "../../src/export/names.ts";
 
 test("a name DNS accepts stays as it is", () => {
   for (const name of ["web", "api-v2", "a", "x9"]) assert.equal(dnsLabel(name), name);
@@ -27,4 +27,8 @@ test("mapNames: distinct, deterministic, and clear of reserved names", () => {
 test("isDnsLabel: RFC 1035 labels only", () => {
   for (const name of ["a", "web-2", "a".repeat(63)]) assert.ok(isDnsLabel(name), name);
   for (const name of ["", "2web", "-web", "web-", "Web", "we_b", "a".repeat(64)]) assert.ok(!isDnsLabel(name), name);
+});
+
+test("distinctLabels: repeated names and clashes after mapping get -2, -3, … in order", () => {
+  assert.deepEqual(distinctLabels(["zoo", "zoo-2", "zoo-api.example.com", "zoo-api-example-com", "zoo"]), ["zoo", "zoo-2", "zoo-api-example-com", "zoo-api-example-com-2", "zoo-3"]);
 });
