@@ -7,6 +7,11 @@ export function composeLiteral<T>(value: T): T {
   return mapStrings(value, (text) => text.replaceAll("$", () => "$$"));
 }
 
+/** For Kubernetes container args and env values: it expands "$(VAR)" there, and reads "$$" as a literal "$". */
+export function kubernetesLiteral<T>(value: T): T {
+  return mapStrings(value, (text) => text.replaceAll("$", () => "$$"));
+}
+
 /** For a zoo config (the front zoo's): zoo reads "${VAR}"; a literal "${" is "$${". */
 export function zooLiteral<T>(value: T): T {
   return mapStrings(value, (text) => text.replaceAll("${", () => "$${"));

@@ -48,6 +48,19 @@ test("a Deployment keeps the image's entrypoint: the command in args, with worki
   assert.deepEqual(find("Service", "my-api-v2").spec.selector, api.spec.selector.matchLabels);
 });
 
+test("a literal $ in args and env values is written $$: Kubernetes expands $(VAR) there", () => {
+  const { find } = kubeOf({
+    apps: { web: { command: ["sh", "-c", "echo $PORT $(date) $$"], port: 8080, env: { PW: "p$ss$word", REF: "$${X}" } } },
+    routes: { "/": "web" },
+  });
+  const main = container(find("Deployment", "web"));
+  assert.deepEqual(main.args, ["sh", "-c", "echo $$PORT $$(date) $$$$"]);
+  assert.deepEqual(main.env.slice(0, 2), [
+    { name: "PW", value: "p$$ss$$word" },
+    { name: "REF", value: "$${X}" },
+  ]);
+});
+
 test("probes: tcpSocket and httpGet where the kubelet checks the same, zoo probe for an exact status, exec as is", () => {
   const { find } = kubeOf(RICH);
   const web = container(find("Deployment", "web"));
