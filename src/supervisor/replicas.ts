@@ -29,9 +29,16 @@ export function sameRun(a: AppConfig, b: AppConfig): boolean {
  * until release(); undefined when none is ready.
  */
 export function pickReplica(replicas: readonly SupervisedApp[], turn: number): Upstream | undefined {
+  let readyCount = 0;
+  for (const replica of replicas) if (replica.ready) readyCount++;
+  if (readyCount === 0) return undefined;
+  // The turn counts among the ready ones: a replica out of rotation does not hand its share to the next one.
+  let skip = turn % readyCount;
+  let start = 0;
+  while (!replicas[start].ready || skip-- > 0) start++;
   let best: SupervisedApp | undefined;
   for (let k = 0; k < replicas.length; k++) {
-    const replica = replicas[(turn + k) % replicas.length];
+    const replica = replicas[(start + k) % replicas.length];
     if (!replica.ready) continue;
     if (!best || replica.activity.openRequests < best.activity.openRequests) best = replica;
   }

@@ -52,3 +52,10 @@ test("pickReplica: a replica that is not ready gets nothing; none ready, no upst
   assert.deepEqual(picked, ["up", "up", "up", "up"]);
   assert.equal(group(["x"], ["x"]).pick(), undefined);
 });
+
+test("pickReplica: around a replica out of rotation, the others share evenly", () => {
+  const { picked, pick } = group(["a", "b", "c"], ["b"]);
+  for (let i = 0; i < 60; i++) pick()!.release();
+  assert.equal(picked.filter((name) => name === "a").length, 30);
+  assert.equal(picked.filter((name) => name === "c").length, 30);
+});
