@@ -54,6 +54,13 @@ test("validate: a good config exits 0 and prints the apps and routes", async (t)
   );
 });
 
+test("validate: host routes are listed with their host", async (t) => {
+  const root = project(t, { "zoo.config.json": JSON.stringify({ apps: { a: { command: "x" }, b: { command: "y" } }, routes: { "/": "a", "api.example.com/": "b", "*.example.com/x": "b" } }) });
+  const { code, stdout } = await run(["validate"], { cwd: root });
+  assert.equal(code, 0);
+  assert.match(stdout, /^ROUTE\s+TARGET\n\/\s+app a\napi\.example\.com\/\s+app b\n\*\.example\.com\/x\s+app b\n/m);
+});
+
 test("validate: a bad config exits 2 and reports every problem with the file path", async (t) => {
   const root = project(t, { "conf/zoo.config.json": BAD });
   const file = path.join(root, "conf/zoo.config.json");

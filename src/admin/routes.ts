@@ -61,16 +61,16 @@ export function controlRoutes(operations: ControlOperations): ControlRoutes {
       if (first === "apps" && req.method === "POST" && second === "scale") {
         const replicas = Number(url.searchParams.get("n"));
         const refusal = apps.length !== 1
-          ? { refused: "zoo scale: name one app" }
+          ? { refused: "name one app" }
           : !Number.isInteger(replicas) || replicas < 1
-            ? { refused: `zoo scale: expected a number of replicas of at least 1, found "${url.searchParams.get("n")}"` }
+            ? { refused: `expected a number of replicas of at least 1, found "${url.searchParams.get("n")}"` }
             : (unknownApp(apps, operations.apps()) ?? notRun("scale", apps, operations));
         reply(res, refusal ? Promise.resolve(refusal) : operations.scale(apps[0], replicas));
         return true;
       }
       if (first === "apps" && req.method === "POST" && APP_ACTIONS.includes(second as AppAction)) {
         const action = second as AppAction;
-        const refusal = apps.length === 0 ? { refused: `zoo ${action}: name at least one app` } : (unknownApp(apps, operations.apps()) ?? notRun(action, apps, operations));
+        const refusal = apps.length === 0 ? { refused: `name at least one app` } : (unknownApp(apps, operations.apps()) ?? notRun(action, apps, operations));
         reply(res, refusal ? Promise.resolve(refusal) : operations.act(action, apps));
         return true;
       }
@@ -116,7 +116,7 @@ function serveLogs(book: LogBook, apps: string[], url: URL, req: IncomingMessage
 function notRun(command: string, names: readonly string[], operations: ControlOperations): Refusal | undefined {
   for (const name of names) {
     const address = operations.addressOf(name);
-    if (address) return { refused: `zoo ${command}: zoo does not run ${name}, it only fronts it at ${address} (its url): there is no process to ${command === "logs" ? "read" : command}` };
+    if (address) return { refused: `zoo does not run ${name}, it only fronts it at ${address} (its url): there is no process to ${command === "logs" ? "read" : command}` };
   }
   return undefined;
 }

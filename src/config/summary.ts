@@ -1,5 +1,6 @@
 // A short, human summary of a valid config for `zoo validate`: where zoo listens, the env files read, the apps, the routes.
 import path from "node:path";
+import { routeKeyId } from "./hosts.ts";
 import type { AppConfig, Config, Probe, Route } from "./types.ts";
 
 export function summarize(config: Config): string {
@@ -24,7 +25,7 @@ export function summarize(config: Config): string {
     "",
     ...table(
       ["ROUTE", "TARGET"],
-      config.routes.map((route) => [route.prefix, target(route, config.dir)]),
+      config.routes.map((route) => [routeKeyId(route), target(route, config.dir)]),
     ),
   ];
   return lines.join("\n") + "\n";

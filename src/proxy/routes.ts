@@ -30,14 +30,17 @@ type PathMatcher<R extends Prefixed> = (path: string) => RouteMatch<R> | undefin
 
 /** Builds the table once; `match` allocates nothing but its result (and a host string only for host tables). */
 export function compileRoutes<R extends Prefixed>(routes: readonly R[]): RouteTable<R> {
-  const byHost = new Map<string | undefined, R[]>();
-  for (const route of routes) byHost.set(route.host, [...(byHost.get(route.host) ?? []), route]);
-  const anyHost = compilePaths(byHost.get(undefined) ?? []);
-  byHost.delete(undefined);
+  const byHost = new Map<string, R[]>();
+  const anyHostRoutes: R[] = [];
+  for (const route of routes) {
+    if (route.host === undefined) anyHostRoutes.push(route);
+    else byHost.set(route.host, [...(byHost.get(route.host) ?? []), route]);
+  }
+  const anyHost = compilePaths(anyHostRoutes);
   if (byHost.size === 0) return { match: (_host, path) => anyHost(path) };
 
   const hosts = new Map<string, PathMatcher<R>>();
-  for (const [host, list] of byHost) hosts.set(host!, compilePaths(list));
+  for (const [host, list] of byHost) hosts.set(host, compilePaths(list));
   return {
     match(rawHost, path) {
       const host = rawHost === undefined ? undefined : requestHost(rawHost);

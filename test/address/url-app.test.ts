@@ -83,6 +83,6 @@ test("restart, stop, start, scale and logs of a url app say plainly that zoo doe
   for (const args of [["restart", "remote"], ["stop", "remote"], ["start", "remote"], ["scale", "remote", "2"], ["logs", "remote"]]) {
     const result = spawnSync(process.execPath, [CLI, ...args, "--listen", `127.0.0.1:${port}`], { cwd: dir, encoding: "utf8" });
     assert.equal(result.status, 2, `zoo ${args.join(" ")}: ${result.stdout}${result.stderr}`);
-    assert.match(result.stderr, new RegExp(`zoo does not run remote, it only fronts it at http://127\\.0\\.0\\.1:${appPort}`));
+    assert.match(result.stderr, new RegExp(`^zoo ${args[0]}: zoo does not run remote, it only fronts it at http://127\\.0\\.0\\.1:${appPort}`));
   }
 });
