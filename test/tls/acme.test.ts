@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { test } from "node:test";
-import { request } from "../proxy/helpers/net.ts";
+import { closedPort, request } from "../proxy/helpers/net.ts";
 import { startZoo, stopZoo, type ZooProcess } from "../helpers/zoo-process.ts";
 import { makeCa } from "./certs.ts";
 import { httpsGet, startPebble } from "./pebble.ts";
@@ -82,4 +82,28 @@ test("a fresh zoo gets a certificate from pebble over HTTP-01 and serves it; a r
   assert.equal(again.status, 200);
   assert.equal(again.peerCertificate.serialNumber, served.peerCertificate.serialNumber, "the same certificate");
   assert.doesNotMatch(restarted.output(), /requesting a certificate/);
+});
+
+test("an ACME directory that cannot be reached: said in seconds, with why; tried again later; the plain listener serves", { timeout: 60_000 }, async (t) => {
+  const ca = makeCa();
+  mkdirSync(path.join(ca.dir, "site"));
+  writeFileSync(path.join(ca.dir, "site", "index.html"), "plain\n");
+  const closed = await closedPort();
+  const configFile = path.join(ca.dir, "zoo.config.json");
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      listen: "127.0.0.1:0",
+      routes: { "localhost/": { static: "site" } },
+      tls: { listen: "127.0.0.1:0", acme: { email: "ops@zoo.test", directory: `https://127.0.0.1:${closed}/dir`, dir: "acme-store", ca: ca.caFile } },
+    }),
+  );
+  const zoo = startZoo(["start", "--config", configFile]);
+  t.after(() => stopZoo(zoo));
+  const { plain } = await ports(zoo);
+  const started = Date.now();
+  await zoo.waitFor(new RegExp(`acme: localhost: the ACME directory https://127\\.0\\.0\\.1:${closed}/dir cannot be reached: connection refused; trying again in 5s`), 20_000);
+  assert.ok(Date.now() - started < 15_000, "in seconds, not after a minute of retries");
+  const reply = await request(plain, "/", { headers: { host: "localhost" } });
+  assert.equal(reply.status, 200);
 });
