@@ -1,12 +1,19 @@
 // The HTTPS listener: node:http2 with allowHTTP1, so ALPN offers h2 and http/1.1 on one port, certificates chosen
-// by SNI. Strict SNI: a name no certificate covers, or a handshake without a name, gets no certificate at all
-// (Node cannot send an unrecognized_name alert: the handshake just ends).
+// by SNI. Strict SNI: a name no certificate covers, or a handshake without a name, gets no certificate at all.
+// A name no certificate covers is refused with a fatal unrecognized_name alert (RFC 6066 §3), as HAProxy's
+// strict-sni does it; Node has no API for that alert, so tls-alert.ts writes it under the TLS layer.
+// A ClientHello without SNI gets OpenSSL's own fatal handshake_failure (no certificate to offer), not
+// unrecognized_name: that alert says "I do not know the name you sent", and no name was sent (RFC 8446 §9.2 would
+// have a server that requires SNI send missing_extension instead). Node never calls the SNI callback without a
+// name, so either alert there would take a ClientHello parser in front of every connection, for clients (scanners,
+// https://IP) that learn no more from it. HAProxy's strict-sni sends unrecognized_name there too; zoo does not.
 import http2 from "node:http2";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { SecureContext, TLSSocket } from "node:tls";
 import type { Logger } from "../log.ts";
+import { UNRECOGNIZED_NAME, writeAlertUnder } from "./tls-alert.ts";
 
 export interface TlsListenerOptions {
   /** The context for an SNI name, or undefined to refuse the handshake. */
@@ -43,10 +50,13 @@ export class TlsListener {
       {
         allowHTTP1: true,
         // No default certificate: a ClientHello without SNI finds none and the handshake fails (strict SNI).
-        SNICallback(servername, callback) {
+        // Node calls this with the TLSSocket as `this`; a name no certificate covers gets an unrecognized_name alert
+        // on the wire, then the error ends the connection (and reaches tlsClientError, which logs it).
+        SNICallback(this: unknown, servername: string, callback: (error: Error | null, context?: SecureContext) => void) {
           const context = options.contextFor(servername);
-          if (context) callback(null, context);
-          else callback(new UnknownServerName(servername));
+          if (context) return callback(null, context);
+          writeAlertUnder(this, UNRECOGNIZED_NAME);
+          callback(new UnknownServerName(servername));
         },
         handshakeTimeout: options.handshakeTimeout,
         // Small responses go out at once (Nagle with delayed ACKs costs ~40 ms a request), as node:http does.
