@@ -38,23 +38,29 @@ async function relay(): Promise<{ port: number; target: (port: number) => void; 
   return { port: (server.address() as net.AddressInfo).port, target: setTarget, close: () => server.close() };
 }
 
-test("a fresh zoo gets a certificate from pebble over HTTP-01 and serves it; a restarted zoo reuses it", { timeout: 120_000 }, async (t) => {
-  const ca = makeCa();
+/** A zoo config in the CA's directory: a static site for localhost, its certificate from ACME at `directory`. */
+function acmeSite(ca: { dir: string; caFile: string }, directory: string, page: string): string {
   mkdirSync(path.join(ca.dir, "site"));
-  writeFileSync(path.join(ca.dir, "site", "index.html"), "served with an ACME certificate\n");
-  const front = await relay();
-  t.after(front.close);
-  const pebble = await startPebble(ca, front.port);
-  t.after(pebble.stop);
+  writeFileSync(path.join(ca.dir, "site", "index.html"), page);
   const configFile = path.join(ca.dir, "zoo.config.json");
   writeFileSync(
     configFile,
     JSON.stringify({
       listen: "127.0.0.1:0",
       routes: { "localhost/": { static: "site" } },
-      tls: { listen: "127.0.0.1:0", acme: { email: "ops@zoo.test", directory: pebble.directory, dir: "acme-store", ca: ca.caFile } },
+      tls: { listen: "127.0.0.1:0", acme: { email: "ops@zoo.test", directory, dir: "acme-store", ca: ca.caFile } },
     }),
   );
+  return configFile;
+}
+
+test("a fresh zoo gets a certificate from pebble over HTTP-01 and serves it; a restarted zoo reuses it", { timeout: 120_000 }, async (t) => {
+  const ca = makeCa();
+  const front = await relay();
+  t.after(front.close);
+  const pebble = await startPebble(ca, front.port);
+  t.after(pebble.stop);
+  const configFile = acmeSite(ca, pebble.directory, "served with an ACME certificate\n");
 
   const fresh = startZoo(["start", "--config", configFile]);
   t.after(() => stopZoo(fresh));
@@ -86,18 +92,8 @@ test("a fresh zoo gets a certificate from pebble over HTTP-01 and serves it; a r
 
 test("an ACME directory that cannot be reached: said in seconds, with why; tried again later; the plain listener serves", { timeout: 60_000 }, async (t) => {
   const ca = makeCa();
-  mkdirSync(path.join(ca.dir, "site"));
-  writeFileSync(path.join(ca.dir, "site", "index.html"), "plain\n");
   const closed = await closedPort();
-  const configFile = path.join(ca.dir, "zoo.config.json");
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      listen: "127.0.0.1:0",
-      routes: { "localhost/": { static: "site" } },
-      tls: { listen: "127.0.0.1:0", acme: { email: "ops@zoo.test", directory: `https://127.0.0.1:${closed}/dir`, dir: "acme-store", ca: ca.caFile } },
-    }),
-  );
+  const configFile = acmeSite(ca, `https://127.0.0.1:${closed}/dir`, "plain\n");
   const zoo = startZoo(["start", "--config", configFile]);
   t.after(() => stopZoo(zoo));
   const { plain } = await ports(zoo);
