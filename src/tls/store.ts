@@ -18,11 +18,10 @@ export class CertificateStore {
   describeChange(certificates: Certificate[]): string[] {
     const key = (certificate: Certificate) => `${certificate.source}\n${certificate.fingerprint}`;
     const served = new Set(this.#files.map(key));
-    const next = new Set(certificates.map(key));
     const nextSources = new Set(certificates.map((certificate) => certificate.source));
     return [
       ...certificates.filter((certificate) => !served.has(key(certificate))).map((certificate) => `tls: certificate ${certificate.source} loaded (${certificate.names.join(", ")})`),
-      ...this.#files.filter((certificate) => !next.has(key(certificate)) && !nextSources.has(certificate.source)).map((certificate) => `tls: certificate ${certificate.source} no longer served`),
+      ...this.#files.filter((certificate) => !nextSources.has(certificate.source)).map((certificate) => `tls: certificate ${certificate.source} no longer served`),
     ];
   }
 
