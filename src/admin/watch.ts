@@ -16,9 +16,10 @@ export interface WatchOptions extends ClientOptions {
 
 export async function watch(options: WatchOptions = {}): Promise<number> {
   const { out = process.stdout, intervalMs = 1000 } = options;
+  // Before connecting, as logs -f does: a Ctrl-C at any point ends the watch with exit 0.
+  const signal = options.signal ?? untilInterrupted();
   const socketPath = await controlSocketOf(options);
   if (typeof socketPath === "number") return socketPath;
-  const signal = options.signal ?? untilInterrupted();
   const tty = (out as NodeJS.WriteStream).isTTY === true;
   let earlier: EarlierStatus | undefined;
 
