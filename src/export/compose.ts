@@ -1,6 +1,6 @@
 // `zoo export compose`: one service per app from the same image, plus the front zoo that fronts them by address.
 import type { DependencyConditionName, Probe } from "../config/types.ts";
-import { composeLiteral } from "./literal.ts";
+import { dollarsDoubled } from "./literal.ts";
 import { renderYaml } from "./yaml.ts";
 import { formatDuration, FRONT, FRONT_CONFIG_PATH, frontConfig, probeCommand, type ExportPlan, type ServiceApp } from "./plan.ts";
 
@@ -30,7 +30,7 @@ export function exportCompose(plan: ExportPlan): ComposeProject {
     " Run: docker-compose up -d",
   ].join("\n");
   const front = frontConfig(plan, plan.config.routes);
-  return { compose: renderYaml([{ object: composeLiteral({ services }), comment }]), frontConfig: JSON.stringify(front, null, 2) + "\n" };
+  return { compose: renderYaml([{ object: dollarsDoubled({ services }), comment }]), frontConfig: JSON.stringify(front, null, 2) + "\n" };
 }
 
 function appService(plan: ExportPlan, serviceApp: ServiceApp): Record<string, unknown> {

@@ -4,7 +4,7 @@ import type { Probe } from "../config/types.ts";
 import { routeKeyId } from "../config/hosts.ts";
 import { planRoutes } from "./gateway.ts";
 import { httpRoutes } from "./httproutes.ts";
-import { kubernetesLiteral } from "./literal.ts";
+import { dollarsDoubled } from "./literal.ts";
 import type { YamlDoc } from "./yaml.ts";
 import { formatDuration, FRONT, FRONT_CONFIG_PATH, frontConfig, probeCommand, type ExportPlan, type ServiceApp } from "./plan.ts";
 
@@ -83,9 +83,9 @@ function appDeployment(plan: ExportPlan, serviceApp: ServiceApp, meta: Meta): Ku
   const container: Record<string, unknown> = {
     name,
     image: plan.settings.image,
-    args: kubernetesLiteral(app.command),
+    args: dollarsDoubled(app.command),
     workingDir: serviceApp.workdir,
-    env: Object.entries(serviceApp.environment).map(([envName, value]) => ({ name: envName, value: kubernetesLiteral(value) })),
+    env: Object.entries(serviceApp.environment).map(([envName, value]) => ({ name: envName, value: dollarsDoubled(value) })),
     ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
     ...probes(serviceApp),
     securityContext: CONTAINER_SECURITY,

@@ -2,13 +2,11 @@
 // zoo has already interpolated its own config at load time, so whatever reaches the export is meant literally.
 // Only values are escaped: neither compose nor zoo interpolates keys.
 
-/** For compose.yaml: compose reads "$VAR" and "${VAR}"; a literal "$" is "$$". */
-export function composeLiteral<T>(value: T): T {
-  return mapStrings(value, (text) => text.replaceAll("$", () => "$$"));
-}
-
-/** For Kubernetes container args and env values: it expands "$(VAR)" there, and reads "$$" as a literal "$". */
-export function kubernetesLiteral<T>(value: T): T {
+/**
+ * Every "$" doubled. compose.yaml: compose reads "$VAR" and "${VAR}", and "$$" as a literal "$". Kubernetes container
+ * args and env values: it expands "$(VAR)" there, and reads "$$" as a literal "$" too.
+ */
+export function dollarsDoubled<T>(value: T): T {
   return mapStrings(value, (text) => text.replaceAll("$", () => "$$"));
 }
 
