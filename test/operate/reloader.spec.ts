@@ -128,7 +128,7 @@ test("one reload at a time: the second waits until the first has finished every 
 test("an invalid file changes nothing and says why; the next valid one applies", async () => {
   const running = build({ apps: { a: app("a.js") }, routes: { "/": "a" } });
   const { reloader, apps, log, write } = setup(running);
-  write(new ConfigError("zoo.config.json", [{ path: ["apps", "a", "port"], message: "expected a number" }]));
+  write(new ConfigError("zoo.config.json", [{ code: "ZOO_ERR_CONFIG_INVALID", path: ["apps", "a", "port"], message: "expected a number" }]));
   const result = await reloader.reload();
   assert.equal(result.ok, false);
   assert.match(result.errors ?? "", /expected a number/);
