@@ -228,8 +228,8 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 async function printSchema(): Promise<number> {
-  const [{ z }, { ConfigSchema }] = await Promise.all([import("zod"), import("./config/schema.ts")]);
-  process.stdout.write(JSON.stringify(z.toJSONSchema(ConfigSchema, { io: "input" }), null, 2) + "\n");
+  const { configJsonSchema } = await import("./config/schema.ts");
+  process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + "\n");
   return 0;
 }
 

@@ -102,3 +102,10 @@ test("src/config/types.ts imports nothing, so reading the config's types never p
     [],
   );
 });
+
+test("zod is imported only in src/config: the rest of zoo reads configs that are already checked", () => {
+  assert.deepEqual(
+    violations((e) => e.to === "zod" && layer(e.from) !== "config"),
+    [],
+  );
+});

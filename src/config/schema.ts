@@ -179,3 +179,8 @@ export const ConfigSchema = z.strictObject({
 
 export type ParsedApp = z.output<typeof AppSchema>;
 export type ParsedRoute = z.output<typeof RouteSchema>;
+
+/** The JSON Schema of a config file (zoo schema, zoo.schema.json): what an editor checks as you type. */
+export function configJsonSchema(): object {
+  return z.toJSONSchema(ConfigSchema, { io: "input" });
+}
