@@ -22,12 +22,14 @@ export class OrderedBus<S extends string, E> {
   /** fn hears every event of the stage from now until the returned function is called. */
   on(stage: S, fn: (event: E) => void): () => void {
     const { subscribers } = this.#stages.find((s) => s.name === stage)!;
-    const subscriber = (event: E) => fn(event); // each call of on() is a subscriber of its own, the same fn or not
-    subscribers.add(subscriber);
-    return () => subscribers.delete(subscriber);
+    subscribers.add(fn);
+    return () => subscribers.delete(fn);
   }
 
-  /** Tells every stage that hears it, in order; a subscriber that comes (or goes) while its stage is told waits for (or still hears) this event. */
+  /**
+   * Tells every stage that hears it, in order. Each stage is told the subscribers it has when its turn comes: one
+   * that joins while the stage is being told waits for the next event, one that leaves then still hears this one.
+   */
   publish(event: E): void {
     for (const { rule, subscribers } of this.#stages) {
       if (rule.hears && !rule.hears(event)) continue;
@@ -69,14 +71,15 @@ export type ChangeBus<M = Member> = OrderedBus<ChangeStage, MemberChange<M>>;
 
 export function changeBus<M = Member>(caught: { listener(error: Error, event: MemberChange<M>): void; waiter(error: Error, event: MemberChange<M>): void }): ChangeBus<M> {
   const current = (event: MemberChange<M>) => event.current;
-  return new OrderedBus<ChangeStage, MemberChange<M>>([
-    ["roster", {}],
-    ["groups", {}],
-    ["offstage", { hears: (event) => !event.current }],
-    ["dependencies", { hears: current }],
-    ["listeners", { hears: current, caught: caught.listener }],
-    ["waiters", { hears: current, caught: caught.waiter }],
-  ]);
+  const rules: Record<ChangeStage, StageRule<MemberChange<M>>> = {
+    roster: {},
+    groups: {},
+    offstage: { hears: (event) => !event.current },
+    dependencies: { hears: current },
+    listeners: { hears: current, caught: caught.listener },
+    waiters: { hears: current, caught: caught.waiter },
+  };
+  return new OrderedBus(CHANGE_STAGES.map((stage) => [stage, rules[stage]] as const));
 }
 
 /** Calls fn with every state change of `member`, on stage or off, until the returned function is called. */
