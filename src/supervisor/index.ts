@@ -47,6 +47,8 @@ export class Supervisor {
   /** Picks so far: round robin among equally busy replicas. */
   #turn = 0;
   readonly #deps: AppDeps;
+  readonly #log: Logger;
+  readonly #onFatal: SupervisorOptions["onFatal"];
   readonly #onInternalError: InternalErrorHandler;
   readonly #tracker: DescendantTracker;
   #stopping = false;
@@ -60,6 +62,8 @@ export class Supervisor {
     const { log, onFatal, onInternalError, trackIntervalMs = 500, drainTimeout = 10_000, ...deps } = options;
     this.#tracker = new DescendantTracker(trackIntervalMs, () => this.#roster.alive);
     this.#deps = { ...realDeps, ...deps };
+    this.#log = log;
+    this.#onFatal = onFatal;
     this.#onInternalError = (error, what) => {
       log.zoo("error", `internal error (a bug in zoo) in ${what}: ${error.stack ?? error.message}`);
       onInternalError?.(error, what);
@@ -69,12 +73,14 @@ export class Supervisor {
       waiter: (error, { change }) => this.#onInternalError(error, `${change.app}: a waiter for its state`),
     });
     this.#bus.on("roster", ({ member, change }) => this.#roster.moved(member, change.to));
-    const create = (config: AppConfig, name: string) => this.#create(config, name, log, onFatal);
+    const create = (config: AppConfig, name: string) => this.#create(config, name);
     for (const config of apps) {
       this.#roster.setConfig(config);
       for (const replica of replicaConfigs(config)) this.#roster.add(create(replica, config.name));
     }
-    const [roster, bus, stopping] = [this.#roster, this.#bus, () => this.#stopping];
+    const roster = this.#roster;
+    const bus = this.#bus;
+    const stopping = () => this.#stopping;
     this.#groups = new Groups({ roster, bus, stopping, bringUp: (app) => this.#bringUp(app, "wake"), clock: this.#deps.clock, log, onInternalError: this.#onInternalError });
     this.#dependencies = new Dependencies({ roster, bus, stopping, wake: (name, cause) => this.#groups.wake(name, cause) });
     this.operations = new Operations({ roster, bus, create, bringUp: (app) => this.#bringUp(app, "launch"), clock: this.#deps.clock, drainTimeout });
@@ -84,14 +90,14 @@ export class Supervisor {
   }
 
   /** A member for one replica of the app `name`: an app zoo runs, or one it only fronts (`url`). */
-  #create(config: AppConfig, name: string, log: Logger, onFatal: SupervisorOptions["onFatal"]): Member {
+  #create(config: AppConfig, name: string): Member {
     this.#roster.enrol(config.name, name);
     const hooks: AppHooks = {
-      log,
+      log: this.#log,
       // Only the current member of a name speaks for it; a replacement starting or a retiree draining only logs.
       onChange: (change) => this.#bus.publish({ member, change, current: this.#roster.isCurrent(member) }),
       onFatal: (replica, code) => {
-        if (!this.#stopping && this.#roster.get(replica) === member) onFatal?.(replica, code);
+        if (!this.#stopping && this.#roster.get(replica) === member) this.#onFatal?.(replica, code);
       },
       onIdle: () => this.#groups.idle(member),
       onInternalError: this.#onInternalError,
