@@ -91,10 +91,9 @@ export class Groups {
    */
   waitReady(name: string, timeoutMs: number, signal?: AbortSignal, cause = "a request"): Promise<boolean> {
     const { roster, bus, clock } = this.#stage;
-    const members = (app: string) => roster.members(app);
-    const over = () => members(name).every((app) => app.state === "failed" || app.state === "stopped");
-    if (members(name).length === 0) return Promise.resolve(false);
-    if (members(name).some((app) => app.ready)) return Promise.resolve(true);
+    const over = () => roster.members(name).every((app) => app.state === "failed" || app.state === "stopped");
+    if (roster.members(name).length === 0) return Promise.resolve(false);
+    if (roster.members(name).some((app) => app.ready)) return Promise.resolve(true);
     this.wake(name, cause);
     if (over() || signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
