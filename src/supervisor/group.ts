@@ -2,22 +2,22 @@
 // once that one is ready or has failed; awake, no replica sleeps until none has been used for idleTimeout, then all
 // do. An app with one replica is a group of one. Waiting for an app to be ready (waking it) is here too.
 import type { Logger } from "../log.ts";
-import type { SupervisedApp } from "./app.ts";
 import { background, type InternalErrorHandler } from "./background.ts";
+import type { ChangeBus } from "./bus.ts";
 import type { Clock } from "./clock.ts";
+import type { Member } from "./member.ts";
+import type { Roster } from "./roster.ts";
 import type { AppState } from "./state.ts";
 import type { StateChange } from "./status.ts";
 
 export interface GroupStage {
-  /** The current replicas of an app, in order. */
-  members(name: string): SupervisedApp[];
-  /** The app a replica's name belongs to ("node.1" → "node"). */
-  appOf(replica: string): string;
-  /** zoo's own waiters: told of every state change of the current apps. */
-  waiters: Set<(change: StateChange) => void>;
+  /** The apps' current replicas, and the app of each replica's name. */
+  roster: Roster<Member>;
+  /** State changes: the groups stage hears every member's, waitReady waits among the waiters. */
+  bus: ChangeBus;
   stopping(): boolean;
   /** Brings a sleeping replica up: its dependencies held and awaited, then woken. */
-  bringUp(app: SupervisedApp): Promise<void>;
+  bringUp(app: Member): Promise<void>;
   clock: Clock;
   log: Logger;
   onInternalError: InternalErrorHandler;
@@ -33,22 +33,24 @@ export class Groups {
   /** Apps whose first replica is waking: the others wait for its verdict. */
   readonly #firsts = new Set<string>();
   /** Who waits for a replica's next state past starting (ready, or whatever it came to instead). */
-  readonly #verdicts = new Map<SupervisedApp, () => void>();
+  readonly #verdicts = new Map<Member, () => void>();
 
   constructor(stage: GroupStage) {
     this.#stage = stage;
+    stage.bus.on("groups", ({ member, change }) => this.#changed(member, change));
   }
 
-  /** Every state change of every replica, current or not (before anyone else hears of it). */
-  changed(app: SupervisedApp, change: StateChange): void {
+  /** Every state change of every replica, current or not (before anyone but the roster hears of it). */
+  #changed(app: Member, change: StateChange): void {
     if (change.to !== "starting" && change.to !== "idle") {
       this.#verdicts.get(app)?.();
       this.#verdicts.delete(app);
     }
     if (change.to !== "sleeping") return;
     // A replica that was still on its way to sleep when the others were woken follows them.
-    const members = this.#stage.members(this.#stage.appOf(app.name));
-    if (members.includes(app) && members.some((other) => other.ready || other.state === "starting")) this.wake(this.#stage.appOf(app.name), "the rest of its app");
+    const { roster } = this.#stage;
+    const members = roster.members(roster.appOf(app.name));
+    if (members.includes(app) && members.some((other) => other.ready || other.state === "starting")) this.wake(roster.appOf(app.name), "the rest of its app");
   }
 
   /**
@@ -57,7 +59,7 @@ export class Groups {
    */
   wake(name: string, cause: string): void {
     if (this.#firsts.has(name) || this.#stage.stopping()) return;
-    const members = this.#stage.members(name);
+    const members = this.#stage.roster.members(name);
     const sleeping = members.filter((app) => app.state === "sleeping");
     if (sleeping.length === 0) return;
     if (members.some((app) => app.ready)) return sleeping.forEach((app) => this.#wakeOne(app, cause));
@@ -67,16 +69,17 @@ export class Groups {
     this.#wakeOne(first, cause);
     const rest = verdict.then(() => {
       this.#firsts.delete(name);
-      for (const app of this.#stage.members(name)) if (app.state === "sleeping") this.#wakeOne(app, `${cause}, after ${first.name}`);
+      for (const app of this.#stage.roster.members(name)) if (app.state === "sleeping") this.#wakeOne(app, `${cause}, after ${first.name}`);
     });
     background(rest, `${name}: waking its replicas`, this.#stage.onInternalError);
   }
 
   /** One replica's idle timer ran out: once every replica's has (or it is at rest), they all go to sleep. */
-  idle(app: SupervisedApp): void {
-    const members = this.#stage.members(this.#stage.appOf(app.name));
+  idle(app: Member): void {
+    const { roster } = this.#stage;
+    const members = roster.members(roster.appOf(app.name));
     if (!members.includes(app)) return app.sleepIfIdle(); // a replacement or retiree off stage: on its own
-    const quiet = (member: SupervisedApp) =>
+    const quiet = (member: Member) =>
       AT_REST.has(member.state) || (member.activity.expired && !member.activity.inUse && (member.state === "ready" || member.state === "unhealthy"));
     if (members.every(quiet)) for (const member of members) member.sleepIfIdle();
   }
@@ -87,21 +90,21 @@ export class Groups {
    * for the log: "GET /node/x".
    */
   waitReady(name: string, timeoutMs: number, signal?: AbortSignal, cause = "a request"): Promise<boolean> {
-    const { members, appOf, waiters, clock } = this.#stage;
-    const over = () => members(name).every((app) => app.state === "failed" || app.state === "stopped");
-    if (members(name).length === 0) return Promise.resolve(false);
-    if (members(name).some((app) => app.ready)) return Promise.resolve(true);
+    const { roster, bus, clock } = this.#stage;
+    const over = () => roster.members(name).every((app) => app.state === "failed" || app.state === "stopped");
+    if (roster.members(name).length === 0) return Promise.resolve(false);
+    if (roster.members(name).some((app) => app.ready)) return Promise.resolve(true);
     this.wake(name, cause);
     if (over() || signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const finish = (ready: boolean) => {
         cancelTimer();
-        waiters.delete(waiter);
+        unsubscribe();
         signal?.removeEventListener("abort", onAbort);
         resolve(ready);
       };
       const waiter = (change: StateChange) => {
-        if (appOf(change.app) !== name) return;
+        if (roster.appOf(change.app) !== name) return;
         if (change.to === "ready") finish(true);
         else if (change.to === "failed" || change.to === "stopped") {
           if (over()) finish(false);
@@ -109,13 +112,13 @@ export class Groups {
       };
       const onAbort = () => finish(false);
       const cancelTimer = clock.setTimeout(() => finish(false), timeoutMs);
-      waiters.add(waiter);
+      const unsubscribe = bus.on("waiters", ({ change }) => waiter(change));
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
   /** Wakes one sleeping replica (in the background) once its dependencies meet their condition, waking them too. */
-  #wakeOne(app: SupervisedApp, cause: string): void {
+  #wakeOne(app: Member, cause: string): void {
     if (this.#stage.stopping() || this.#wakes.has(app.name)) return;
     this.#stage.log.zoo("info", `${app.name}: woken by ${cause}`, { app: app.name });
     const waking = this.#stage.bringUp(app).finally(() => this.#wakes.delete(app.name));

@@ -1,13 +1,18 @@
-// All apps together: start in dependency order, stop in reverse, one event stream for everyone else.
+// All apps together: start in dependency order, stop in reverse, one event stream for everyone else. Who the members
+// are is the roster's (roster.ts); who hears of a state change, and in which order, the bus's (bus.ts).
 import type { AppConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import { dependencyProblem } from "../dependencies.ts";
-import { realDeps, SupervisedApp, type AppDeps, type AppStatus, type StateChange, type Upstream } from "./app.ts";
+import { realDeps, SupervisedApp, type AppDeps, type AppHooks, type AppStatus, type StateChange, type Upstream } from "./app.ts";
 import type { InternalErrorHandler } from "./background.ts";
+import { changeBus, type ChangeBus } from "./bus.ts";
 import { Dependencies } from "./dependencies.ts";
+import { FrontedApp } from "./fronted.ts";
 import { Groups } from "./group.ts";
+import type { Member } from "./member.ts";
 import { Operations } from "./operations.ts";
 import { pickReplica, replicaConfigs } from "./replicas.ts";
+import { Roster } from "./roster.ts";
 import { DescendantTracker } from "./tracker.ts";
 
 export type { AppStatus, StateChange, Upstream } from "./app.ts";
@@ -16,7 +21,6 @@ export type { InternalErrorHandler } from "./background.ts";
 export { APP_STATES } from "./state.ts";
 export { freePort } from "./ports.ts";
 export type { Outcome } from "./handover.ts";
-
 
 /** Every state change of every app. */
 export type SupervisorEvent = { type: "state" } & StateChange;
@@ -37,117 +41,77 @@ export interface SupervisorOptions extends Partial<AppDeps> {
 }
 
 export class Supervisor {
-  /** The current app of each replica's name: "node" (one replica), or "node.0", "node.1", … */
-  readonly #apps = new Map<string, SupervisedApp>();
-  /** Each app's config, by the app's name ("node"). */
-  readonly #configs = new Map<string, AppConfig>();
-  /** The app each replica's name belongs to ("node.1" → "node"); kept for retirees' log lines too. */
-  readonly #appOfReplica = new Map<string, string>();
+  readonly #roster = new Roster<Member>();
+  /** Every member's state changes, told in the order bus.ts documents. */
+  readonly #bus: ChangeBus;
   /** Picks so far: round robin among equally busy replicas. */
   #turn = 0;
-  readonly #log: Logger;
-  /** The public event stream (subscribe). */
-  readonly #listeners = new Set<(event: SupervisorEvent) => void>();
-  /** zoo's own waiters (waitReady, dependencies): told of every state change after the public listeners. */
-  readonly #waiters = new Set<(change: StateChange) => void>();
   readonly #deps: AppDeps;
+  readonly #log: Logger;
+  readonly #onFatal: SupervisorOptions["onFatal"];
   readonly #onInternalError: InternalErrorHandler;
   readonly #tracker: DescendantTracker;
-  /** How many apps were running at the tracker's last look. */
   #stopping = false;
   readonly #dependencies: Dependencies;
   /** Each app's replicas waking and sleeping as one. */
   readonly #groups: Groups;
-  /** State changes of apps that are not (or no longer) the current one of their name: replacements, retirees. */
-  readonly #watchers = new Map<SupervisedApp, (change: StateChange) => void>();
-  /** Every app with a process or on its way to one: the current ones, and replacements or retirees off stage. */
-  readonly #alive = new Set<SupervisedApp>();
-  readonly #createApp: (config: AppConfig, app: string) => SupervisedApp;
   /** zoo stop/start/restart, and a reload's added, changed and removed apps. */
   readonly operations: Operations;
 
   constructor(apps: AppConfig[], options: SupervisorOptions) {
     const { log, onFatal, onInternalError, trackIntervalMs = 500, drainTimeout = 10_000, ...deps } = options;
-    this.#log = log;
-    this.#tracker = new DescendantTracker(trackIntervalMs, () => this.#alive);
+    this.#tracker = new DescendantTracker(trackIntervalMs, () => this.#roster.alive);
     this.#deps = { ...realDeps, ...deps };
+    this.#log = log;
+    this.#onFatal = onFatal;
     this.#onInternalError = (error, what) => {
       log.zoo("error", `internal error (a bug in zoo) in ${what}: ${error.stack ?? error.message}`);
       onInternalError?.(error, what);
     };
-    // Only the current app of a name speaks for it; a replacement starting or a retiree draining only logs.
-    this.#createApp = (config, name) => {
-      this.#appOfReplica.set(config.name, name);
-      const app: SupervisedApp = new SupervisedApp(
-        config,
-        {
-          log,
-          onChange: (change: StateChange) => {
-            if (change.to === "stopped" || change.to === "failed") this.#alive.delete(app);
-            else this.#alive.add(app);
-            this.#groups.changed(app, change);
-            if (this.#apps.get(change.app) !== app) return this.#watchers.get(app)?.(change);
-            if (change.to === "sleeping" || change.to === "stopped" || change.to === "failed") this.#dependencies.release(change.app);
-            this.#emit({ type: "state", ...change });
-            for (const waiter of [...this.#waiters]) {
-              try {
-                waiter(change);
-              } catch (error) {
-                this.#onInternalError(error as Error, `${change.app}: a waiter for its state`);
-              }
-            }
-          },
-          onFatal: (name: string, code: number) => {
-            if (!this.#stopping && this.#apps.get(name) === app) onFatal?.(name, code);
-          },
-          onIdle: () => this.#groups.idle(app),
-          onInternalError: this.#onInternalError,
-        },
-        this.#deps,
-      );
-      return app;
-    };
+    this.#bus = changeBus({
+      listener: (error) => log.zoo("error", `a supervisor event listener threw: ${error.message}`),
+      waiter: (error, { change }) => this.#onInternalError(error, `${change.app}: a waiter for its state`),
+    });
+    this.#bus.on("roster", ({ member, change }) => this.#roster.moved(member, change.to));
+    const create = (config: AppConfig, name: string) => this.#create(config, name);
     for (const config of apps) {
-      this.#configs.set(config.name, config);
-      for (const replica of replicaConfigs(config)) this.#apps.set(replica.name, this.#createApp(replica, config.name));
+      this.#roster.setConfig(config);
+      for (const replica of replicaConfigs(config)) this.#roster.add(create(replica, config.name));
     }
-    this.#groups = new Groups({
-      members: (name) => this.#members(name),
-      appOf: (name) => this.appOf(name),
-      waiters: this.#waiters,
-      stopping: () => this.#stopping,
-      bringUp: (app) => this.#bringUp(app, "wake"),
-      clock: this.#deps.clock,
-      log,
-      onInternalError: this.#onInternalError,
-    });
-    this.#dependencies = new Dependencies({
-      members: (name) => this.#members(name),
-      waiters: this.#waiters,
-      stopping: () => this.#stopping,
-      wake: (name, cause) => this.#groups.wake(name, cause),
-    });
-    this.operations = new Operations({
-      apps: this.#apps,
-      configs: this.#configs,
-      members: (name) => this.#members(name),
-      create: this.#createApp,
-      bringUp: (app) => this.#bringUp(app, "launch"),
-      watch: (app, fn) => this.#watch(app, fn),
-      clock: this.#deps.clock,
-      drainTimeout,
-    });
+    const roster = this.#roster;
+    const bus = this.#bus;
+    const stopping = () => this.#stopping;
+    this.#groups = new Groups({ roster, bus, stopping, bringUp: (app) => this.#bringUp(app, "wake"), clock: this.#deps.clock, log, onInternalError: this.#onInternalError });
+    this.#dependencies = new Dependencies({ roster, bus, stopping, wake: (name, cause) => this.#groups.wake(name, cause) });
+    this.operations = new Operations({ roster, bus, create, bringUp: (app) => this.#bringUp(app, "launch"), clock: this.#deps.clock, drainTimeout });
     // Unknown names and cycles would make start() wait forever: refuse them up front.
     const problem = dependencyProblem(apps);
     if (problem) throw new Error(problem);
   }
 
+  /** A member for one replica of the app `name`: an app zoo runs, or one it only fronts (`url`). */
+  #create(config: AppConfig, name: string): Member {
+    this.#roster.enrol(config.name, name);
+    const hooks: AppHooks = {
+      log: this.#log,
+      // Only the current member of a name speaks for it; a replacement starting or a retiree draining only logs.
+      onChange: (change) => this.#bus.publish({ member, change, current: this.#roster.isCurrent(member) }),
+      onFatal: (replica, code) => {
+        if (!this.#stopping && this.#roster.get(replica) === member) this.#onFatal?.(replica, code);
+      },
+      onIdle: () => this.#groups.idle(member),
+      onInternalError: this.#onInternalError,
+    };
+    const member: Member = config.url ? new FrontedApp(config, hooks, this.#deps) : new SupervisedApp(config, hooks, this.#deps);
+    return member;
+  }
+
   /** Launches every non-lazy app once its dependencies meet their condition; independent apps in parallel. */
   async start(): Promise<void> {
-    await Promise.all([...this.#apps.values()].map((app) => app.assignPort()));
+    await Promise.all(this.#roster.current().map((app) => app.assignPort()));
     this.#tracker.start();
     await Promise.all(
-      [...this.#apps.values()].map(async (app) => {
+      this.#roster.current().map(async (app) => {
         if (app.state !== "idle") return;
         if (app.config.lazy) return app.sleep();
         await this.#bringUp(app, "launch");
@@ -162,43 +126,43 @@ export class Supervisor {
     const stopApp = (name: string): Promise<void> => {
       let stopping = stops.get(name);
       if (!stopping) {
-        const dependents = [...this.#configs.values()].filter((a) => name in a.dependsOn).map((a) => a.name);
-        stopping = Promise.all(dependents.map(stopApp)).then(() => Promise.all(this.#members(name).map((app) => app.stop()))).then(() => {});
+        const dependents = this.#roster.configs().filter((a) => name in a.dependsOn).map((a) => a.name);
+        stopping = Promise.all(dependents.map(stopApp)).then(() => Promise.all(this.#roster.members(name).map((app) => app.stop()))).then(() => {});
         stops.set(name, stopping);
       }
       return stopping;
     };
-    await Promise.all([...this.#configs.keys()].map(stopApp));
-    await Promise.all([...this.#alive].map((app) => app.stop())); // replacements and retirees off stage
+    await Promise.all(this.#roster.names().map(stopApp));
+    await Promise.all([...this.#roster.alive].map((app) => app.stop())); // replacements and retirees off stage
     this.#tracker.stop();
   }
 
   /** SIGKILL to every process of every app, at once. */
   async killAll(): Promise<void> {
     this.#stopping = true;
-    await Promise.all([...new Set([...this.#apps.values(), ...this.#alive])].map((app) => app.stop("immediate")));
+    await Promise.all(this.#roster.everyone().map((app) => app.stop("immediate")));
     this.#tracker.stop();
   }
 
   /** Forwards a signal (SIGUSR1, SIGUSR2) to every running app's process group. */
   signal(signal: NodeJS.Signals): void {
-    for (const app of this.#apps.values()) app.signal(signal);
+    for (const app of this.#roster.current()) app.signal(signal);
   }
 
   /** Every pid known for the app's current runs (each replica's): root processes and the descendants tracked so far. */
   processes(name: string): number[] {
-    const replica = this.#apps.get(name); // "node.1", or "node" when it has one replica
-    return replica ? replica.processes() : this.#members(name).flatMap((app) => app.processes());
+    const replica = this.#roster.get(name); // "node.1", or "node" when it has one replica
+    return replica ? replica.processes() : this.#roster.members(name).flatMap((app) => app.processes());
   }
 
   /** The apps' names ("node", never "node.1"). */
   names(): string[] {
-    return [...this.#configs.keys()];
+    return this.#roster.names();
   }
 
   /** The app a replica's name belongs to: "node.1" → "node"; any other name unchanged. */
   appOf(name: string): string {
-    return this.#appOfReplica.get(name) ?? name;
+    return this.#roster.appOf(name);
   }
 
   /** A replica's app and index: "node.1" → node, "1"; "node" (one replica) → node, "0". */
@@ -207,39 +171,20 @@ export class Supervisor {
     return { app, replica: app === name ? "0" : name.slice(app.length + 1) };
   }
 
-  /** The current replicas of an app, in order (one, unless it has `replicas`). */
-  #members(name: string): SupervisedApp[] {
-    const index = (app: SupervisedApp) => Number(app.name.slice(name.length + 1)) || 0;
-    return [...this.#apps.values()].filter((app) => this.#appOfReplica.get(app.name) === name).sort((a, b) => index(a) - index(b));
-  }
-
   /** Unavailable reasons for the proxy ("stopped on request"). */
   unavailable(name: string): string | undefined {
     return this.operations.unavailable(name);
   }
 
-  /** Calls fn with every state change of `app`, current or not, until the returned function is called. */
-  #watch(app: SupervisedApp, fn: (change: StateChange) => void): () => void {
-    const waiter = (change: StateChange) => {
-      if (this.#apps.get(change.app) === app) fn(change);
-    };
-    this.#watchers.set(app, fn);
-    this.#waiters.add(waiter);
-    return () => {
-      this.#watchers.delete(app);
-      this.#waiters.delete(waiter);
-    };
-  }
-
   /** One row per replica, app by app. */
   snapshot(): AppStatus[] {
-    return [...this.#configs.keys()].flatMap((name) => this.#members(name).map((app) => app.status()));
+    return this.#roster.names().flatMap((name) => this.#roster.members(name).map((app) => app.status()));
   }
 
   /** The current state of every app plus every later event: nothing can happen in between. */
   subscribe(fn: (event: SupervisorEvent) => void): { snapshot: AppStatus[]; unsubscribe(): void } {
-    this.#listeners.add(fn);
-    return { snapshot: this.snapshot(), unsubscribe: () => this.#listeners.delete(fn) };
+    const unsubscribe = this.#bus.on("listeners", ({ change }) => fn({ type: "state", ...change }));
+    return { snapshot: this.snapshot(), unsubscribe };
   }
 
   /**
@@ -247,7 +192,7 @@ export class Supervisor {
    * timeouts: the app does not sleep while any is open).
    */
   track(name: string): () => void {
-    return this.#apps.get(name)?.activity.openRequest() ?? (() => {});
+    return this.#roster.get(name)?.activity.openRequest() ?? (() => {});
   }
 
   /**
@@ -255,7 +200,7 @@ export class Supervisor {
    * among equals — held (for idle accounting) until release(); undefined when none is ready.
    */
   acquire(name: string): Upstream | undefined {
-    return pickReplica(this.#members(name), this.#turn++);
+    return pickReplica(this.#roster.members(name), this.#turn++);
   }
 
   /** Like waitReady, then acquire: a ready instance, or undefined on timeout, abort, stop or failure. */
@@ -266,7 +211,7 @@ export class Supervisor {
 
   /** Ready when one of its replicas is. */
   isReady(name: string): boolean {
-    return this.#members(name).some((app) => app.ready);
+    return this.#roster.members(name).some((app) => app.ready);
   }
 
   /**
@@ -281,22 +226,12 @@ export class Supervisor {
    * The one way an app comes up, at start or woken: its dependencies held awake, their conditions awaited (a
    * dependency that can never meet its condition fails the app), then the app launched or woken.
    */
-  async #bringUp(app: SupervisedApp, how: "launch" | "wake"): Promise<void> {
+  async #bringUp(app: Member, how: "launch" | "wake"): Promise<void> {
     this.#dependencies.hold(app);
     const blocker = await this.#dependencies.met(app);
     if (this.#stopping) return;
     if (blocker) return app.fail(blocker);
     await (how === "launch" ? app.launch() : app.wake());
-  }
-
-  #emit(event: SupervisorEvent): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#log.zoo("error", `a supervisor event listener threw: ${(error as Error).message}`);
-      }
-    }
   }
 
   /** Looks up the descendants of every running app in /proc now (tracker.ts); true when something changed. */

@@ -1,29 +1,26 @@
 // What an operator (or a reload) does to one app of a running zoo: stop it for good, start it again, replace it
-// by a new instance (restart, changed config), scale it, add it, remove it — each replica of it. The supervisor
+// by a new instance (restart, changed config), scale it, add it, remove it — each replica of it. The roster
 // keeps the apps; this decides.
 import type { AppConfig } from "../config/types.ts";
-import type { SupervisedApp } from "./app.ts";
+import { watch, type ChangeBus } from "./bus.ts";
 import type { Clock } from "./clock.ts";
-import { firstVerdict, handOver, type HandoverIo, type Outcome } from "./handover.ts";
+import { drainThenStop, firstVerdict, handOver, type HandoverIo, type Outcome } from "./handover.ts";
+import type { Member } from "./member.ts";
 import { replicaConfigs, sameRun } from "./replicas.ts";
+import type { Roster } from "./roster.ts";
 import { isRunning } from "./state.ts";
-import type { StateChange } from "./status.ts";
 
 const STOPPED_ON_REQUEST = "stopped on request";
 
 export interface Stage {
-  /** The current app of each replica's name ("node", "node.1"): the one requests, status and dependents see. */
-  apps: Map<string, SupervisedApp>;
-  /** Each app's config, by the app's name. */
-  configs: Map<string, AppConfig>;
-  /** The current replicas of an app, in order. */
-  members(app: string): SupervisedApp[];
-  /** A supervised app for one replica (`config`, from replicaConfigs) of the app `app`. */
-  create(config: AppConfig, app: string): SupervisedApp;
+  /** The apps' configs and the current member of each replica's name: the one requests, status and dependents see. */
+  roster: Roster<Member>;
+  /** State changes: an operation watches the members it starts. */
+  bus: ChangeBus;
+  /** A member for one replica (`config`, from replicaConfigs) of the app `app`. */
+  create(config: AppConfig, app: string): Member;
   /** Brings an app up as at start: dependencies held and awaited, then launched. */
-  bringUp(app: SupervisedApp): Promise<void>;
-  /** Every state change of `app` (current or not) until the returned function is called. */
-  watch(app: SupervisedApp, fn: (change: StateChange) => void): () => void;
+  bringUp(app: Member): Promise<void>;
   clock: Clock;
   drainTimeout: number;
 }
@@ -44,21 +41,21 @@ export class Operations {
     this.#known(name);
     if (this.#stoppedOnRequest.has(name)) return { ok: true, message: "already stopped" };
     this.#stoppedOnRequest.add(name);
-    await Promise.all(this.#stage.members(name).map((app) => app.stop("graceful", STOPPED_ON_REQUEST)));
+    await Promise.all(this.#stage.roster.members(name).map((app) => app.stop("graceful", STOPPED_ON_REQUEST)));
     return { ok: true, message: "stopped" };
   }
 
   /** zoo start: the replicas stopped on request (or failed for good) run again, as fresh apps. */
   async startApp(name: string): Promise<Outcome> {
     this.#known(name);
-    const members = this.#stage.members(name);
-    const over = (app: SupervisedApp) => app.state === "stopped" || app.state === "failed";
+    const members = this.#stage.roster.members(name);
+    const over = (app: Member) => app.state === "stopped" || app.state === "failed";
     if (!this.#stoppedOnRequest.delete(name) && !members.some(over)) return { ok: true, message: `already ${members[0]?.state ?? "stopped"}` };
     const outcomes = await Promise.all(
       members.filter(over).map(async (app) => {
         const next = this.#stage.create(app.config, name);
         next.continueFrom(app.status(), false);
-        this.#stage.apps.set(app.name, next);
+        this.#stage.roster.swap(app, next);
         return [app.name, await this.#start(next, "started", name)] as const;
       }),
     );
@@ -95,9 +92,9 @@ export class Operations {
    * differs (all of them with force) replaced one at a time, then the replicas no longer wanted drained and stopped.
    */
   async #converge(name: string, config: AppConfig, { force, done }: { force: boolean; done: string }): Promise<Outcome> {
-    const old = this.#stage.members(name);
+    const old = this.#stage.roster.members(name);
     const wanted = replicaConfigs(config);
-    this.#stage.configs.set(name, config);
+    this.#stage.roster.setConfig(config);
     const added = await Promise.all(wanted.slice(old.length).map((replica) => this.#add(replica, name)));
     const replaced: (readonly [string, Outcome])[] = [];
     for (let i = 0; i < Math.min(old.length, wanted.length); i++) {
@@ -113,14 +110,14 @@ export class Operations {
   }
 
   /** One replica replaced by a new one with `config` (a restart: its own): handover.ts. */
-  async #replace(old: SupervisedApp, config: AppConfig, name: string, done: string): Promise<Outcome> {
+  async #replace(old: Member, config: AppConfig, name: string, done: string): Promise<Outcome> {
     const next = this.#stage.create(config, name);
     next.continueFrom(old.status(), done === "restarted");
     const stopped = this.#stoppedOnRequest.has(name);
     if (stopped || old.state === "sleeping" || !(isRunning(old.state) || old.state === "backoff")) {
       // Nothing serves now: the new app simply takes the old one's place, in the same state.
       const wasSleeping = old.state === "sleeping";
-      this.#swap(old, next);
+      this.#stage.roster.swap(old, next);
       await old.stop("graceful", "replaced");
       if (stopped) return next.stop("graceful", STOPPED_ON_REQUEST).then(() => ({ ok: true, message: `${done} (stays stopped)` }));
       if (wasSleeping || next.config.lazy) return next.sleep(), { ok: true, message: `${done} (sleeping until its first request)` };
@@ -132,13 +129,13 @@ export class Operations {
 
   /** A reload's new app: registered at once (requests to it are held), then brought up as at start. */
   async addApp(config: AppConfig): Promise<Outcome> {
-    this.#stage.configs.set(config.name, config);
+    this.#stage.roster.setConfig(config);
     return combine(config.name, await Promise.all(replicaConfigs(config).map((replica) => this.#add(replica, config.name))));
   }
 
   async #add(config: AppConfig, name: string): Promise<readonly [string, Outcome]> {
     const app = this.#stage.create(config, name);
-    this.#stage.apps.set(config.name, app);
+    this.#stage.roster.add(app);
     if (this.#stoppedOnRequest.has(name)) return [config.name, await app.stop("graceful", STOPPED_ON_REQUEST).then(() => ({ ok: true, message: "stays stopped" }))];
     return [config.name, await this.#start(app, "started", name)];
   }
@@ -146,55 +143,45 @@ export class Operations {
   /** A reload's removed app: its open requests drain (up to drainTimeout), then it stops and is forgotten. */
   async removeApp(name: string): Promise<Outcome> {
     this.#known(name);
-    await Promise.all(this.#stage.members(name).map((app) => this.#retire(app, "removed from the config")));
-    this.#stage.configs.delete(name);
+    await Promise.all(this.#stage.roster.members(name).map((app) => this.#retire(app, "removed from the config")));
+    this.#stage.roster.forget(name);
     this.#stoppedOnRequest.delete(name);
     return { ok: true, message: "drained and stopped" };
   }
 
   /** One replica out of rotation: its open requests drain (up to drainTimeout), then it stops and is forgotten. */
-  async #retire(app: SupervisedApp, why: string): Promise<Outcome> {
-    this.#stage.apps.delete(app.name);
-    let cancel = () => {};
-    const timeUp = new Promise<void>((resolve) => (cancel = this.#stage.clock.setTimeout(resolve, this.drainTimeout)));
-    await Promise.race([app.activity.drained(), timeUp]);
-    cancel();
-    await app.stop("graceful", why);
+  async #retire(app: Member, why: string): Promise<Outcome> {
+    this.#stage.roster.retire(app);
+    await drainThenStop(app, why, this.#io());
     return { ok: true, message: "drained and stopped" };
   }
 
   #known(name: string): AppConfig {
-    const config = this.#stage.configs.get(name);
+    const config = this.#stage.roster.config(name);
     if (!config) throw new Error(`unknown app ${name}`);
     return config;
-  }
-
-  /** `next` takes the place of `old`; a replica renamed ("node" → "node.0" when scaled up) leaves its old name. */
-  #swap(old: SupervisedApp, next: SupervisedApp): void {
-    if (this.#stage.apps.get(old.name) === old && old.name !== next.name) this.#stage.apps.delete(old.name);
-    this.#stage.apps.set(next.name, next);
   }
 
   /**
    * Brings the replica up (or to sleep, if lazy: its app's replicas sleep and wake together, so one that joins awake
    * replicas is woken at once); resolves with how its first start went.
    */
-  async #start(app: SupervisedApp, done: string, name: string): Promise<Outcome> {
+  async #start(app: Member, done: string, name: string): Promise<Outcome> {
     await app.assignPort();
     if (app.config.lazy) {
-      const awake = this.#stage.members(name).some((other) => other !== app && (other.ready || other.state === "starting"));
+      const awake = this.#stage.roster.members(name).some((other) => other !== app && (other.ready || other.state === "starting"));
       app.sleep();
       return { ok: true, message: awake ? `${done} (woken: its app's other replicas are awake)` : `${done} (sleeping until its first request)` };
     }
-    const verdict = firstVerdict(app, this.#stage);
+    const verdict = firstVerdict(app, this.#io());
     await this.#stage.bringUp(app);
     const outcome = await verdict;
     return { ok: outcome.ok, message: outcome.ok ? `${done}, ${outcome.message}` : `not ready: ${outcome.message}` };
   }
 
   #io(): HandoverIo {
-    const { clock, bringUp, watch } = this.#stage;
-    return { clock, drainTimeout: this.drainTimeout, swap: (old, next) => this.#swap(old, next), bringUp, watch };
+    const { clock, bringUp, roster, bus } = this.#stage;
+    return { clock, drainTimeout: this.drainTimeout, swap: (old, next) => roster.swap(old, next), bringUp, watch: (app, fn) => watch(bus, app, fn) };
   }
 }
 

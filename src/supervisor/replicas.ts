@@ -3,7 +3,7 @@
 // replica a request goes to.
 import { isDeepStrictEqual } from "node:util";
 import type { AppConfig } from "../config/types.ts";
-import type { SupervisedApp } from "./app.ts";
+import type { Member } from "./member.ts";
 import type { Upstream } from "./instance.ts";
 
 /** The config of each replica of `app`, in order. */
@@ -28,7 +28,7 @@ export function sameRun(a: AppConfig, b: AppConfig): boolean {
  * The ready replica with the fewest requests in flight, round robin among equals (`turn` counts the picks), reserved
  * until release(); undefined when none is ready.
  */
-export function pickReplica(replicas: readonly SupervisedApp[], turn: number): Upstream | undefined {
+export function pickReplica(replicas: readonly Member[], turn: number): Upstream | undefined {
   let readyCount = 0;
   for (const replica of replicas) if (replica.ready) readyCount++;
   if (readyCount === 0) return undefined;
@@ -36,7 +36,7 @@ export function pickReplica(replicas: readonly SupervisedApp[], turn: number): U
   let skip = turn % readyCount;
   let start = 0;
   while (!replicas[start].ready || skip-- > 0) start++;
-  let best: SupervisedApp | undefined;
+  let best: Member | undefined;
   for (let k = 0; k < replicas.length; k++) {
     const replica = replicas[(start + k) % replicas.length];
     if (!replica.ready) continue;

@@ -1,6 +1,6 @@
 // Finding the descendants of every running app in /proc, so that a process orphaned later (its parent exited)
 // is still known as the app's and is stopped with it.
-import type { SupervisedApp } from "./app.ts";
+import type { Member } from "./member.ts";
 import { readProcessTable } from "./proctree.ts";
 import { isRunning } from "./state.ts";
 
@@ -9,11 +9,11 @@ const TRACK_BACKOFF = 16;
 
 export class DescendantTracker {
   readonly #intervalMs: number;
-  readonly #apps: () => Iterable<SupervisedApp>;
+  readonly #apps: () => Iterable<Member>;
   #timer: NodeJS.Timeout | undefined;
   #trackedApps = 0;
 
-  constructor(intervalMs: number, apps: () => Iterable<SupervisedApp>) {
+  constructor(intervalMs: number, apps: () => Iterable<Member>) {
     this.#intervalMs = intervalMs;
     this.#apps = apps;
   }

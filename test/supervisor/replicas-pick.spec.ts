@@ -2,7 +2,7 @@
 // round robin among equals. Replicas here are stand-ins with just what pickReplica reads.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { SupervisedApp } from "../../src/supervisor/app.ts";
+import type { Member } from "../../src/supervisor/member.ts";
 import { pickReplica } from "../../src/supervisor/replicas.ts";
 
 function group(names: string[], notReady: string[] = []) {
@@ -23,7 +23,7 @@ function group(names: string[], notReady: string[] = []) {
     },
   }));
   let turn = 0;
-  const pick = () => pickReplica(replicas as unknown as SupervisedApp[], turn++);
+  const pick = () => pickReplica(replicas as unknown as Member[], turn++);
   return { picked, open, pick };
 }
 
