@@ -1,6 +1,7 @@
 // A short, human summary of a valid config for `zoo validate`: where zoo listens, the env files read, the apps, the routes.
 import path from "node:path";
 import { routeKeyId } from "./hosts.ts";
+import { describeRouteOptions } from "./route-summary.ts";
 import type { AppConfig, Config, Probe, Route } from "./types.ts";
 
 export function summarize(config: Config): string {
@@ -24,8 +25,8 @@ export function summarize(config: Config): string {
     ),
     "",
     ...table(
-      ["ROUTE", "TARGET"],
-      config.routes.map((route) => [routeKeyId(route), target(route, config.dir)]),
+      ["ROUTE", "TARGET", "OPTIONS"],
+      config.routes.map((route) => [routeKeyId(route), target(route, config.dir), describeRouteOptions(route, config.dir)]),
     ),
   ];
   return lines.join("\n") + "\n";
