@@ -2,6 +2,7 @@
 // says no length (chunked, HTTP/2) is counted as it is forwarded, and the one that crosses the limit is cut there: the
 // upstream request is aborted and the client gets 413 if nothing was answered yet.
 import type { IncomingMessage } from "node:http";
+import { constants, type ServerHttp2Stream } from "node:http2";
 import { exchangeOf, type HttpExchange } from "./exchange.ts";
 
 const kLimit = Symbol("zoo.bodyLimit");
@@ -39,7 +40,17 @@ function countBody(this: Limited, chunk: Buffer): void {
   this.unpipe();
 }
 
+/**
+ * 413, and the rest of the upload is not read: HTTP/1.1 closes the connection after the answer; HTTP/2 resets the
+ * stream with NO_ERROR once the answer is sent, which tells the client to stop sending (RFC 9113 §8.1).
+ */
 function tooLarge(exchange: HttpExchange, limit: number, label: string): void {
-  const close: Record<string, string> = exchange.req.httpVersionMajor === 1 ? { Connection: "close" } : {};
-  exchange.answer(413, `${label}: the request body is larger than maxBodySize (${limit} bytes)`, close);
+  const { req, res } = exchange;
+  const http1 = req.httpVersionMajor === 1;
+  exchange.answer(413, `${label}: the request body is larger than maxBodySize (${limit} bytes)`, http1 ? { Connection: "close" } : {});
+  if (http1) return;
+  const stream = (req as unknown as { stream: ServerHttp2Stream }).stream;
+  const reset = () => stream.close(constants.NGHTTP2_NO_ERROR);
+  if (stream.writableFinished) reset();
+  else stream.once("finish", reset);
 }
