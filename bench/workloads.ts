@@ -189,9 +189,10 @@ export async function runThroughput(
 
   if (wanted("compress")) {
     // zoo's compress route and Caddy's encode on a 100 KB JSON body; direct is the same body uncompressed. Caddy 2.6
-    // has no brotli encoder, so br is zoo's alone. Bytes per response show that the body was compressed.
+    // has no brotli encoder, so br is zoo's alone. Bytes per response show that the body was compressed; identity is
+    // each proxy's cost for the same body uncompressed, so the difference is what compression costs.
     const compressing = contenders.filter((c) => c.name === "zoo" || c.name === "caddy" || c.name === "direct");
-    for (const encoding of ["gzip", "br", "zstd"] as const) {
+    for (const encoding of ["identity", "gzip", "br", "zstd"] as const) {
       const who = compressing.filter((c) => !(encoding === "br" && c.name === "caddy"));
       await rounds(`100 KB JSON, Accept-Encoding: ${encoding}, 10 connections`, async (c) => {
         const pids = c.cpuPids?.() ?? (c.process ? [c.process.pid] : []);

@@ -42,9 +42,8 @@ export function prepareRoute(route: Route, destinationOf: (origin: URL) => Desti
   const prefix = route.prefix;
   const key = (host ?? "") + prefix;
   const scoped = <T extends PreparedRoute>(prepared: T): T => (host === undefined ? prepared : { ...prepared, host });
-  const features = compileFeatures(route);
-  const prepared = scoped(prepare(route, prefix, key, destinationOf));
-  return features === undefined ? prepared : { ...prepared, features };
+  // Every entry has the key, set or not, so that the hot path reads it from objects of the same shapes.
+  return { ...scoped(prepare(route, prefix, key, destinationOf)), features: compileFeatures(route) };
 }
 
 function prepare(route: Route, prefix: string, key: string, destinationOf: (origin: URL) => Destination): PreparedRoute {
