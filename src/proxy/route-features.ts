@@ -38,8 +38,8 @@ export function applyFeatures(exchange: Exchange, label: string, features: Route
 
 function afterAuth(exchange: Exchange, label: string, features: RouteFeatures, proceed: () => void): void {
   if (!exchange.websocket) {
-    if (features.maxBodySize !== undefined && refuseDeclaredBody(exchange, features.maxBodySize, label)) return;
     shapeResponse(exchange, features);
+    if (features.maxBodySize !== undefined && refuseDeclaredBody(exchange, features.maxBodySize, label)) return;
   }
   proceed();
 }

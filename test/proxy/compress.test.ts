@@ -141,6 +141,16 @@ describe("compress over HTTP/1.1 and HTTP/2", () => {
       assert.equal(head.headers.vary, "Origin");
     });
 
+    test(`${wire}: a proxy route (an outside origin, on http-proxy-3) compresses too`, async (t) => {
+      const up = await app(t);
+      const proxy = await startBoth(t, [{ prefix: "/ext", kind: "proxy", target: `http://127.0.0.1:${up.port}`, stripPrefix: true, compress }], new TestGate());
+      const reply = await fetchRaw(wire, proxy, "/ext/json", { headers: { "accept-encoding": "gzip" } });
+      assert.equal(reply.status, 200);
+      assert.equal(reply.headers["content-encoding"], "gzip");
+      assert.equal(decode("gzip", reply.body), JSON_BODY);
+      assert.equal(reply.headers.etag, 'W/"v1"');
+    });
+
     test(`${wire}: a static route compresses its files; the weak ETag still gets 304`, async (t) => {
       const dir = mkdtempSync(path.join(tmpdir(), "zoo-compress-"));
       writeFileSync(path.join(dir, "app.js"), `const data = ${JSON_BODY};\n`);
