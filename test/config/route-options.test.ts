@@ -128,3 +128,12 @@ test("a realm with a quote is refused", () => {
   const problems = problemsOf({ apps: { web }, routes: { "/": { app: "web", basicAuth: { realm: 'a"b', users: { a: HASH } } } } });
   assert.match(describeProblems(problems), /basicAuth\.realm: a realm may not hold quotes/);
 });
+
+test("a reload takes new route options at once, top-level compress and maxBodySize included", async () => {
+  const { planReload } = await import("../../src/config/diff.ts");
+  const before = build({ apps: { web }, routes: { "/": "web" } });
+  const after = build({ compress: true, maxBodySize: "1mb", apps: { web }, routes: { "/": { app: "web", headers: { response: { set: { "X-A": "1" } } } } } });
+  const plan = planReload(before, after);
+  assert.deepEqual(plan.refused, []);
+  assert.deepEqual(plan.proxy.sort(), ["compress", "maxBodySize", "routes"]);
+});
