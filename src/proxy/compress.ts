@@ -12,7 +12,7 @@ export type Encoding = "zstd" | "br" | "gzip";
 const PREFERENCE: readonly Encoding[] = ["zstd", "br", "gzip"];
 
 /** Levels chosen for a proxy's CPU budget (zlib's own defaults, brotli's 11 above all, are for files built once). */
-const GZIP_LEVEL = 5;
+const GZIP_LEVEL = 3;
 const BROTLI_QUALITY = 4;
 const BROTLI_WINDOW_BITS = 19;
 const ZSTD_LEVEL = 3;
