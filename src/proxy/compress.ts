@@ -124,6 +124,8 @@ export function compressResponse(res: ServerResponse, accept: string | undefined
     if (encoding === undefined) return;
     const length = head.get("content-length");
     head.remove("content-length");
+    // A range of the compressed body is not a range of the file: ranges are served (uncompressed) only when asked for.
+    head.remove("accept-ranges");
     head.set("Content-Encoding", encoding);
     const etag = head.get("etag");
     if (etag !== undefined && !etag.startsWith("W/")) head.set("ETag", `W/${etag}`);

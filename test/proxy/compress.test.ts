@@ -160,6 +160,7 @@ describe("compress over HTTP/1.1 and HTTP/2", () => {
       assert.equal(js.status, 200);
       assert.equal(js.headers["content-encoding"], "br");
       assert.equal(decode("br", js.body), `const data = ${JSON_BODY};\n`);
+      assert.equal(js.headers["accept-ranges"], undefined, "no ranges of the compressed body are offered");
       const etag = String(js.headers.etag);
       assert.match(etag, /^W\//);
       const again = await fetchRaw(wire, proxy, "/assets/app.js", { headers: { "accept-encoding": "br", "if-none-match": etag } });
