@@ -290,3 +290,24 @@ test("256 MiB compressed on the fly: zoo's memory stays flat; a client that stop
   assert.ok(written < 64 * MB, `the app wrote ${(written / MB).toFixed(0)} MB to a client that reads nothing`);
   paused.destroy();
 });
+
+test("a WebSocket through a compressing route with header rules: upgraded as is, frames untouched, request rules applied", async (t) => {
+  const { WebSocket, WebSocketServer } = await import("ws");
+  const up = await upstream(t, (_req, res) => res.end("plain"));
+  const wss = new WebSocketServer({ server: up.server, perMessageDeflate: false });
+  let seenEnv: string | undefined;
+  wss.on("connection", (ws, req) => {
+    seenEnv = req.headers["x-env"] as string | undefined;
+    ws.on("message", (data, binary) => ws.send(data, { binary }));
+  });
+  t.after(() => wss.close());
+  const route: Route = { prefix: "/", kind: "app", app: "web", stripPrefix: false, compress, headers: { request: { set: { "X-Env": "prod" }, add: {}, remove: [] } } };
+  const proxy = await startBoth(t, [route], new TestGate({ web: { port: up.port } }));
+  const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}/`, { headers: { host: HOST, "accept-encoding": "gzip" }, perMessageDeflate: false });
+  await once(ws, "open");
+  ws.send(JSON_BODY);
+  const [data] = (await once(ws, "message")) as [Buffer];
+  assert.equal(data.toString(), JSON_BODY);
+  assert.equal(seenEnv, "prod");
+  ws.close();
+});
