@@ -134,3 +134,18 @@ test("curl: a file over the limit gets 413 from zoo, one under it reaches the ap
   assert.equal((await curl(LIMIT * 4, "-H", "'Transfer-Encoding: chunked'")).stdout, "413");
   assert.equal(seen.complete, 1);
 });
+
+test("a proxy route (an outside origin, on http-proxy-3): a body under the limit arrives whole, one over it is cut", async (t) => {
+  const { up, seen } = await countingApp(t);
+  const route: Route = { prefix: "/", kind: "proxy", target: `http://127.0.0.1:${up.port}`, stripPrefix: false, maxBodySize: LIMIT };
+  const proxy = await startBoth(t, [route], new TestGate());
+  for (const wire of WIRES) {
+    const before = seen.bytes;
+    const whole = await fetchRaw(wire, proxy, "/upload", { method: "POST", headers: wire === "http/1.1" ? { "transfer-encoding": "chunked" } : {}, body: Buffer.alloc(LIMIT, "w") });
+    assert.equal(whole.status, 200, wire);
+    assert.equal(seen.bytes - before, LIMIT, `${wire}: every byte reached the origin`);
+    const cut = await streamedBody(wire, proxy, 16 * LIMIT, async () => {});
+    assert.equal(cut.status, 413, wire);
+  }
+  assert.equal(seen.complete, 2);
+});
