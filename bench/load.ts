@@ -19,6 +19,8 @@ export interface WrkOptions {
   delayMs?: number;
   /** Per-request timeout; wrk counts slower responses as timeouts. */
   timeoutSeconds?: number;
+  /** Request headers, "Name: value". */
+  headers?: string[];
 }
 
 const REPORT_LUA = join(BENCH_DIR, "wrk", "report.lua");
@@ -33,6 +35,7 @@ export function startWrk(options: WrkOptions): { result: Promise<WrkResult>; kil
     `-d${options.seconds}s`,
     `--timeout`,
     `${options.timeoutSeconds ?? 5}s`,
+    ...(options.headers ?? []).flatMap((header) => ["-H", header]),
     "-s",
     script,
     options.url,

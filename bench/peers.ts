@@ -9,7 +9,8 @@ import { freePort, startProcess } from "./proc.ts";
 /**
  * `caddy run` with a Caddyfile: reverse_proxy with the http transport's keep-alive (its default, 2 m) and as many
  * idle upstream connections as the bench opens (the default keeps 32 per host; wrk opens 50). Admin API
- * and automatic HTTPS off; Caddy writes no access log unless asked.
+ * and automatic HTTPS off; Caddy writes no access log unless asked. Under /enc, its `encode` compresses with gzip or
+ * zstd (Caddy 2.6 has no brotli encoder without a plugin), as zoo's `compress` route does.
  */
 export async function startCaddy(upstreamPort: number, tmp: string): Promise<Contender> {
   const dir = join(tmp, "caddy");
@@ -24,6 +25,8 @@ export async function startCaddy(upstreamPort: number, tmp: string): Promise<Con
 }
 :${port} {
 	bind 127.0.0.1
+	@enc path /enc/*
+	encode @enc zstd gzip
 	reverse_proxy 127.0.0.1:${upstreamPort} {
 		transport http {
 			keepalive 2m

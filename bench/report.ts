@@ -56,6 +56,11 @@ function metrics(s: Settings): Metric[] {
     { key: "stream.down", label: `${mib} download — MB/s`, higherIsBetter: true, digits: 0 },
     { key: "stream.up", label: `${mib} upload — MB/s`, higherIsBetter: true, digits: 0 },
     { key: "ws.mps", label: "WebSocket echo, 10 conn — messages/s", higherIsBetter: true, digits: 0 },
+    ...(["identity", "gzip", "br", "zstd"] as const).flatMap((encoding) => [
+      { key: `compress.${encoding}.rps`, label: `100 KB JSON, ${encoding} (direct: uncompressed) — req/s`, higherIsBetter: true, digits: 0 },
+      { key: `compress.${encoding}.cpu`, label: `100 KB JSON, ${encoding} — proxy CPU µs per request`, higherIsBetter: false, digits: 0 },
+      { key: `compress.${encoding}.bytes`, label: `100 KB JSON, ${encoding} — bytes per response`, higherIsBetter: false, digits: 0 },
+    ]),
   ];
 }
 

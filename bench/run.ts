@@ -1,6 +1,6 @@
 // `npm run bench`: zoo against the upstream alone (direct), nginx, a seed-style Go proxy, caddy, haproxy and two
 // bare Node proxies (the floors), then zoo's own supervision numbers, TLS, and a CPU-bound app at 1 and 2 replicas. Prints a markdown report and writes it to bench/results/. See docs/performance.md.
-//   node bench/run.ts [--quick] [--install] [--profile] [--compiled] [--no-zoo] [--only small,fixed,1m,stream,ws,supervision,wake,tls,replicas]
+//   node bench/run.ts [--quick] [--install] [--profile] [--compiled] [--no-zoo] [--only small,fixed,1m,stream,ws,compress,supervision,wake,tls,replicas]
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync, closeSync, openSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join, relative } from "node:path";
@@ -53,7 +53,7 @@ if (flags.help) {
   --profile      run the throughput zoo under node --cpu-prof and print its hot spots
   --compiled     measure zoo compiled to JavaScript (tsconfig.build.json, as the image runs it)
   --no-zoo       measure only the others (direct, nginx, go-proxy, caddy, haproxy, the Node floors)
-  --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, supervision, wake, tls, replicas
+  --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, compress, supervision, wake, tls, replicas
   --rounds N     alternating rounds per workload (default 5, 3 for the 1 GiB streams and the WebSocket echo; quick 1)
   --out DIR      where the report goes (default bench/results)
 
@@ -65,7 +65,7 @@ const settings = { ...(flags.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS) };
 if (flags.rounds) settings.rounds = settings.streamRounds = Math.max(1, Number(flags.rounds));
 const only = flags.only ? new Set(flags.only.split(",").map((s) => s.trim())) : undefined;
 /** The other proxies are started (and warmed up) only for the workloads that compare them. */
-const throughputWanted = !only || ["small", "fixed", "1m", "stream", "ws"].some((name) => only.has(name));
+const throughputWanted = !only || ["small", "fixed", "1m", "stream", "ws", "compress"].some((name) => only.has(name));
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
 const tmp = mkdtempSync(join(tmpdir(), "zoo-bench-"));

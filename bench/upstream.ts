@@ -1,7 +1,8 @@
 // The fast upstream every contender fronts: one small node:http server (plus a WebSocket echo).
-// It ignores a leading /node, so `/node/1m` and `/1m` are the same resource:
+// It ignores a leading /node (and /enc, zoo's compressing route), so `/node/1m` and `/1m` are the same resource:
 //   /            13-byte text          (small GET)
 //   /1m          1 MiB body
+//   /json100k    100 KB of JSON (the compressed workload)
 //   /stream?bytes=N   N bytes, written with backpressure (the 1 GiB download)
 //   PUT /upload  counts the request body and answers {"bytes": N}
 //   /info        {"pid", "port", "listeningAt"}: listeningAt is the wall-clock ms at which the port opened
@@ -14,6 +15,10 @@ const port = Number(process.env.PORT ?? process.argv[2] ?? 0);
 const HELLO = Buffer.from("Hello, world\n");
 const ONE_MIB = Buffer.alloc(1024 * 1024, "z");
 const CHUNK = Buffer.alloc(64 * 1024, "s");
+/** About 100 KB of API-like JSON: repetitive keys, varied values, as a list endpoint returns. */
+const JSON_100K = Buffer.from(
+  JSON.stringify(Array.from({ length: 800 }, (_, i) => ({ id: i, name: `user ${i}`, email: `user${i}@example.com`, active: i % 3 !== 0, score: (i * 7919) % 1000, tags: ["a", "b", `t${i % 17}`] }))),
+);
 let listeningAt = 0;
 
 function stream(res: ServerResponse, total: number): void {
@@ -53,6 +58,7 @@ const server = createServer((req, res) => {
   const query = url.indexOf("?");
   let path = query === -1 ? url : url.slice(0, query);
   if (path === "/node" || path.startsWith("/node/")) path = path.slice(5) || "/";
+  else if (path === "/enc" || path.startsWith("/enc/")) path = path.slice(4) || "/";
 
   if (path === "/" || path === "/small") {
     res.writeHead(200, { "content-type": "text/plain", "content-length": String(HELLO.length) });
@@ -60,6 +66,9 @@ const server = createServer((req, res) => {
   } else if (path === "/1m") {
     res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(ONE_MIB.length) });
     res.end(ONE_MIB);
+  } else if (path === "/json100k") {
+    res.writeHead(200, { "content-type": "application/json", "content-length": String(JSON_100K.length) });
+    res.end(JSON_100K);
   } else if (path === "/stream") {
     const bytes = Number(new URLSearchParams(url.slice(query + 1)).get("bytes") ?? 0);
     stream(res, Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : 0);

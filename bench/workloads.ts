@@ -187,6 +187,27 @@ export async function runThroughput(
     }, full, s.streamRounds);
   }
 
+  if (wanted("compress")) {
+    // zoo's compress route and Caddy's encode on a 100 KB JSON body; direct is the same body uncompressed. Caddy 2.6
+    // has no brotli encoder, so br is zoo's alone. Bytes per response show that the body was compressed; identity is
+    // each proxy's cost for the same body uncompressed, so the difference is what compression costs.
+    const compressing = contenders.filter((c) => c.name === "zoo" || c.name === "caddy" || c.name === "direct");
+    for (const encoding of ["identity", "gzip", "br", "zstd"] as const) {
+      const who = compressing.filter((c) => !(encoding === "br" && c.name === "caddy"));
+      await rounds(`100 KB JSON, Accept-Encoding: ${encoding}, 10 connections`, async (c) => {
+        const pids = c.cpuPids?.() ?? (c.process ? [c.process.pid] : []);
+        const cpuBefore = cpuMicros(pids);
+        const r = await runWrk({ url: `${c.origin}/enc/json100k`, connections: 10, seconds: s.smallSeconds, headers: [`Accept-Encoding: ${encoding}`] });
+        const cpuUs = r.requests > 0 && pids.length ? (cpuMicros(pids) - cpuBefore) / r.requests : undefined;
+        add(samples, `compress.${encoding}.rps`, c.name, requestsPerSecond(r));
+        if (cpuUs !== undefined) add(samples, `compress.${encoding}.cpu`, c.name, cpuUs);
+        add(samples, `compress.${encoding}.bytes`, c.name, r.bytes / Math.max(1, r.requests));
+        noteFailures(`compress ${encoding}`, c.name, failedRequests(r), r.requests);
+        return `${Math.round(requestsPerSecond(r))} req/s, ${cpuUs === undefined ? "?" : cpuUs.toFixed(0)} µs CPU/request, ${Math.round(r.bytes / Math.max(1, r.requests))} bytes/response`;
+      }, who);
+    }
+  }
+
   if (wanted("ws")) {
     await rounds("WebSocket echo, 10 connections", async (c) => {
       const r = await runWsEcho(`${c.origin.replace("http:", "ws:")}/node/ws`, 10, s.wsSeconds);

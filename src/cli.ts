@@ -7,7 +7,7 @@ import type { ExportOptions } from "./export/command.ts";
 import { ZooError } from "./errors.ts";
 import { HELP } from "./help.ts";
 
-const COMMANDS = ["start", "validate", "schema", "status", "health", "restart", "stop", "scale", "logs", "reload", "probe", "export"] as const;
+const COMMANDS = ["start", "validate", "schema", "status", "health", "restart", "stop", "scale", "logs", "reload", "probe", "export", "hash-password"] as const;
 type Command = (typeof COMMANDS)[number];
 /** Options that only some commands take. */
 const FLAG_COMMANDS = { json: ["logs", "status"], watch: ["start", "status"] };
@@ -192,6 +192,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       case "schema":
         return await printSchema();
+      case "hash-password":
+        return await (await import("./hash-password.ts")).hashPassword();
       case "validate":
         return await validate(configPath, listen);
       case "status": {

@@ -11,6 +11,8 @@ Commands:
   health       Exit 0 when a running zoo is healthy, 1 when not
   probe TARGET Run one probe and exit 0 when it passes, 1 when it fails. TARGET: tcp://HOST:PORT,
                http://HOST:PORT/PATH, or an app's name (its configured probe on its port)
+  hash-password
+               Read a password from standard input, print its bcrypt hash (for a route's basicAuth users)
   export compose|kubernetes
                Write the config as a compose project or as Kubernetes manifests
 

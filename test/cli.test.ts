@@ -108,7 +108,7 @@ test("start with a bad config exits 2 and starts nothing", async (t) => {
 
 for (const [name, args, message] of [
   ["an unknown flag", ["validate", "--frobnicate"], 'zoo: unknown option "--frobnicate"'],
-  ["an unknown command", ["serve"], 'zoo: unknown command "serve" (expected one of: start, validate, schema, status, health, restart, stop, scale, logs, reload, probe, export)'],
+  ["an unknown command", ["serve"], 'zoo: unknown command "serve" (expected one of: start, validate, schema, status, health, restart, stop, scale, logs, reload, probe, export, hash-password)'],
   ["an extra argument", ["validate", "extra"], 'zoo: unexpected argument "extra" after "validate"'],
   ["a bad --listen", ["start", "--listen", "host:port"], 'zoo: --listen: expected a port from 0 to 65535 or "host:port", found "host:port"'],
   ["a bad --log-format", ["start", "--log-format", "xml"], 'zoo: --log-format: expected text or json, found "xml"'],

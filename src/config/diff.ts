@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { AppConfig, Config, TlsConfig } from "./types.ts";
 
 /** Top-level settings a running zoo takes over at once; a change to any other one needs a restart of zoo. */
-const LIVE_SETTINGS = new Set<string>(["routes", "apps", "accessLog", "trustProxy", "upstreamTimeout", "readyWait", "drainTimeout", "file", "dir"]);
+const LIVE_SETTINGS = new Set<string>(["routes", "apps", "accessLog", "trustProxy", "upstreamTimeout", "readyWait", "drainTimeout", "file", "dir", "compress", "maxBodySize"]);
 const WHY_RESTART: Record<string, string> = {
   listen: "zoo cannot move its listener while it serves",
   control: "the control socket is how this command reached zoo",

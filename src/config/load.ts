@@ -12,10 +12,11 @@ import { interpolate } from "./interpolate.ts";
 import { resolveMetrics } from "./metrics.ts";
 import { DEFAULT_PORT, parseListen } from "./listen.ts";
 import { normalizeApp, normalizeRoute } from "./normalize.ts";
+import { normalizeCompress, normalizeRouteOptions, type TopLevelOptions } from "./route-options.ts";
 import { normalizeTls } from "./tls.ts";
 import { ConfigSyntaxError, loadJson, loadYaml } from "./parse.ts";
-import { AppSchema, ConfigSchema, type ParsedApp } from "./schema.ts";
-import type { AppConfig, Config } from "./types.ts";
+import { AppSchema, ConfigSchema, RouteSchema, type ParsedApp, type ParsedRoute } from "./schema.ts";
+import type { AppConfig, Config, RouteOptions } from "./types.ts";
 
 export interface LoadOptions {
   /** An explicit config file (`--config`); relative to `cwd`. */
@@ -150,6 +151,15 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     apps.push(normal.value);
   }
 
+  const top = topLevelOptions(parsed.success ? parsed.data : value);
+  const routeOptions = new Map<string, RouteOptions>();
+  for (const [key, route] of parsed.success ? Object.entries(parsed.data.routes) : validRoutes(value)) {
+    if (typeof route === "string" || "redirect" in route) continue;
+    const options = normalizeRouteOptions(route, top, dir, ["routes", key]);
+    problems.push(...options.problems);
+    routeOptions.set(key, options.value);
+  }
+
   const tls = parsed.success && parsed.data.tls ? normalizeTls(parsed.data.tls, dir, listen.port) : undefined;
   problems.push(...(tls?.problems ?? []));
 
@@ -166,7 +176,11 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     dir,
     listen: { host: listen.host, port: listen.port },
     apps,
-    routes: Object.entries(config.routes).map(([prefix, route]) => normalizeRoute(prefix, route, dir)),
+    routes: Object.entries(config.routes).map(([key, route]) => ({
+      ...normalizeRoute(key, route, dir),
+      // A shorthand app route takes the top-level options; a redirect has none.
+      ...(typeof route === "string" ? normalizeRouteOptions({}, top, dir, []).value : routeOptions.get(key)),
+    })),
     logFormat: config.logFormat,
     accessLog: config.accessLog,
     trustProxy: config.trustProxy,
@@ -177,7 +191,27 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     metrics: metrics.value,
     envFiles: [...new Set([...shared.files, ...[...appFiles.values()].flatMap((files) => files.files)])],
     tls: tls?.value,
+    compress: top.compress,
+    maxBodySize: top.maxBodySize,
   };
+}
+
+/** The top-level `compress` and `maxBodySize`, each read on its own so that an invalid config still has its routes checked. */
+function topLevelOptions(value: unknown): TopLevelOptions {
+  const compress = ConfigSchema.shape.compress.safeParse(fieldOf(value, "compress"));
+  const maxBodySize = ConfigSchema.shape.maxBodySize.safeParse(fieldOf(value, "maxBodySize"));
+  return {
+    compress: compress.success ? normalizeCompress(compress.data) : undefined,
+    maxBodySize: maxBodySize.success && maxBodySize.data !== false ? maxBodySize.data : undefined,
+  };
+}
+
+/** The routes of an invalid config that do validate, so that their htpasswd files are still checked. */
+function validRoutes(value: unknown): Array<[key: string, route: ParsedRoute]> {
+  return entriesOf(fieldOf(value, "routes")).flatMap(([key, route]): Array<[string, ParsedRoute]> => {
+    const result = RouteSchema.safeParse(route);
+    return result.success ? [[key, result.data]] : [];
+  });
 }
 
 interface ResolvedListen {

@@ -4,6 +4,7 @@
 import ms from "ms";
 import { z } from "zod";
 import { LISTEN_HINT, parseListen } from "./listen.ts";
+import { Compress, MaxBodySize, routeOptionFields } from "./route-options.ts";
 import { tlsSchema } from "./tls.ts";
 import { DEPENDENCY_CONDITIONS, LOG_FORMATS, PROBE_DEFAULTS, REDIRECT_STATUSES, RESTART_MODES, SIGNALS } from "./types.ts";
 
@@ -121,6 +122,7 @@ export const AppSchema = z.strictObject({
 const AppRoute = z.strictObject({
   app: z.string(),
   stripPrefix: z.boolean().default(false).meta({ description: "Remove the prefix before forwarding. Default false." }),
+  ...routeOptionFields,
 });
 const RedirectRoute = z.strictObject({
   redirect: z.string().meta({
@@ -131,9 +133,11 @@ const RedirectRoute = z.strictObject({
 const ProxyRoute = z.strictObject({
   proxy: z.string().meta({ description: "Absolute http(s) URL of an outside origin to reverse-proxy to." }),
   stripPrefix: z.boolean().default(true).meta({ description: "Remove the prefix before forwarding. Default true." }),
+  ...routeOptionFields,
 });
 const StaticRoute = z.strictObject({
   static: z.string().meta({ description: "Directory of files, relative to the config file." }),
+  ...routeOptionFields,
 });
 
 export const RouteSchema = z.union([z.string().meta({ description: "An app name." }), AppRoute, RedirectRoute, ProxyRoute, StaticRoute]);
@@ -175,6 +179,8 @@ export const ConfigSchema = z.strictObject({
   }),
   tls: tlsSchema(Duration).optional().meta({ description: "HTTPS and HTTP/2 on a second port, beside the plain listener." }),
   metrics: MetricsSchema.optional().meta({ description: "Prometheus metrics on their own listener. Default: off." }),
+  compress: Compress.optional().meta({ description: "Compress the responses of every app, proxy and static route that does not say otherwise. Default false." }),
+  maxBodySize: MaxBodySize.optional().meta({ description: "Largest request body on every app and proxy route that does not say otherwise. Default: none." }),
 });
 
 export type ParsedApp = z.output<typeof AppSchema>;

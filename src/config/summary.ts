@@ -1,6 +1,7 @@
 // A short, human summary of a valid config for `zoo validate`: where zoo listens, the env files read, the apps, the routes.
 import path from "node:path";
 import { routeKeyId } from "./hosts.ts";
+import { describeRouteOptions } from "./route-summary.ts";
 import type { AppConfig, Config, Probe, Route } from "./types.ts";
 
 export function summarize(config: Config): string {
@@ -23,12 +24,19 @@ export function summarize(config: Config): string {
       ]),
     ),
     "",
-    ...table(
-      ["ROUTE", "TARGET"],
-      config.routes.map((route) => [routeKeyId(route), target(route, config.dir)]),
-    ),
+    ...routeTable(config),
   ];
   return lines.join("\n") + "\n";
+}
+
+/** The routes; an OPTIONS column only when a route has options (compress, basic auth, headers, a body limit). */
+function routeTable(config: Config): string[] {
+  const options = config.routes.map((route) => describeRouteOptions(route, config.dir));
+  const withOptions = options.some((text) => text !== "-");
+  return table(
+    withOptions ? ["ROUTE", "TARGET", "OPTIONS"] : ["ROUTE", "TARGET"],
+    config.routes.map((route, i) => [routeKeyId(route), target(route, config.dir), ...(withOptions ? [options[i]] : [])]),
+  );
 }
 
 function table(header: string[], rows: string[][]): string[] {

@@ -74,7 +74,44 @@ export type RouteTarget =
  * prefix is normalized: starts with "/", no trailing "/" except the root "/".
  * host: lowercase ASCII, "api.example.com" or "*.example.com"; absent: every host.
  */
-export type Route = { prefix: string; host?: string } & RouteTarget;
+export type Route = { prefix: string; host?: string } & RouteTarget & RouteOptions;
+
+/** What a route may add to its requests and responses (src/config/route-options.ts); absent: not used. */
+export interface RouteOptions {
+  compress?: CompressOptions;
+  basicAuth?: BasicAuth;
+  headers?: HeaderRules;
+  /** Bytes; a larger request body gets 413. */
+  maxBodySize?: number;
+}
+
+export interface CompressOptions {
+  /** Media type patterns ("text/*", "application/json", "*+json"); only responses of these types are compressed. */
+  types: string[];
+  /** Bytes: a response whose Content-Length is below this is sent as is. */
+  minLength: number;
+}
+
+export interface BasicAuth {
+  realm: string;
+  /** User name → bcrypt hash. */
+  users: Record<string, string>;
+  /** The app sees the Authorization header (default: zoo removes it). */
+  passAuthorization: boolean;
+  /** The htpasswd file the users came from (absolute), for `zoo validate` and export; absent: `users` in the config. */
+  htpasswd?: string;
+}
+
+export interface HeaderEdits {
+  set: Record<string, string>;
+  add: Record<string, string>;
+  remove: string[];
+}
+
+export interface HeaderRules {
+  request?: HeaderEdits;
+  response?: HeaderEdits;
+}
 
 export interface Listen {
   host: string;
@@ -102,6 +139,9 @@ export interface Config {
   envFiles: string[];
   /** undefined: plain HTTP only. */
   tls: TlsConfig | undefined;
+  /** The top-level `compress` and `maxBodySize` (already applied to each route that does not set its own). */
+  compress: CompressOptions | undefined;
+  maxBodySize: number | undefined;
 }
 
 export interface TlsConfig {
@@ -112,3 +152,29 @@ export interface TlsConfig {
   redirectHttp: boolean;
   handshakeTimeout: number;
 }
+
+/**
+ * The media types compressed by default: text and the structured text formats (JSON, JavaScript, XML and their
+ * `+json`/`+xml` kinds, SVG, WebAssembly, uncompressed fonts). Images, video, audio, archives and woff/woff2 fonts are
+ * compressed already and are left out, as is text/event-stream, whose events must not wait in a compressor.
+ */
+export const DEFAULT_COMPRESS_TYPES = [
+  "text/*",
+  "application/json",
+  "application/*+json",
+  "application/javascript",
+  "application/x-javascript",
+  "application/xml",
+  "application/*+xml",
+  "application/wasm",
+  "application/x-ndjson",
+  "image/svg+xml",
+  "image/x-icon",
+  "image/vnd.microsoft.icon",
+  "font/ttf",
+  "font/otf",
+  "application/vnd.ms-fontobject",
+] as const;
+
+/** Responses with a Content-Length below this many bytes are not compressed (Caddy's default too). */
+export const DEFAULT_COMPRESS_MIN_LENGTH = 512;

@@ -3,6 +3,7 @@
 import { isIP } from "node:net";
 import type { Route } from "../config/types.ts";
 import { FRONT, type ExportPlan } from "./plan.ts";
+import { frontOnlyOptions, headerFilters } from "./route-options.ts";
 
 /** At most this many rules in one HTTPRoute (the API server's limit). */
 export const MAX_RULES = 16;
@@ -40,14 +41,20 @@ export function planRoutes(plan: ExportPlan): RoutePlan {
           toFront(route, `app ${route.app} is fronted by url, so it has no Service here`);
           break;
         }
+        const frontOnly = frontOnlyOptions(route);
+        if (frontOnly) {
+          toFront(route, frontOnly);
+          break;
+        }
         const backendRefs = [{ name: target.service, port: target.port }];
         if (!route.stripPrefix) {
-          rules.push({ ...at(route), rule: { matches: [prefixMatch(route.prefix)], backendRefs } });
+          const filters = headerFilters(route);
+          rules.push({ ...at(route), rule: { matches: [prefixMatch(route.prefix)], ...(filters.length > 0 && { filters }), backendRefs } });
           break;
         }
         const filters = [
           { type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/" } } },
-          { type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "X-Forwarded-Prefix", value: route.prefix }] } },
+          ...headerFilters(route, [{ name: "X-Forwarded-Prefix", value: route.prefix }]),
         ];
         rules.push({
           ...at(route),

@@ -6,6 +6,7 @@ import { routeKeyId } from "../config/hosts.ts";
 import { ZooError } from "../errors.ts";
 import { zooLiteral } from "./literal.ts";
 import { mapNames } from "./names.ts";
+import { rawRouteOptions } from "./route-options.ts";
 
 /** The front zoo's service name; no app service takes it. */
 export const FRONT = "zoo";
@@ -111,6 +112,13 @@ export function addressHealth(probe: Probe): false | Record<string, unknown> {
 
 /** A route as the front zoo's config states it; static directories are paths inside the image. */
 export function rawRoute(plan: ExportPlan, route: Route): string | Record<string, unknown> {
+  const options = rawRouteOptions(route, (hostPath) => inImage(plan.config, plan.settings, hostPath));
+  const target = rawTarget(plan, route);
+  if (Object.keys(options).length === 0) return target;
+  return { ...(typeof target === "string" ? { app: target } : target), ...options };
+}
+
+function rawTarget(plan: ExportPlan, route: Route): string | Record<string, unknown> {
   switch (route.kind) {
     case "app":
       return route.stripPrefix ? { app: route.app, stripPrefix: true } : route.app;

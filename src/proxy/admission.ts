@@ -10,6 +10,8 @@ import type { AppRoute, PreparedRoute, RedirectRoute } from "./prepared.ts";
 import type { RouteTable } from "./routes.ts";
 import { serveStatic } from "./static.ts";
 import type { Upstream, UpstreamPool } from "./upstream.ts";
+import { limitBody } from "./body-limit.ts";
+import { applyFeatures, applyRequestRules } from "./route-features.ts";
 
 /** zoo's own answers before routing (ACME challenges, the redirect to HTTPS); true when it answered. */
 export type FrontDoor = (exchange: HttpExchange, target: Target) => boolean;
@@ -44,7 +46,11 @@ export class Admission {
     const { route, rest } = match;
     exchange.route = route;
     exchange.begin();
+    if (route.features !== undefined) return applyFeatures(exchange, route.label, route.features, () => this.#dispatch(exchange, route, rest, target));
+    this.#dispatch(exchange, route, rest, target);
+  }
 
+  #dispatch(exchange: Exchange, route: PreparedRoute, rest: string, target: Target): void {
     switch (route.kind) {
       case "app":
       case "proxy": {
@@ -52,7 +58,11 @@ export class Admission {
         const { websocket, requestId } = exchange;
         const { client, trustProxy } = this.#options;
         rewriteForUpstream(exchange.req, { route, rest, target, websocket, requestId, trustProxy, clientFramesBody: client.chooseClient(exchange, route) });
-        if (route.kind === "proxy") return this.#options.client.forward(exchange, route.destination);
+        applyRequestRules(exchange, route.features);
+        if (route.kind === "proxy") {
+          if (route.features?.maxBodySize !== undefined && !exchange.websocket) limitBody(exchange, route.features.maxBodySize);
+          return this.#options.client.forward(exchange, route.destination);
+        }
         return this.#obtain(exchange, route);
       }
       case "redirect":
@@ -84,6 +94,7 @@ export class Admission {
 
   #forward(exchange: Exchange, route: AppRoute, upstream: Upstream): void {
     exchange.upstream = upstream;
+    if (route.features?.maxBodySize !== undefined && !exchange.websocket) limitBody(exchange, route.features.maxBodySize);
     this.#options.client.forward(exchange, this.#options.client.appDestination(route.app, upstream));
   }
 

@@ -1,6 +1,7 @@
 // The route table's entries: each config route with what its requests need computed once, one shape per kind.
 import type { Route } from "../config/types.ts";
 import type { ServerOptions } from "http-proxy-3";
+import { compileFeatures, type RouteFeatures } from "./route-features.ts";
 
 /**
  * Where one request goes, built once per target (client.ts builds it): http-proxy-3's options, and for an app the
@@ -17,6 +18,8 @@ interface Labelled {
   host?: string;
   /** "route /node → app node": names the route and what it leads to, in every error page and log line. */
   label: string;
+  /** Compression, basic auth, header rules, a body limit; absent when the route uses none. */
+  features?: RouteFeatures;
 }
 
 export type AppRoute = Labelled & { kind: "app"; app: string; stripPrefix: boolean };
@@ -39,7 +42,8 @@ export function prepareRoute(route: Route, destinationOf: (origin: URL) => Desti
   const prefix = route.prefix;
   const key = (host ?? "") + prefix;
   const scoped = <T extends PreparedRoute>(prepared: T): T => (host === undefined ? prepared : { ...prepared, host });
-  return scoped(prepare(route, prefix, key, destinationOf));
+  // Every entry has the key, set or not, so that the hot path reads it from objects of the same shapes.
+  return { ...scoped(prepare(route, prefix, key, destinationOf)), features: compileFeatures(route) };
 }
 
 function prepare(route: Route, prefix: string, key: string, destinationOf: (origin: URL) => Destination): PreparedRoute {
