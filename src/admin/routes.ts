@@ -37,7 +37,7 @@ export interface ControlOperations {
   logs: LogBook;
   act(action: AppAction, apps: string[]): Promise<ActionOutcome[] | Refusal>;
   /** Runs `replicas` replicas of the app. */
-  scale(app: string, replicas: number): Promise<ActionOutcome>;
+  scale(app: string, replicas: number): Promise<ActionOutcome | Refusal>;
   reload(dryRun: boolean): Promise<ReloadReply | Refusal>;
 }
 

@@ -88,13 +88,18 @@ export function describePlan(plan: ReloadPlan): string[] {
     ...plan.proxy.map((key) => `proxy: ${key} swapped`),
     ...plan.added.map((name) => `${name}: added, started`),
     ...plan.changed.map(({ name, fields, replicas }) => {
-      const scale = fields.includes("replicas") ? `scaled to ${replicas} replicas` : "";
+      const scale = fields.includes("replicas") ? `scaled to ${replicaCount(replicas)}` : "";
       const others = fields.filter((field) => field !== "replicas");
       if (others.length === 0) return `${name}: ${scale}`;
       return `${name}: replaced${replicas > 1 ? " one replica at a time" : ""} (${others.join(", ")} changed)${scale && `, ${scale}`}`;
     }),
     ...plan.removed.map((name) => `${name}: removed, drained and stopped`),
   ];
+}
+
+/** "1 replica", "3 replicas". */
+export function replicaCount(n: number): string {
+  return `${n} ${n === 1 ? "replica" : "replicas"}`;
 }
 
 function show(value: unknown): string {
