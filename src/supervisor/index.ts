@@ -155,15 +155,21 @@ export class Supervisor {
     );
   }
 
-  /** Stops every app, dependents before their dependencies; resolves when every process is gone. */
+  /**
+   * Stops every app, dependents before their dependencies; resolves when every process is gone. One clock for all:
+   * each app gets its stopSignal once its dependents are gone, and SIGKILL once its stopTimeout has passed since this
+   * stop began, so the whole stop takes at most the longest stopTimeout, however long the dependency chains.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
+    const began = this.#deps.clock.now();
     const stops = new Map<string, Promise<void>>();
     const stopApp = (name: string): Promise<void> => {
       let stopping = stops.get(name);
       if (!stopping) {
         const dependents = [...this.#configs.values()].filter((a) => name in a.dependsOn).map((a) => a.name);
-        stopping = Promise.all(dependents.map(stopApp)).then(() => Promise.all(this.#members(name).map((app) => app.stop()))).then(() => {});
+        const stopMembers = () => Promise.all(this.#members(name).map((app) => app.stop("graceful", undefined, began + app.config.stopTimeout)));
+        stopping = Promise.all(dependents.map(stopApp)).then(stopMembers).then(() => {});
         stops.set(name, stopping);
       }
       return stopping;
