@@ -58,12 +58,6 @@ export interface ConfigProblem {
 export class ConfigError extends ZooError {
   readonly file: string;
   readonly problems: ConfigProblem[];
-  /**
-   * Where the control socket of a zoo running this file is, when the file says so validly even though the rest is
-   * invalid: `zoo reload` of a broken file still reaches the running zoo, which reports the errors and keeps going.
-   */
-  controlAddress?: { control: string | undefined; port: number };
-
   /** `message` replaces the rendered report, for problems that are not about a file's content (no file found). */
   constructor(file: string, problems: ConfigProblem[], message = renderConfigProblems(file, problems)) {
     super(problems[0]?.code ?? "ZOO_ERR_CONFIG_INVALID", message);

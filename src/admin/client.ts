@@ -1,7 +1,7 @@
 // `zoo status` and `zoo health`: ask a running zoo over its control socket.
 import { existsSync } from "node:fs";
 import { request } from "node:http";
-import { loadConfig } from "../config/load.ts";
+import { readControlAddress } from "../config/control-address.ts";
 import { ConfigError } from "../errors.ts";
 import { runningZooOf } from "./pointer.ts";
 import { controlSocketPath } from "./server.ts";
@@ -36,21 +36,22 @@ export async function health(options: ClientOptions = {}): Promise<number> {
   return verdict.healthy ? 0 : 1;
 }
 
-/** The control socket of the zoo the config describes, or exit code 2 after printing why the config is bad. */
-export async function controlSocketOf(options: ClientOptions, { evenIfInvalid = false } = {}): Promise<string | number> {
+/**
+ * The control socket of the zoo running the config, or exit code 2 after printing why there is no config file. The
+ * file is not judged (config/control-address.ts): a running zoo is reached whatever the file says now.
+ */
+export async function controlSocketOf(options: ClientOptions): Promise<string | number> {
   try {
-    const config = await loadConfig({ configPath: options.configPath, listen: options.listen });
-    const socket = controlSocketPath(config.control, config.listen.port);
-    // The file may have moved `listen` or `control` since zoo started from it: the zoo running it says where it is.
-    if (options.listen === undefined && !existsSync(socket)) return runningZooOf(config.file) ?? socket;
-    return socket;
+    const { file, port, control, certain } = await readControlAddress({ configPath: options.configPath, listen: options.listen });
+    const socket = controlSocketPath(control, port);
+    if (options.listen !== undefined && existsSync(socket)) return socket;
+    // The file may have moved `listen` or `control` since zoo started from it, or cannot say now: the zoo running it
+    // says where it is.
+    if (!certain) return runningZooOf(file) ?? socket;
+    if (options.listen !== undefined || existsSync(socket)) return socket;
+    return runningZooOf(file) ?? socket;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    // zoo reload of a broken file: the running zoo reports every error itself, and changes nothing.
-    if (evenIfInvalid) {
-      const running = runningZooOf(error.file) ?? (error.controlAddress && controlSocketPath(error.controlAddress.control, error.controlAddress.port));
-      if (running) return running;
-    }
     (options.err ?? process.stderr).write(error.message.endsWith("\n") ? error.message : error.message + "\n");
     return 2;
   }

@@ -1,7 +1,7 @@
 // Config loading, one step after another: discovery → parse → top-level envFile → interpolate → validate (zod)
 // → cross-checks → app envFiles → normalize → Config. Every problem found on the way is collected and thrown
 // together as one ConfigError.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { cosmiconfig } from "cosmiconfig";
 import { ConfigError, type ConfigProblem } from "../errors.ts";
@@ -79,6 +79,44 @@ async function readConfig(configPath: string | undefined, envPath: string | unde
   return { file: result.filepath, raw: result.config };
 }
 
+/**
+ * The config file loadConfig would read, found without reading it (only a package.json is parsed, for its "zoo"
+ * key). No file: the ConfigError loadConfig throws.
+ */
+export async function findConfigFile(options: LoadOptions = {}): Promise<string> {
+  const { cwd = process.cwd(), env = process.env } = options;
+  const explicit = options.configPath ?? (env.ZOO_CONFIG || undefined);
+  if (explicit !== undefined) {
+    const file = path.resolve(cwd, explicit);
+    if (!isFile(file)) await readConfig(options.configPath, env.ZOO_CONFIG, cwd); // throws its "not found"
+    return file;
+  }
+  for (const dir of searchedDirs(cwd)) {
+    for (const place of SEARCH_PLACES) {
+      const file = path.join(dir, place);
+      if (isFile(file) && (place !== "package.json" || hasZooKey(file))) return file;
+    }
+  }
+  throw notFound(cwd);
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function hasZooKey(packageJson: string): boolean {
+  try {
+    const value: unknown = JSON.parse(readFileSync(packageJson, "utf8"));
+    return value !== null && typeof value === "object" && "zoo" in value;
+  } catch {
+    return false;
+  }
+}
+
 function notFound(cwd: string): ConfigError {
   const dirs = searchedDirs(cwd);
   const message = [
@@ -153,12 +191,7 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
   const tls = parsed.success && parsed.data.tls ? normalizeTls(parsed.data.tls, dir, listen.port) : undefined;
   problems.push(...(tls?.problems ?? []));
 
-  if (problems.length > 0 || !parsed.success || listen.port === undefined) {
-    const error = new ConfigError(file, problems);
-    const control = fieldOf(value, "control");
-    if (listen.port !== undefined) error.controlAddress = { control: typeof control === "string" ? path.resolve(dir, control) : undefined, port: listen.port };
-    throw error;
-  }
+  if (problems.length > 0 || !parsed.success || listen.port === undefined) throw new ConfigError(file, problems);
 
   const config = parsed.data;
   return {
