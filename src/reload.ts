@@ -1,5 +1,6 @@
 // zoo reload: load the config again exactly as at start, then apply only the difference to the running zoo.
 // One reload at a time; an invalid config or a change that needs a restart changes nothing.
+import { isDeepStrictEqual } from "node:util";
 import { describePlan, isEmptyPlan, planReload, replicaCount, type ReloadPlan } from "./config/diff.ts";
 import type { AppConfig, Config } from "./config/types.ts";
 import { ConfigError } from "./errors.ts";
@@ -113,6 +114,8 @@ export class Reloader {
     if (dryRun) return { ok: true, plan: steps };
     if (isEmptyPlan(plan) && files.steps.length === 0) {
       this.#log.zoo("info", `reload (${cause}): nothing changed`);
+      // An env file renamed with the same values: nothing to apply, but it is the one to watch now.
+      if (!isDeepStrictEqual(this.#running.envFiles, next.envFiles)) this.#proxy.update(next);
       this.#running = next;
       return { ok: true, plan: [] };
     }
