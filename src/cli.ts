@@ -234,9 +234,8 @@ async function printSchema(): Promise<number> {
 }
 
 async function validate(configPath: string | undefined, listen: string | undefined): Promise<number> {
-  const [{ loadConfig }, { summarize }, { loadCertificates }] = await Promise.all([import("./config/load.ts"), import("./config/summary.ts"), import("./tls/certificates.ts")]);
-  const config = await loadConfig({ configPath, listen });
-  loadCertificates(config); // a bad certificate or key file fails validation too
+  const [{ loadConfig }, { summarize }] = await Promise.all([import("./config/load.ts"), import("./config/summary.ts")]);
+  const config = await loadConfig({ configPath, listen }); // certificate files and directories are checked too
   process.stdout.write(summarize(config));
   return 0;
 }

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   },
   ZOO_ERR_CONFIG_DEPENDENCY: { exitCode: 2, description: "An app depends on itself, or dependsOn forms a cycle." },
   ZOO_ERR_CONFIG_ENV_FILE: { exitCode: 2, description: "An envFile does not exist or cannot be read." },
+  ZOO_ERR_CONFIG_DIRECTORY: { exitCode: 2, description: "An app's cwd or a static route's directory does not exist or is not a directory." },
   ZOO_ERR_EXPORT: {
     exitCode: 2,
     description: "`zoo export` cannot state the config in compose or Kubernetes terms (e.g. a listen port of 0, an invalid env name).",

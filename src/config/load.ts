@@ -5,7 +5,9 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { cosmiconfig } from "cosmiconfig";
 import { ConfigError, type ConfigProblem } from "../errors.ts";
+import { certificateProblems } from "../tls/certificates.ts";
 import { checkInputOf, crossCheck } from "./checks.ts";
+import { checkDirectories } from "./directories.ts";
 import { readEnvFiles } from "./envfile.ts";
 import { formatIssues } from "./format.ts";
 import { interpolate } from "./interpolate.ts";
@@ -33,7 +35,7 @@ export const SEARCH_PLACES = ["zoo.config.json", "zoo.config.yaml", "zoo.config.
 export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
   const { cwd = process.cwd(), env = process.env } = options;
   const { file, raw } = await readConfig(options.configPath, env.ZOO_CONFIG, cwd);
-  return buildConfig(raw, { file, env, listen: options.listen });
+  return buildConfig(raw, { file, env, listen: options.listen, onDisk: true });
 }
 
 // ---- discovery and parsing ----
@@ -148,6 +150,8 @@ export interface BuildOptions {
   file: string;
   env?: Record<string, string | undefined>;
   listen?: string | number;
+  /** Check what the config names on disk too: the apps' and static routes' directories, the certificate files. */
+  onDisk?: boolean;
 }
 
 /** Validate and normalize an already parsed config value. Throws ConfigError with every problem. */
@@ -188,8 +192,15 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     apps.push(normal.value);
   }
 
-  const tls = parsed.success && parsed.data.tls ? normalizeTls(parsed.data.tls, dir, listen.port) : undefined;
+  // The tls section on its own, so that its problems (and its files') come with every other one.
+  const tlsSection = ConfigSchema.shape.tls.safeParse(fieldOf(value, "tls"));
+  const tls = tlsSection.success && tlsSection.data ? normalizeTls(tlsSection.data, dir, listen.port) : undefined;
   problems.push(...(tls?.problems ?? []));
+
+  if (options.onDisk) {
+    problems.push(...checkDirectories(value, dir).filter(notUnresolved));
+    if (tls) problems.push(...certificateProblems(tls.value.certificates));
+  }
 
   if (problems.length > 0 || !parsed.success || listen.port === undefined) throw new ConfigError(file, problems);
 
