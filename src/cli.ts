@@ -101,8 +101,8 @@ export function parseCommandLine(argv: string[]): Invocation {
   if ((command === "restart" || command === "stop") && extra.length === 0) {
     throw new UsageError(`zoo ${command}: name the apps to ${command} (zoo ${command} APP…)`);
   }
-  if (command === "scale" && (extra.length !== 2 || !/^\d+$/.test(extra[1]) || Number(extra[1]) < 1)) {
-    throw new UsageError(`zoo scale: name one app and a number of replicas of at least 1 (zoo scale APP N)`);
+  if (command === "scale" && (extra.length !== 2 || !/^\d+$/.test(extra[1]))) {
+    throw new UsageError(`zoo scale: name one app and a number of replicas, 0 to stop every one (zoo scale APP N)`);
   }
   const lines = values.lines === undefined ? undefined : Number(values.lines);
   if (lines !== undefined && !(Number.isInteger(lines) && lines >= 0)) throw new UsageError(`--lines: expected a whole number, found "${values.lines}"`);

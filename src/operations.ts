@@ -13,6 +13,7 @@ export function controlOperations(supervisor: Supervisor, reloader: Reloader, bo
   };
   return {
     apps: () => supervisor.names(),
+    replicas: () => supervisor.replicaNames(),
     addressOf: (app) => {
       const url = reloader.config.apps.find((config) => config.name === app)?.url;
       return url && `http://${url.host}:${url.port}`;

@@ -131,6 +131,7 @@ export class Supervisor {
       apps: this.#apps,
       configs: this.#configs,
       members: (name) => this.#members(name),
+      appOf: (name) => this.appOf(name),
       create: this.#createApp,
       bringUp: (app) => this.#bringUp(app, "launch"),
       watch: (app, fn) => this.#watch(app, fn),
@@ -202,6 +203,11 @@ export class Supervisor {
     return [...this.#configs.keys()];
   }
 
+  /** The current replicas' names: "node" for an app with one, "node.0", "node.1", … for one with several. */
+  replicaNames(): string[] {
+    return [...this.#apps.keys()];
+  }
+
   /** The app a replica's name belongs to: "node.1" → "node"; any other name unchanged. */
   appOf(name: string): string {
     return this.#appOfReplica.get(name) ?? name;
@@ -237,9 +243,13 @@ export class Supervisor {
     };
   }
 
-  /** One row per replica, app by app. */
+  /** One row per replica, app by app; an app scaled to zero has one row, stopped. */
   snapshot(): AppStatus[] {
-    return [...this.#configs.keys()].flatMap((name) => this.#members(name).map((app) => app.status()));
+    return [...this.#configs.entries()].flatMap(([name, config]) => {
+      const members = this.#members(name);
+      if (members.length > 0) return members.map((app) => app.status());
+      return [{ name, state: "stopped" as const, restarts: 0, wakes: 0, active: 0, essential: config.essential, reason: this.unavailable(name) }];
+    });
   }
 
   /** The current state of every app plus every later event: nothing can happen in between. */

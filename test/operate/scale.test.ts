@@ -29,3 +29,36 @@ test("a reload that takes an app from 2 replicas to 1 says \"scaled to 1 replica
   assert.match(dry.stdout, /b: scaled to 1 replica\n/);
   assert.equal((await get(z.port)).status, 200);
 });
+
+test("zoo scale node 0 stops every replica (routes answer 503 \"scaled to zero\"); zoo scale node 1 brings it back", async (t) => {
+  const z = await runZoo(t, { apps: { node: app({}, { replicas: 2 }) }, routes: { "/": "node" } });
+  await z.zoo.waitFor(/node\.0: ready[^]*node\.1: ready|node\.1: ready[^]*node\.0: ready/);
+  const zero = await z.cli("scale", "node", "0");
+  assert.equal(zero.code, 0, zero.stdout + zero.stderr);
+  assert.match(zero.stdout, /node: 2 → 0 replicas/);
+  const answer = await get(z.port);
+  assert.equal(answer.status, 503);
+  assert.match(answer.body, /scaled to zero \(zoo scale node N runs it again\)/);
+  const status = await z.cli("status");
+  assert.match(status.stdout, /^node\s+stopped \(scaled to zero/m);
+  assert.doesNotMatch(status.stdout, /^node\.\d/m);
+  const one = await z.cli("scale", "node", "1");
+  assert.equal(one.code, 0, one.stdout + one.stderr);
+  assert.match(one.stdout, /node: 0 → 1 replica; started/);
+  assert.equal((await get(z.port)).status, 200);
+});
+
+test("a lazy app scaled to zero is not woken by a request (503); scaled back, it sleeps and the next request wakes it", async (t) => {
+  const z = await runZoo(t, { apps: { node: app({}, { lazy: true }) }, routes: { "/": "node" } });
+  await z.zoo.waitFor(/node: .*sleeping/);
+  assert.equal((await z.cli("scale", "node", "0")).code, 0);
+  const asleep = await get(z.port);
+  assert.equal(asleep.status, 503);
+  assert.match(asleep.body, /scaled to zero/);
+  assert.doesNotMatch(z.zoo.output(), /woken/);
+  const one = await z.cli("scale", "node", "1");
+  assert.equal(one.code, 0, one.stdout + one.stderr);
+  assert.match(one.stdout, /sleeping until its first request/);
+  assert.equal((await get(z.port)).status, 200);
+  assert.match(z.zoo.output(), /node: woken by GET \//);
+});
