@@ -44,11 +44,9 @@ export async function controlSocketOf(options: ClientOptions): Promise<string | 
   try {
     const { file, port, control, certain } = await readControlAddress({ configPath: options.configPath, listen: options.listen });
     const socket = controlSocketPath(control, port);
-    if (options.listen !== undefined && existsSync(socket)) return socket;
-    // The file may have moved `listen` or `control` since zoo started from it, or cannot say now: the zoo running it
-    // says where it is.
-    if (!certain) return runningZooOf(file) ?? socket;
-    if (options.listen !== undefined || existsSync(socket)) return socket;
+    // `--listen` names the zoo to reach; otherwise the zoo running the file says where it is (the file may have moved
+    // `listen` or `control` since it started, or cannot say now).
+    if (options.listen !== undefined && (certain || existsSync(socket))) return socket;
     return runningZooOf(file) ?? socket;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

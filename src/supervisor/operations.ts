@@ -75,7 +75,8 @@ export class Operations {
     }
     const chosen = replica ? [replica] : members;
     const over = (one: SupervisedApp) => one.state === "stopped" || one.state === "failed";
-    const wasStopped = chosen.map((one) => this.#stoppedReplicas.delete(one.name)).includes(true);
+    let wasStopped = false;
+    for (const one of chosen) wasStopped = this.#stoppedReplicas.delete(one.name) || wasStopped;
     if (!this.#stoppedOnRequest.delete(app) && !wasStopped && !chosen.some(over)) return { ok: true, message: `already ${chosen[0]?.state ?? "stopped"}` };
     const outcomes = await Promise.all(
       chosen.filter(over).map(async (old) => {
