@@ -50,6 +50,9 @@ export async function controlSocketOf(options: ClientOptions): Promise<string | 
     return runningZooOf(file) ?? socket;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
+    // The named file is gone (moved away while being edited): the zoo started from it still answers.
+    const running = runningZooOf(error.file);
+    if (running) return running;
     (options.err ?? process.stderr).write(error.message.endsWith("\n") ? error.message : error.message + "\n");
     return 2;
   }

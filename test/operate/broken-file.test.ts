@@ -1,6 +1,6 @@
 // A running zoo stays reachable while its config file is broken on disk: only reload and validate judge the file.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { test, type TestContext } from "node:test";
 import { runZoo as runCli } from "../helpers/run-zoo.ts";
 import { app, runZoo } from "./helpers.ts";
@@ -35,6 +35,10 @@ test("with { \"apps\": { on disk, health, status, logs, restart, stop, start and
   const validate = await zoo("validate");
   assert.equal(validate.code, 2);
   assert.match(validate.stderr, /invalid JSON/);
+  // Moved away altogether (an editor's save, a ConfigMap swap): the zoo started from that path still answers.
+  renameSync(z.file, `${z.file}.bak`);
+  const gone = await zoo("health", "-c", z.file);
+  assert.deepEqual([gone.code, gone.stdout], [0, "healthy\n"], gone.stderr);
 });
 
 test("with a file that parses but is invalid (\"port\": \"x\"), health and restart reach the running zoo; reload exits 2", async (t) => {
