@@ -101,8 +101,8 @@ export function parseCommandLine(argv: string[]): Invocation {
   if ((command === "restart" || command === "stop") && extra.length === 0) {
     throw new UsageError(`zoo ${command}: name the apps to ${command} (zoo ${command} APP…)`);
   }
-  if (command === "scale" && (extra.length !== 2 || !/^\d+$/.test(extra[1]) || Number(extra[1]) < 1)) {
-    throw new UsageError(`zoo scale: name one app and a number of replicas of at least 1 (zoo scale APP N)`);
+  if (command === "scale" && (extra.length !== 2 || !/^\d+$/.test(extra[1]))) {
+    throw new UsageError(`zoo scale: name one app and a number of replicas, 0 to stop every one (zoo scale APP N)`);
   }
   const lines = values.lines === undefined ? undefined : Number(values.lines);
   if (lines !== undefined && !(Number.isInteger(lines) && lines >= 0)) throw new UsageError(`--lines: expected a whole number, found "${values.lines}"`);
@@ -236,9 +236,8 @@ async function printSchema(): Promise<number> {
 }
 
 async function validate(configPath: string | undefined, listen: string | undefined): Promise<number> {
-  const [{ loadConfig }, { summarize }, { loadCertificates }] = await Promise.all([import("./config/load.ts"), import("./config/summary.ts"), import("./tls/certificates.ts")]);
-  const config = await loadConfig({ configPath, listen });
-  loadCertificates(config); // a bad certificate or key file fails validation too
+  const [{ loadConfig }, { summarize }] = await Promise.all([import("./config/load.ts"), import("./config/summary.ts")]);
+  const config = await loadConfig({ configPath, listen }); // certificate files and directories are checked too
   process.stdout.write(summarize(config));
   return 0;
 }

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   },
   ZOO_ERR_CONFIG_DEPENDENCY: { exitCode: 2, description: "An app depends on itself, or dependsOn forms a cycle." },
   ZOO_ERR_CONFIG_ENV_FILE: { exitCode: 2, description: "An envFile does not exist or cannot be read." },
+  ZOO_ERR_CONFIG_DIRECTORY: { exitCode: 2, description: "An app's cwd or a static route's directory does not exist or is not a directory." },
   ZOO_ERR_EXPORT: {
     exitCode: 2,
     description: "`zoo export` cannot state the config in compose or Kubernetes terms (e.g. a listen port of 0, an invalid env name).",
@@ -58,12 +59,6 @@ export interface ConfigProblem {
 export class ConfigError extends ZooError {
   readonly file: string;
   readonly problems: ConfigProblem[];
-  /**
-   * Where the control socket of a zoo running this file is, when the file says so validly even though the rest is
-   * invalid: `zoo reload` of a broken file still reaches the running zoo, which reports the errors and keeps going.
-   */
-  controlAddress?: { control: string | undefined; port: number };
-
   /** `message` replaces the rendered report, for problems that are not about a file's content (no file found). */
   constructor(file: string, problems: ConfigProblem[], message = renderConfigProblems(file, problems)) {
     super(problems[0]?.code ?? "ZOO_ERR_CONFIG_INVALID", message);

@@ -17,10 +17,11 @@ Commands:
                Write the config as a compose project or as Kubernetes manifests
 
 Commands for a running zoo (over its control socket):
-  restart APP…     Restart apps (without downtime when zoo picks their port)
-  stop APP…        Stop apps; they stay stopped until started
-  scale APP N      Run N replicas of an app: new ones start, the highest ones drain and stop
-  start APP…       Start apps stopped with zoo stop
+  restart APP…     Restart apps (without downtime when zoo picks their port); APP.1: one replica
+  stop APP…        Stop apps (APP.1: one replica); they stay stopped until started
+  scale APP N      Run N replicas of an app: new ones start, the highest ones drain and stop;
+                   0 stops every one (its routes answer 503 "scaled to zero")
+  start APP…       Start apps (or one replica, APP.1) stopped with zoo stop
   logs [APP…]      Print the apps' last lines (-n N, default 100); -f follows; --json one JSON object a line
   reload           Load the config again and apply only what changed; --dry-run prints the plan only
 

@@ -22,7 +22,6 @@ import type { CertificateStore } from "./tls/store.ts";
 import { FileWatch } from "./watch.ts";
 
 export { EXIT_INTERNAL_ERROR } from "./lifecycle.ts";
-export { longestStopChain } from "./stop-budget.ts";
 
 export interface StartOptions {
   configPath?: string;

@@ -13,6 +13,7 @@ export function controlOperations(supervisor: Supervisor, reloader: Reloader, bo
   };
   return {
     apps: () => supervisor.names(),
+    replicas: () => supervisor.replicaNames(),
     addressOf: (app) => {
       const url = reloader.config.apps.find((config) => config.name === app)?.url;
       return url && `http://${url.host}:${url.port}`;
@@ -20,7 +21,10 @@ export function controlOperations(supervisor: Supervisor, reloader: Reloader, bo
     logs: book,
     act: (action, apps) =>
       Promise.all(apps.map(async (app): Promise<ActionOutcome> => ({ app, ...(await perform(action, app)) }))),
-    scale: async (app, replicas) => ({ app, ...(await reloader.scale(app, replicas)) }),
+    scale: async (app, replicas) => {
+      const outcome = await reloader.scale(app, replicas);
+      return "refused" in outcome ? outcome : { app, ...outcome };
+    },
     reload: (dryRun) => reloader.reload(dryRun),
   };
 }

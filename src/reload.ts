@@ -1,6 +1,7 @@
 // zoo reload: load the config again exactly as at start, then apply only the difference to the running zoo.
 // One reload at a time; an invalid config or a change that needs a restart changes nothing.
-import { describePlan, isEmptyPlan, planReload, type ReloadPlan } from "./config/diff.ts";
+import { isDeepStrictEqual } from "node:util";
+import { describePlan, isEmptyPlan, planReload, replicaCount, type ReloadPlan } from "./config/diff.ts";
 import type { AppConfig, Config } from "./config/types.ts";
 import { ConfigError } from "./errors.ts";
 import type { Logger } from "./log.ts";
@@ -78,12 +79,15 @@ export class Reloader {
    * zoo scale: queued with reloads. The running config records the new count, so a later reload compares the file
    * with what runs (a file that still says the old count scales the app back).
    */
-  scale(name: string, replicas: number): Promise<Outcome> {
+  scale(name: string, replicas: number): Promise<Outcome | { refused: string }> {
     const next = this.#queue.then(async () => {
+      // Refused before anything is done: nothing changes, nothing is logged as done.
+      const refusal = scaleRefusal(this.#running.apps.find((app) => app.name === name), replicas);
+      if (refusal) return { refused: refusal };
       const outcome = await this.#apps.scaleApp(name, replicas);
       const apps = this.#running.apps.map((app) => (app.name === name ? { ...app, replicas } : app));
       this.#running = { ...this.#running, apps };
-      this.#log.zoo(outcome.ok ? "info" : "warn", `${name}: scaled to ${replicas} replicas: ${outcome.message}`, { app: name });
+      this.#log.zoo(outcome.ok ? "info" : "warn", `${name}: scaled to ${replicaCount(replicas)}: ${outcome.message}`, { app: name });
       return outcome;
     });
     this.#queue = next.catch(() => {});
@@ -110,6 +114,8 @@ export class Reloader {
     if (dryRun) return { ok: true, plan: steps };
     if (isEmptyPlan(plan) && files.steps.length === 0) {
       this.#log.zoo("info", `reload (${cause}): nothing changed`);
+      // An env file renamed with the same values: nothing to apply, but it is the one to watch now.
+      if (!isDeepStrictEqual(this.#running.envFiles, next.envFiles)) this.#proxy.update(next);
       this.#running = next;
       return { ok: true, plan: [] };
     }
@@ -136,4 +142,12 @@ export class Reloader {
     this.#running = { ...next, apps: next.apps.map((app) => kept.find((old) => old.name === app.name) ?? app) };
     return [...done, ...removed].filter(([, outcome]) => !outcome.ok).map(([name, outcome]) => `failed: ${name}: ${outcome.message}`);
   }
+}
+
+/** Why `zoo scale` cannot give the app this many replicas, if it cannot. */
+function scaleRefusal(app: AppConfig | undefined, replicas: number): string | undefined {
+  if (app && replicas > 1 && app.port !== undefined) {
+    return `cannot run ${replicas} replicas of ${app.name} on its fixed port ${app.port}: each replica needs a port of its own (remove \`port\` from its config and reload)`;
+  }
+  return undefined;
 }

@@ -31,7 +31,7 @@ const GOOD = JSON.stringify({
 const BAD = JSON.stringify({ apps: { web: { comand: "node server.js", port: 70000 } }, routes: { "/": "wbe" } });
 
 test("validate: a good config exits 0 and prints the apps and routes", async (t) => {
-  const root = project(t, { "zoo.config.json": GOOD });
+  const root = project(t, { "zoo.config.json": GOOD, "public/index.html": "hi" });
   const { code, stdout, stderr } = await run(["validate"], { cwd: root });
   assert.equal(stderr, "");
   assert.equal(code, 0);
@@ -151,7 +151,7 @@ test("bin/zoo.js runs the CLI", async () => {
 });
 
 test("bin/zoo.js runs an installed zoo, from under node_modules", async (t) => {
-  const root = project(t, { "zoo.config.json": GOOD });
+  const root = project(t, { "zoo.config.json": GOOD, "public/index.html": "hi" });
   const installed = path.join(root, "node_modules/zoo");
   mkdirSync(installed, { recursive: true });
   for (const entry of ["bin", "src", "package.json"]) cpSync(path.join(ROOT, entry), path.join(installed, entry), { recursive: true });

@@ -1,7 +1,7 @@
 // `zoo status` and `zoo health`: ask a running zoo over its control socket.
 import { existsSync } from "node:fs";
 import { request } from "node:http";
-import { loadConfig } from "../config/load.ts";
+import { readControlAddress } from "../config/control-address.ts";
 import { ConfigError } from "../errors.ts";
 import { runningZooOf } from "./pointer.ts";
 import { controlSocketPath } from "./server.ts";
@@ -36,21 +36,23 @@ export async function health(options: ClientOptions = {}): Promise<number> {
   return verdict.healthy ? 0 : 1;
 }
 
-/** The control socket of the zoo the config describes, or exit code 2 after printing why the config is bad. */
-export async function controlSocketOf(options: ClientOptions, { evenIfInvalid = false } = {}): Promise<string | number> {
+/**
+ * The control socket of the zoo running the config, or exit code 2 after printing why there is no config file. The
+ * file is not judged (config/control-address.ts): a running zoo is reached whatever the file says now.
+ */
+export async function controlSocketOf(options: ClientOptions): Promise<string | number> {
   try {
-    const config = await loadConfig({ configPath: options.configPath, listen: options.listen });
-    const socket = controlSocketPath(config.control, config.listen.port);
-    // The file may have moved `listen` or `control` since zoo started from it: the zoo running it says where it is.
-    if (options.listen === undefined && !existsSync(socket)) return runningZooOf(config.file) ?? socket;
-    return socket;
+    const { file, port, control, certain } = await readControlAddress({ configPath: options.configPath, listen: options.listen });
+    const socket = controlSocketPath(control, port);
+    // `--listen` names the zoo to reach; otherwise the zoo running the file says where it is (the file may have moved
+    // `listen` or `control` since it started, or cannot say now).
+    if (options.listen !== undefined && (certain || existsSync(socket))) return socket;
+    return runningZooOf(file) ?? socket;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    // zoo reload of a broken file: the running zoo reports every error itself, and changes nothing.
-    if (evenIfInvalid) {
-      const running = runningZooOf(error.file) ?? (error.controlAddress && controlSocketPath(error.controlAddress.control, error.controlAddress.port));
-      if (running) return running;
-    }
+    // The named file is gone (moved away while being edited): the zoo started from it still answers.
+    const running = runningZooOf(error.file);
+    if (running) return running;
     (options.err ?? process.stderr).write(error.message.endsWith("\n") ? error.message : error.message + "\n");
     return 2;
   }

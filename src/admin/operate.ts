@@ -28,7 +28,7 @@ export async function scale(app: string, replicas: number, options: ClientOption
 /** Exit codes: 0 applied (or planned, with dryRun), 1 a step failed, 2 the new config is invalid or needs a restart of zoo. */
 export async function reload(dryRun: boolean, options: ClientOptions = {}): Promise<number> {
   const { out = process.stdout, err = process.stderr } = options;
-  const reply = await post<ReloadReply | Refusal>(options, `/reload${dryRun ? "?dryRun=1" : ""}`, { evenIfInvalid: true });
+  const reply = await post<ReloadReply | Refusal>(options, `/reload${dryRun ? "?dryRun=1" : ""}`);
   if (typeof reply === "number") return reply;
   if (isRefusal(reply)) return err.write(`zoo reload: ${reply.refused}\n`), 2;
   if (reply.errors) err.write(reply.errors.endsWith("\n") ? reply.errors : reply.errors + "\n");
@@ -93,9 +93,9 @@ function formatLine(entry: LogLine, width: number): string {
   return `${name} | ${entry.stream === "zoo" ? "zoo: " : ""}${entry.line}\n`;
 }
 
-async function post<T>(options: ClientOptions, path: string, lookup = { evenIfInvalid: false }): Promise<T | number> {
+async function post<T>(options: ClientOptions, path: string): Promise<T | number> {
   const { err = process.stderr } = options;
-  const socketPath = await controlSocketOf(options, lookup);
+  const socketPath = await controlSocketOf(options);
   if (typeof socketPath === "number") return socketPath;
   try {
     return await new Promise<T>((resolve, reject) => {

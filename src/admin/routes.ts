@@ -32,12 +32,14 @@ export interface ReloadReply {
 export interface ControlOperations {
   /** The names of the apps zoo runs now. */
   apps(): string[];
+  /** The names of their current replicas ("node.1"): restart, stop and start take one too. */
+  replicas(): string[];
   /** For an app zoo fronts but does not run (`url`): its address; such an app has no process to act on. */
   addressOf(app: string): string | undefined;
   logs: LogBook;
   act(action: AppAction, apps: string[]): Promise<ActionOutcome[] | Refusal>;
   /** Runs `replicas` replicas of the app. */
-  scale(app: string, replicas: number): Promise<ActionOutcome>;
+  scale(app: string, replicas: number): Promise<ActionOutcome | Refusal>;
   reload(dryRun: boolean): Promise<ReloadReply | Refusal>;
 }
 
@@ -62,15 +64,16 @@ export function controlRoutes(operations: ControlOperations): ControlRoutes {
         const replicas = Number(url.searchParams.get("n"));
         const refusal = apps.length !== 1
           ? { refused: "name one app" }
-          : !Number.isInteger(replicas) || replicas < 1
-            ? { refused: `expected a number of replicas of at least 1, found "${url.searchParams.get("n")}"` }
+          : !Number.isInteger(replicas) || replicas < 0
+            ? { refused: `expected a number of replicas (0 or more), found "${url.searchParams.get("n")}"` }
             : (unknownApp(apps, operations.apps()) ?? notRun("scale", apps, operations));
         reply(res, refusal ? Promise.resolve(refusal) : operations.scale(apps[0], replicas));
         return true;
       }
       if (first === "apps" && req.method === "POST" && APP_ACTIONS.includes(second as AppAction)) {
         const action = second as AppAction;
-        const refusal = apps.length === 0 ? { refused: `name at least one app` } : (unknownApp(apps, operations.apps()) ?? notRun(action, apps, operations));
+        const known = [...new Set([...operations.apps(), ...operations.replicas()])];
+        const refusal = apps.length === 0 ? { refused: `name at least one app` } : (unknownApp(apps, known) ?? notRun(action, apps, operations));
         reply(res, refusal ? Promise.resolve(refusal) : operations.act(action, apps));
         return true;
       }

@@ -77,7 +77,18 @@ function record(value: unknown): Record<string, unknown> {
 }
 
 export function crossCheck(input: CheckInput): ConfigProblem[] {
-  return [...checkAppKinds(input), ...checkRoutes(input), ...checkPorts(input), ...checkDependencies(input), ...checkReplicaNames(input)];
+  return [...checkAppKinds(input), ...checkRoutes(input), ...checkPorts(input), ...checkDependencies(input), ...checkReplicaNames(input), ...checkReplicaPorts(input)];
+}
+
+/** Replicas run side by side: a fixed port can serve only one of them. */
+function checkReplicaPorts({ apps }: CheckInput): ConfigProblem[] {
+  return apps
+    .filter(({ port, replicas }) => port !== undefined && replicas > 1)
+    .map(({ name, port, replicas }): ConfigProblem => ({
+      code: "ZOO_ERR_CONFIG_INVALID",
+      path: ["apps", name, "replicas"],
+      message: `${replicas} replicas cannot share the fixed port ${port}: each replica needs a port of its own (remove \`port\` and zoo picks one per replica)`,
+    }));
 }
 
 /** The keys an app zoo fronts by `url` may have: it has no process, so no command, cwd, env, port, restart, … */

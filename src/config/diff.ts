@@ -3,12 +3,58 @@
 import { isDeepStrictEqual } from "node:util";
 import type { AppConfig, Config, TlsConfig } from "./types.ts";
 
-/** Top-level settings a running zoo takes over at once; a change to any other one needs a restart of zoo. */
-const LIVE_SETTINGS = new Set<string>(["routes", "apps", "accessLog", "trustProxy", "upstreamTimeout", "readyWait", "drainTimeout", "file", "dir", "compress", "maxBodySize"]);
-const WHY_RESTART: Record<string, string> = {
+/**
+ * What a reload does with each top-level key of the config. live: taken over at once (the proxy's settings; the apps,
+ * app by app below). restart: read only when zoo starts, so a change is refused. derived: follows from other keys and
+ * needs nothing of its own (the file's place; the env files, whose values are in each app's env). A key added to
+ * Config without a decision here does not compile.
+ */
+const CONFIG_KEYS = {
+  file: "derived",
+  dir: "derived",
+  envFiles: "derived",
+  apps: "live",
+  routes: "live",
+  accessLog: "live",
+  trustProxy: "live",
+  upstreamTimeout: "live",
+  readyWait: "live",
+  drainTimeout: "live",
+  compress: "live",
+  maxBodySize: "live",
+  listen: "restart",
+  control: "restart",
+  logFormat: "restart",
+  metrics: "restart",
+  tls: "restart",
+} as const satisfies Record<keyof Config, "live" | "restart" | "derived">;
+
+/** What a changed app field means for its running replicas: scaled (more or fewer), or each one replaced. */
+const APP_KEYS = {
+  name: "derived",
+  command: "replace",
+  cwd: "replace",
+  env: "replace",
+  port: "replace",
+  url: "replace",
+  replicas: "scale",
+  health: "replace",
+  restart: "replace",
+  backoff: "replace",
+  crashLoop: "replace",
+  essential: "replace",
+  dependsOn: "replace",
+  stopSignal: "replace",
+  stopTimeout: "replace",
+  lazy: "replace",
+  idleTimeout: "replace",
+} as const satisfies Record<keyof AppConfig, "scale" | "replace" | "derived">;
+
+const WHY_RESTART: Partial<Record<keyof Config, string>> = {
   listen: "zoo cannot move its listener while it serves",
   control: "the control socket is how this command reached zoo",
   logFormat: "the log format is fixed when zoo starts",
+  metrics: "zoo opens its metrics listener when it starts",
   tls: "zoo reads its HTTPS listener's settings when it starts (its certificates are re-read on every reload)",
 };
 
@@ -34,17 +80,14 @@ export interface ReloadPlan {
 export function planReload(running: Config, next: Config): ReloadPlan {
   const refused: string[] = [];
   const proxy: string[] = [];
-  for (const key of new Set([...Object.keys(running), ...Object.keys(next)])) {
-    const before = (running as unknown as Record<string, unknown>)[key];
-    const after = (next as unknown as Record<string, unknown>)[key];
-    if (isDeepStrictEqual(before, after) || key === "apps") continue;
+  for (const key of Object.keys(CONFIG_KEYS) as (keyof Config)[]) {
+    const before = running[key];
+    const after = next[key];
+    if (isDeepStrictEqual(before, after) || key === "apps" || CONFIG_KEYS[key] === "derived") continue;
     // Certificate files are re-read on every reload (reload.ts): only the rest of tls needs a restart.
-    if (key === "tls" && before && after && isDeepStrictEqual(withoutCertificates(before as TlsConfig), withoutCertificates(after as TlsConfig))) continue;
-    if (LIVE_SETTINGS.has(key)) {
-      if (key !== "file" && key !== "dir") proxy.push(key);
-      continue;
-    }
-    refused.push(`${key} changed (${show(before)} → ${show(after)}): ${WHY_RESTART[key] ?? "it is read only when zoo starts"}; restart zoo to apply it`);
+    if (key === "tls" && running.tls && next.tls && isDeepStrictEqual(withoutCertificates(running.tls), withoutCertificates(next.tls))) continue;
+    if (CONFIG_KEYS[key] === "live") proxy.push(key);
+    else refused.push(`${key} changed (${show(before)} → ${show(after)}): ${WHY_RESTART[key] ?? "it is read only when zoo starts"}; restart zoo to apply it`);
   }
   const before = new Map(running.apps.map((app) => [app.name, app]));
   const after = new Map(next.apps.map((app) => [app.name, app]));
@@ -73,8 +116,7 @@ function withoutCertificates(tls: TlsConfig): Omit<TlsConfig, "certificates"> {
 }
 
 function changedFields(old: AppConfig, next: AppConfig): string[] {
-  const keys = new Set([...Object.keys(old), ...Object.keys(next)]) as Set<keyof AppConfig>;
-  return [...keys].filter((key) => !isDeepStrictEqual(old[key], next[key]));
+  return (Object.keys(APP_KEYS) as (keyof AppConfig)[]).filter((key) => APP_KEYS[key] !== "derived" && !isDeepStrictEqual(old[key], next[key]));
 }
 
 export function isEmptyPlan(plan: ReloadPlan): boolean {
@@ -88,13 +130,18 @@ export function describePlan(plan: ReloadPlan): string[] {
     ...plan.proxy.map((key) => `proxy: ${key} swapped`),
     ...plan.added.map((name) => `${name}: added, started`),
     ...plan.changed.map(({ name, fields, replicas }) => {
-      const scale = fields.includes("replicas") ? `scaled to ${replicas} replicas` : "";
-      const others = fields.filter((field) => field !== "replicas");
+      const scale = fields.includes("replicas") ? `scaled to ${replicaCount(replicas)}` : "";
+      const others = fields.filter((field) => APP_KEYS[field as keyof AppConfig] === "replace");
       if (others.length === 0) return `${name}: ${scale}`;
       return `${name}: replaced${replicas > 1 ? " one replica at a time" : ""} (${others.join(", ")} changed)${scale && `, ${scale}`}`;
     }),
     ...plan.removed.map((name) => `${name}: removed, drained and stopped`),
   ];
+}
+
+/** "1 replica", "3 replicas". */
+export function replicaCount(n: number): string {
+  return `${n} ${n === 1 ? "replica" : "replicas"}`;
 }
 
 function show(value: unknown): string {

@@ -1,11 +1,13 @@
 // Config loading, one step after another: discovery → parse → top-level envFile → interpolate → validate (zod)
 // → cross-checks → app envFiles → normalize → Config. Every problem found on the way is collected and thrown
 // together as one ConfigError.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { cosmiconfig } from "cosmiconfig";
 import { ConfigError, type ConfigProblem } from "../errors.ts";
+import { certificateProblems } from "../tls/certificates.ts";
 import { checkInputOf, crossCheck } from "./checks.ts";
+import { checkDirectories } from "./directories.ts";
 import { readEnvFiles } from "./envfile.ts";
 import { formatIssues } from "./format.ts";
 import { interpolate } from "./interpolate.ts";
@@ -34,7 +36,7 @@ export const SEARCH_PLACES = ["zoo.config.json", "zoo.config.yaml", "zoo.config.
 export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
   const { cwd = process.cwd(), env = process.env } = options;
   const { file, raw } = await readConfig(options.configPath, env.ZOO_CONFIG, cwd);
-  return buildConfig(raw, { file, env, listen: options.listen });
+  return buildConfig(raw, { file, env, listen: options.listen, onDisk: true });
 }
 
 // ---- discovery and parsing ----
@@ -80,6 +82,44 @@ async function readConfig(configPath: string | undefined, envPath: string | unde
   return { file: result.filepath, raw: result.config };
 }
 
+/**
+ * The config file loadConfig would read, found without reading it (only a package.json is parsed, for its "zoo"
+ * key). No file: the ConfigError loadConfig throws.
+ */
+export async function findConfigFile(options: LoadOptions = {}): Promise<string> {
+  const { cwd = process.cwd(), env = process.env } = options;
+  const explicit = options.configPath ?? (env.ZOO_CONFIG || undefined);
+  if (explicit !== undefined) {
+    const file = path.resolve(cwd, explicit);
+    if (!isFile(file)) await readConfig(options.configPath, env.ZOO_CONFIG, cwd); // throws its "not found"
+    return file;
+  }
+  for (const dir of searchedDirs(cwd)) {
+    for (const place of SEARCH_PLACES) {
+      const file = path.join(dir, place);
+      if (isFile(file) && (place !== "package.json" || hasZooKey(file))) return file;
+    }
+  }
+  throw notFound(cwd);
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function hasZooKey(packageJson: string): boolean {
+  try {
+    const value: unknown = JSON.parse(readFileSync(packageJson, "utf8"));
+    return value !== null && typeof value === "object" && "zoo" in value;
+  } catch {
+    return false;
+  }
+}
+
 function notFound(cwd: string): ConfigError {
   const dirs = searchedDirs(cwd);
   const message = [
@@ -111,6 +151,8 @@ export interface BuildOptions {
   file: string;
   env?: Record<string, string | undefined>;
   listen?: string | number;
+  /** Check what the config names on disk too: the apps' and static routes' directories, the certificate files. */
+  onDisk?: boolean;
 }
 
 /** Validate and normalize an already parsed config value. Throws ConfigError with every problem. */
@@ -160,15 +202,17 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     routeOptions.set(key, options.value);
   }
 
-  const tls = parsed.success && parsed.data.tls ? normalizeTls(parsed.data.tls, dir, listen.port) : undefined;
+  // The tls section on its own, so that its problems (and its files') come with every other one.
+  const tlsSection = ConfigSchema.shape.tls.safeParse(fieldOf(value, "tls"));
+  const tls = tlsSection.success && tlsSection.data ? normalizeTls(tlsSection.data, dir, listen.port) : undefined;
   problems.push(...(tls?.problems ?? []));
 
-  if (problems.length > 0 || !parsed.success || listen.port === undefined) {
-    const error = new ConfigError(file, problems);
-    const control = fieldOf(value, "control");
-    if (listen.port !== undefined) error.controlAddress = { control: typeof control === "string" ? path.resolve(dir, control) : undefined, port: listen.port };
-    throw error;
+  if (options.onDisk) {
+    problems.push(...checkDirectories(value, dir).filter(notUnresolved));
+    if (tls) problems.push(...certificateProblems(tls.value.certificates));
   }
+
+  if (problems.length > 0 || !parsed.success || listen.port === undefined) throw new ConfigError(file, problems);
 
   const config = parsed.data;
   return {

@@ -34,13 +34,6 @@ export function normalizeApp(name: string, app: ParsedApp, dir: string, fileEnv:
     command = [];
   }
 
-  if (app.port !== undefined && app.replicas > 1) {
-    problems.push({
-      code: "ZOO_ERR_CONFIG_INVALID",
-      path: [...at, "replicas"],
-      message: `${app.replicas} replicas cannot share the fixed port ${app.port}: each replica needs a port of its own (remove \`port\` and zoo picks one per replica)`,
-    });
-  }
   const value: AppConfig = {
     name,
     command,

@@ -74,9 +74,10 @@ export class SupervisedApp extends Member {
 
   /**
    * Stops the app for good: no more restarts or wakes. Graceful: stopSignal to the whole tree, SIGKILL after
-   * stopTimeout. Immediate: SIGKILL to the whole tree. Resolves when no process is left.
+   * stopTimeout. Immediate: SIGKILL to the whole tree. Resolves when no process is left. `killAt`: SIGKILL at this
+   * time instead (zoo's own stop, whose clock started before this app's turn came: Supervisor.stop).
    */
-  async stop(mode: StopMode = "graceful", reason?: string): Promise<void> {
+  async stop(mode: StopMode = "graceful", reason?: string, killAt?: number): Promise<void> {
     this.stopRequested = true;
     this.#stopReason = reason;
     this.#cancelBackoff?.();
@@ -88,7 +89,7 @@ export class SupervisedApp extends Member {
     const instance = this.#instance;
     if (instance && isRunning(this.state)) {
       if (!immediate && !instance.exit && this.state !== "stopping") this.moveTo("stopping", `sending ${this.config.stopSignal}`);
-      await instance.end(immediate ? { how: "immediate" } : this.#gracefully());
+      await instance.end(immediate ? { how: "immediate" } : this.#gracefully(killAt));
       this.#finishStop(instance);
     } else {
       if (immediate) instance?.process.processes.signal("SIGKILL"); // what an ended run left behind
@@ -185,7 +186,8 @@ export class SupervisedApp extends Member {
     return `idle for ${formatMs(this.config.idleTimeout!)}`;
   }
 
-  #gracefully(): Termination {
-    return { how: "graceful", stopSignal: this.config.stopSignal, stopTimeout: this.config.stopTimeout };
+  #gracefully(killAt?: number): Termination {
+    const stopTimeout = killAt === undefined ? this.config.stopTimeout : Math.max(0, killAt - this.deps.clock.now());
+    return { how: "graceful", stopSignal: this.config.stopSignal, stopTimeout };
   }
 }

@@ -49,6 +49,7 @@ export class Dependencies {
       for (const [name, condition] of deps) {
         const replicas = this.#stage.roster.members(name);
         if (replicas.some((dep) => meets(dep, condition))) continue;
+        if (replicas.length === 0) return `dependency ${name} is scaled to zero`;
         if (replicas.every((dep) => dep.state === "failed")) return `dependency ${name} failed`;
         if (replicas.every((dep) => dep.state === "stopped" || dep.state === "failed")) return `dependency ${name} stopped before it was ${condition}`;
         return null; // still waiting

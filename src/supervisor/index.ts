@@ -119,15 +119,21 @@ export class Supervisor {
     );
   }
 
-  /** Stops every app, dependents before their dependencies; resolves when every process is gone. */
+  /**
+   * Stops every app, dependents before their dependencies; resolves when every process is gone. One clock for all:
+   * each app gets its stopSignal once its dependents are gone, and SIGKILL once its stopTimeout has passed since this
+   * stop began, so the whole stop takes at most the longest stopTimeout, however long the dependency chains.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
+    const began = this.#deps.clock.now();
     const stops = new Map<string, Promise<void>>();
     const stopApp = (name: string): Promise<void> => {
       let stopping = stops.get(name);
       if (!stopping) {
         const dependents = this.#roster.configs().filter((a) => name in a.dependsOn).map((a) => a.name);
-        stopping = Promise.all(dependents.map(stopApp)).then(() => Promise.all(this.#roster.members(name).map((app) => app.stop()))).then(() => {});
+        const stopMembers = () => Promise.all(this.#roster.members(name).map((app) => app.stop("graceful", undefined, began + app.config.stopTimeout)));
+        stopping = Promise.all(dependents.map(stopApp)).then(stopMembers).then(() => {});
         stops.set(name, stopping);
       }
       return stopping;
@@ -160,6 +166,11 @@ export class Supervisor {
     return this.#roster.names();
   }
 
+  /** The current replicas' names: "node" for an app with one, "node.0", "node.1", … for one with several. */
+  replicaNames(): string[] {
+    return this.#roster.current().map((member) => member.name);
+  }
+
   /** The app a replica's name belongs to: "node.1" → "node"; any other name unchanged. */
   appOf(name: string): string {
     return this.#roster.appOf(name);
@@ -176,9 +187,13 @@ export class Supervisor {
     return this.operations.unavailable(name);
   }
 
-  /** One row per replica, app by app. */
+  /** One row per replica, app by app; an app scaled to zero has one row, stopped. */
   snapshot(): AppStatus[] {
-    return this.#roster.names().flatMap((name) => this.#roster.members(name).map((app) => app.status()));
+    return this.#roster.configs().flatMap((config) => {
+      const members = this.#roster.members(config.name);
+      if (members.length > 0) return members.map((app) => app.status());
+      return [{ name: config.name, state: "stopped" as const, restarts: 0, wakes: 0, active: 0, essential: config.essential, reason: this.unavailable(config.name) }];
+    });
   }
 
   /** The current state of every app plus every later event: nothing can happen in between. */

@@ -116,7 +116,8 @@ export abstract class Member {
   /** Forwards a signal to the app's process group. */
   abstract signal(signal: NodeJS.Signals): void;
   /** Stops the app for good: no more restarts or wakes. Resolves when no process is left. */
-  abstract stop(mode?: StopMode, reason?: string): Promise<void>;
+  /** `killAt`: SIGKILL at this time instead of stopTimeout after the signal (zoo's own stop: Supervisor.stop). */
+  abstract stop(mode?: StopMode, reason?: string, killAt?: number): Promise<void>;
 
   /** What probe results may change: health.ts decides when, moveTo writes it. */
   protected readonly healthSink: HealthSink = {

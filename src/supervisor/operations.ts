@@ -29,6 +29,8 @@ export class Operations {
   readonly #stage: Stage;
   /** Apps stopped with zoo stop: they stay stopped until zoo start. */
   readonly #stoppedOnRequest = new Set<string>();
+  /** Replicas stopped one by one (zoo stop node.1): each stays stopped until zoo start of it or of its app. */
+  readonly #stoppedReplicas = new Set<string>();
   drainTimeout: number;
 
   constructor(stage: Stage) {
@@ -36,8 +38,18 @@ export class Operations {
     this.drainTimeout = stage.drainTimeout;
   }
 
-  /** zoo stop: every replica stops, and stays stopped (also when its dependents restart) until startApp. */
+  /**
+   * zoo stop: every replica stops, and stays stopped (also when its dependents restart) until startApp. A replica's
+   * name ("node.1") stops that replica only.
+   */
   async stopApp(name: string): Promise<Outcome> {
+    const replica = this.#replica(name);
+    if (replica) {
+      if (this.#stoppedReplicas.has(name) || this.#stoppedOnRequest.has(this.#stage.roster.appOf(name))) return { ok: true, message: "already stopped" };
+      this.#stoppedReplicas.add(name);
+      await replica.stop("graceful", STOPPED_ON_REQUEST);
+      return { ok: true, message: "stopped" };
+    }
     this.#known(name);
     if (this.#stoppedOnRequest.has(name)) return { ok: true, message: "already stopped" };
     this.#stoppedOnRequest.add(name);
@@ -45,26 +57,43 @@ export class Operations {
     return { ok: true, message: "stopped" };
   }
 
-  /** zoo start: the replicas stopped on request (or failed for good) run again, as fresh apps. */
+  /** zoo start: the replicas stopped on request (or failed for good) run again, as fresh apps; a replica's name: that one. */
   async startApp(name: string): Promise<Outcome> {
-    this.#known(name);
-    const members = this.#stage.roster.members(name);
-    const over = (app: Member) => app.state === "stopped" || app.state === "failed";
-    if (!this.#stoppedOnRequest.delete(name) && !members.some(over)) return { ok: true, message: `already ${members[0]?.state ?? "stopped"}` };
+    const replica = this.#replica(name);
+    const app = this.#stage.roster.appOf(name);
+    const config = this.#known(app);
+    if (config.replicas === 0) return { ok: false, message: scaledToZero(app) };
+    const members = this.#stage.roster.members(app);
+    if (replica && this.#stoppedOnRequest.delete(app)) {
+      // The app was stopped as a whole: its other replicas stay stopped, one by one now.
+      for (const other of members) if (other !== replica) this.#stoppedReplicas.add(other.name);
+    }
+    const chosen = replica ? [replica] : members;
+    const over = (one: Member) => one.state === "stopped" || one.state === "failed";
+    let wasStopped = false;
+    for (const one of chosen) wasStopped = this.#stoppedReplicas.delete(one.name) || wasStopped;
+    if (!this.#stoppedOnRequest.delete(app) && !wasStopped && !chosen.some(over)) return { ok: true, message: `already ${chosen[0]?.state ?? "stopped"}` };
     const outcomes = await Promise.all(
-      members.filter(over).map(async (app) => {
-        const next = this.#stage.create(app.config, name);
-        next.continueFrom(app.status(), false);
-        this.#stage.roster.swap(app, next);
-        return [app.name, await this.#start(next, "started", name)] as const;
+      chosen.filter(over).map(async (old) => {
+        const next = this.#stage.create(old.config, app);
+        next.continueFrom(old.status(), false);
+        this.#stage.roster.swap(old, next);
+        return [old.name, await this.#start(next, "started", app)] as const;
       }),
     );
-    return combine(name, outcomes);
+    return replica ? (outcomes[0]?.[1] ?? { ok: true, message: "unchanged" }) : combine(app, outcomes);
   }
 
-  /** zoo restart: each replica in turn is replaced by a new instance without downtime (stop-then-start for a fixed port). */
+  /**
+   * zoo restart: each replica in turn is replaced by a new instance without downtime (stop-then-start for a fixed
+   * port); a replica's name: that one.
+   */
   restartApp(name: string): Promise<Outcome> {
-    return this.#converge(name, this.#known(name), { force: true, done: "restarted" });
+    const replica = this.#replica(name);
+    if (replica) return this.#replace(replica, replica.config, this.#stage.roster.appOf(name), "restarted");
+    const config = this.#known(name);
+    if (config.replicas === 0) return Promise.resolve({ ok: false, message: scaledToZero(name) });
+    return this.#converge(name, config, { force: true, done: "restarted" });
   }
 
   /** A reload's changed app: a new replica count is a scale; any other change replaces the replicas one at a time. */
@@ -82,9 +111,18 @@ export class Operations {
     return this.#converge(name, { ...config, replicas }, { force: false, done: "replaced" });
   }
 
-  /** Why requests to the app get no instance until an operator acts ("stopped on request"). */
+  /** Why requests to the app get no instance until an operator acts ("stopped on request", "scaled to zero"). */
   unavailable(name: string): string | undefined {
-    return this.#stoppedOnRequest.has(name) ? `${STOPPED_ON_REQUEST} (zoo start ${name} runs it again)` : undefined;
+    if (this.#stoppedOnRequest.has(name)) return `${STOPPED_ON_REQUEST} (zoo start ${name} runs it again)`;
+    if (this.#stage.roster.config(name)?.replicas === 0) return scaledToZero(name);
+    const members = this.#stage.roster.members(name);
+    if (members.length > 1 && members.every((app) => this.#stoppedReplicas.has(app.name))) return `every replica ${STOPPED_ON_REQUEST} (zoo start ${name} runs them again)`;
+    return undefined;
+  }
+
+  /** The current replica of that name, when it names one replica of an app with several ("node.1"). */
+  #replica(name: string): Member | undefined {
+    return this.#stage.roster.config(name) ? undefined : this.#stage.roster.get(name);
   }
 
   /**
@@ -102,9 +140,10 @@ export class Operations {
       // A restart keeps each replica's own config (a reload whose replacement failed left the old one running).
       replaced.push([wanted[i].name, await this.#replace(old[i], force ? old[i].config : wanted[i], name, done)]);
     }
-    const removed = await Promise.all(old.slice(wanted.length).map(async (app) => [app.name, await this.#retire(app, "scaled down")] as const));
+    const why = wanted.length === 0 ? "scaled to zero" : "scaled down";
+    const removed = await Promise.all(old.slice(wanted.length).map(async (app) => [app.name, await this.#retire(app, why)] as const));
     if (added.length + removed.length === 0) return combine(name, replaced);
-    const count = `${old.length} → ${wanted.length} replicas`;
+    const count = `${old.length} → ${wanted.length} ${wanted.length === 1 ? "replica" : "replicas"}`;
     const outcome = combine(name, [...added, ...replaced, ...removed]);
     return { ok: outcome.ok, message: `${count}; ${outcome.message}` };
   }
@@ -113,7 +152,7 @@ export class Operations {
   async #replace(old: Member, config: AppConfig, name: string, done: string): Promise<Outcome> {
     const next = this.#stage.create(config, name);
     next.continueFrom(old.status(), done === "restarted");
-    const stopped = this.#stoppedOnRequest.has(name);
+    const stopped = this.#stoppedOnRequest.has(name) || this.#stoppedReplicas.has(old.name);
     if (stopped || old.state === "sleeping" || !(isRunning(old.state) || old.state === "backoff")) {
       // Nothing serves now: the new app simply takes the old one's place, in the same state.
       const wasSleeping = old.state === "sleeping";
@@ -152,6 +191,7 @@ export class Operations {
   /** One replica out of rotation: its open requests drain (up to drainTimeout), then it stops and is forgotten. */
   async #retire(app: Member, why: string): Promise<Outcome> {
     this.#stage.roster.retire(app);
+    this.#stoppedReplicas.delete(app.name); // a replica of that name added later starts afresh
     await drainThenStop(app, why, this.#io());
     return { ok: true, message: "drained and stopped" };
   }
@@ -183,6 +223,10 @@ export class Operations {
     const { clock, bringUp, roster, bus } = this.#stage;
     return { clock, drainTimeout: this.drainTimeout, swap: (old, next) => roster.swap(old, next), bringUp, watch: (app, fn) => watch(bus, app, fn) };
   }
+}
+
+function scaledToZero(app: string): string {
+  return `scaled to zero (zoo scale ${app} N runs it again)`;
 }
 
 /** One outcome for the app from its replicas' outcomes: an app with one replica (under its own name) says just its own. */

@@ -32,6 +32,14 @@ export function loadCertificates(config: Config, now = Date.now()): Certificate[
   return certificates;
 }
 
+/** The problem of each certificate pair that cannot be used (config/load.ts: reported with the rest of the file's). */
+export function certificateProblems(pairs: ReadonlyArray<{ cert: string; key: string }>, now = Date.now()): ConfigProblem[] {
+  return pairs.flatMap((pair, index) => {
+    const result = readPair(pair.cert, pair.key, ["tls", "certificates", index], now);
+    return "problem" in result ? [result.problem] : [];
+  });
+}
+
 type PairResult = Certificate | { problem: ConfigProblem };
 
 function readPair(certFile: string, keyFile: string, at: ConfigPath, now: number): PairResult {

@@ -62,11 +62,15 @@ test("zoo health fails while an essential app is not ready, and names it", async
   assert.match(health.stdout, /unhealthy: web is starting/);
 });
 
-test("zoo status with a bad config exits 2 and names the problem", () => {
-  const { file } = tempConfig({ apps: { web: { comand: "x" } } });
+test("zoo status does not judge the config file: with a bad one and no zoo running, it says zoo is not running (exit 1)", () => {
+  // Its own control path: the default one of port 8000 may be another zoo's on this machine.
+  const { file } = tempConfig({ control: "no-zoo.sock", apps: { web: { comand: "x" } } });
   const status = zooCommand("status", "--config", file);
-  assert.equal(status.code, 2);
-  assert.match(status.stderr, /did you mean `command`/);
+  assert.equal(status.code, 1);
+  assert.match(status.stderr, /zoo is not running here/);
+  const missing = zooCommand("status", "--config", `${file}.gone`);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /config file not found/);
 });
 
 test("the control socket: the configured path, else <tmpdir>/zoo-<port>.sock for the port zoo listens on", () => {

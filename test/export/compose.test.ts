@@ -104,7 +104,7 @@ test("--workdir moves every path inside the image", () => {
 });
 
 test("zoo export compose -o DIR writes compose.yaml and zoo.front.json, prints the name and port mapping, and docker-compose accepts it", async (t) => {
-  const root = project(t, { "zoo.config.json": JSON.stringify(RICH) });
+  const root = project(t, { "zoo.config.json": JSON.stringify(RICH), "web/.keep": "", "api/.keep": "", "public/.keep": "" });
   const out = path.join(root, "out");
   const run = await runZoo(["export", "compose", "--image", "shop:1", "-o", out], { cwd: root });
   assert.equal(run.code, 0, run.stderr);

@@ -107,7 +107,7 @@ test("a host with more than 16 routes is split over HTTPRoutes that all carry it
 });
 
 test("zoo export kubernetes of host routes exits 0 with valid objects", async (t) => {
-  const root = project(t, { "zoo.config.json": JSON.stringify(HOSTS) });
+  const root = project(t, { "zoo.config.json": JSON.stringify(HOSTS), "public/.keep": "" });
   const run = await runZoo(["export", "kubernetes"], { cwd: root });
   assert.equal(run.code, 0, run.stderr);
   const httpRoutes = parseAndValidate(run.stdout).filter((object) => object.kind === "HTTPRoute");

@@ -194,7 +194,7 @@ test("more than 16 routes are split over several HTTPRoutes", () => {
 });
 
 test("zoo export kubernetes: YAML on stdout, or one file per app with -o DIR; every object valid", async (t) => {
-  const root = project(t, { "zoo.config.json": JSON.stringify(RICH) });
+  const root = project(t, { "zoo.config.json": JSON.stringify(RICH), "web/.keep": "", "api/.keep": "", "public/.keep": "" });
   const stdout = await runZoo(["export", "kubernetes", "--image", "shop:1", "--namespace", "shop", "--gateway", "edge"], { cwd: root });
   assert.equal(stdout.code, 0, stdout.stderr);
   const objects = parseAndValidate(stdout.stdout);

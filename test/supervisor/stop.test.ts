@@ -156,3 +156,18 @@ test("processes(): the run's root and its tracked descendants (a setsid'd grandc
   await supervisor.stop();
   assert.deepEqual(supervisor.processes("family"), []);
 });
+
+test("a dependency chain stops on one clock: a stubborn dependent and its stubborn dependency are both gone within the longest stopTimeout", async (t) => {
+  const db = await app("db", { env: { IGNORE_TERM: "1" }, stopTimeout: 1500 });
+  const api = await app("api", { env: { IGNORE_TERM: "1" }, stopTimeout: 1500, dependsOn: { db: "ready" } });
+  const { supervisor, events } = supervise(t, [db, api]);
+  await supervisor.start();
+  await Promise.all(["db", "api"].map((name) => waitState(supervisor, name, "ready")));
+  const began = Date.now();
+  await supervisor.stop();
+  const took = Date.now() - began;
+  const order = events.filter((e) => e.to === "stopping" || e.to === "stopped").map((e) => `${e.app} ${e.to}`);
+  assert.ok(order.indexOf("api stopped") < order.indexOf("db stopping"), `the dependent first: ${order.join(", ")}`);
+  // Each stopTimeout in turn would be 3000 ms: the dependency's SIGKILL comes 1500 ms after the stop began.
+  assert.ok(took >= 1500 && took < 2600, `stop took ${took}ms`);
+});
