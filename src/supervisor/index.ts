@@ -132,7 +132,9 @@ export class Supervisor {
       let stopping = stops.get(name);
       if (!stopping) {
         const dependents = this.#roster.configs().filter((a) => name in a.dependsOn).map((a) => a.name);
-        const stopMembers = () => Promise.all(this.#roster.members(name).map((app) => app.stop("graceful", undefined, began + app.config.stopTimeout)));
+        // An app whose turn comes at once gets its whole stopTimeout; one that waited for its dependents, what is left.
+        const killAt = (app: Member) => (dependents.length > 0 ? began + app.config.stopTimeout : undefined);
+        const stopMembers = () => Promise.all(this.#roster.members(name).map((app) => app.stop("graceful", undefined, killAt(app))));
         stopping = Promise.all(dependents.map(stopApp)).then(stopMembers).then(() => {});
         stops.set(name, stopping);
       }

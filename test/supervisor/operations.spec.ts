@@ -59,7 +59,7 @@ test("scale up: new replicas are started and awaited; scale down: the highest on
   await clock.advance(0);
   assert.deepEqual(process2.signals, ["SIGTERM"]);
   const outcome = await down;
-  assert.match(outcome.message, /^3 → 1 replicas/);
+  assert.match(outcome.message, /^3 → 1 replica;/);
   assert.equal(spawner.spawned.filter((p) => p.alive).length, 1);
   assert.deepEqual(replicas(), ["web"], "one replica is named after its app again");
 });
