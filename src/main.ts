@@ -134,6 +134,7 @@ async function run(
     }),
     ...(acme && { acmeChallenge: (token: string) => acme.challenge(token) }),
     observer: metrics?.requests,
+    limits: config.limits,
   });
   const reloader = new Reloader(config, operate.load, supervisor.operations, {
     update(next) {

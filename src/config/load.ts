@@ -177,6 +177,7 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     metrics: metrics.value,
     envFiles: [...new Set([...shared.files, ...[...appFiles.values()].flatMap((files) => files.files)])],
     tls: tls?.value,
+    limits: config.limits,
   };
 }
 

@@ -4,6 +4,7 @@
 import ms from "ms";
 import { z } from "zod";
 import { LISTEN_HINT, parseListen } from "./listen.ts";
+import { limitsSchema } from "./limits.ts";
 import { tlsSchema } from "./tls.ts";
 import { DEPENDENCY_CONDITIONS, LOG_FORMATS, PROBE_DEFAULTS, REDIRECT_STATUSES, RESTART_MODES, SIGNALS } from "./types.ts";
 
@@ -175,6 +176,7 @@ export const ConfigSchema = z.strictObject({
   }),
   tls: tlsSchema(Duration).optional().meta({ description: "HTTPS and HTTP/2 on a second port, beside the plain listener." }),
   metrics: MetricsSchema.optional().meta({ description: "Prometheus metrics on their own listener. Default: off." }),
+  limits: limitsSchema(Duration).prefault({}).meta({ description: "What one client may hold: timeouts, open connections, HTTP/2 streams." }),
 });
 
 export type ParsedApp = z.output<typeof AppSchema>;

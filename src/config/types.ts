@@ -76,6 +76,22 @@ export type RouteTarget =
  */
 export type Route = { prefix: string; host?: string } & RouteTarget;
 
+/** What one client may hold of zoo; durations in milliseconds (0: no limit, bodyTimeout only). */
+export interface Limits {
+  /** From connecting (or from the first byte of a later request) to a whole request head. */
+  headerTimeout: number;
+  /** An idle keep-alive connection, or an HTTP/2 connection with no open stream. */
+  keepAliveTimeout: number;
+  /** Between two bytes of a request body. */
+  bodyTimeout: number;
+  /** Open client connections, plain and HTTPS together. */
+  maxConnections: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS. */
+  http2MaxStreams: number;
+}
+
+export const LIMIT_DEFAULTS: Readonly<Limits> = { headerTimeout: 60_000, keepAliveTimeout: 5000, bodyTimeout: 60_000, maxConnections: 10_000, http2MaxStreams: 100 };
+
 export interface Listen {
   host: string;
   port: number;
@@ -102,6 +118,7 @@ export interface Config {
   envFiles: string[];
   /** undefined: plain HTTP only. */
   tls: TlsConfig | undefined;
+  limits: Limits;
 }
 
 export interface TlsConfig {

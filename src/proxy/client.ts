@@ -159,8 +159,8 @@ export class UpstreamClient {
   /** No answer from the upstream, on either client: nothing (the client left), another attempt, or 502/504. */
   #failed(exchange: HttpExchange, error: Error & { code?: string }): void {
     const res = exchange.res;
-    // The client is gone: nothing to answer (the access log records 499).
-    if (res.destroyed || exchange.req.socket?.destroyed) return;
+    // The client is gone: nothing to answer (the access log records 499). Or zoo has answered already (408).
+    if (res.destroyed || exchange.req.socket?.destroyed || res.writableEnded) return;
     const route = exchange.route;
     if (route?.kind === "app" && !exchange.timedOut && !res.headersSent) {
       if (isUnaskedContinue(error) && !exchange.hasBody) exchange.onUndici = false;
