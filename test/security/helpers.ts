@@ -1,0 +1,42 @@
+// A real zoo (the CLI, as a child process) with TLS and one app, for attacks that are measured from outside:
+// its open descriptors in /proc, its access log on its output.
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import type { TestContext } from "node:test";
+import { listeningPort, startZoo, stopZoo, tempConfig, type ZooProcess } from "../helpers/zoo-process.ts";
+import { issue, makeCa, type TestCa } from "../tls/certs.ts";
+
+export const APP = path.join(import.meta.dirname, "fixtures/app.ts");
+
+export interface SecurityZoo {
+  zoo: ZooProcess;
+  pid: number;
+  port: number;
+  tlsPort: number;
+  ca: TestCa;
+}
+
+/** zoo serving one app on "/" over HTTP and HTTPS (a certificate for `names`), with `limits` when given. */
+export async function startSecurityZoo(t: TestContext, options: { names?: string[][]; limits?: Record<string, unknown> } = {}): Promise<SecurityZoo> {
+  const ca = makeCa();
+  const certificates = (options.names ?? [["a.test"]]).map((names) => issue(ca, names));
+  const { file } = tempConfig({
+    listen: "127.0.0.1:0",
+    apps: { web: { command: [process.execPath, APP] } },
+    routes: { "/": "web" },
+    tls: { listen: "127.0.0.1:0", certificates },
+    ...(options.limits && { limits: options.limits }),
+  });
+  const zoo = startZoo(["start", "--config", file]);
+  t.after(() => stopZoo(zoo));
+  const port = await listeningPort(zoo);
+  const tlsLine = await zoo.waitFor(/listening on https:\/\/\S+:\d+/);
+  const tlsPort = Number(/:(\d+)$/.exec(tlsLine)![1]);
+  await zoo.waitFor(/web: ready/);
+  return { zoo, pid: zoo.child.pid!, port, tlsPort, ca };
+}
+
+/** How many file descriptors the process has open now. */
+export function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
