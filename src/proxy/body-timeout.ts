@@ -3,6 +3,7 @@
 // aborted either way. Only the client's silence counts: while zoo itself is not reading (the app is slower than the
 // client, or the request is still held for a starting app), the clock does not run.
 import type { IncomingMessage } from "node:http";
+import { constants, type ServerHttp2Stream } from "node:http2";
 import type { HttpExchange } from "./exchange.ts";
 
 /** Starts the clock once zoo reads the body (countRequestBytes); stops at its end or the exchange's. */
@@ -25,8 +26,13 @@ export function watchBodyIdle(exchange: HttpExchange, timeoutMs: number): void {
     stop();
     const detail = `no byte of the request body for ${timeoutMs} ms (limits.bodyTimeout)`;
     if (exchange.res.headersSent) exchange.res.destroy();
+    else if (req.httpVersionMajor === 2) {
+      exchange.answer(408, detail);
+      // Once the answer is out, the client is told to stop sending (RST_STREAM NO_ERROR, RFC 9113 §8.1).
+      (req as unknown as { stream: ServerHttp2Stream }).stream.close(constants.NGHTTP2_NO_ERROR);
+    }
     // HTTP/1.1: the rest of the body will not be read, so the connection ends with this answer.
-    else exchange.answer(408, detail, req.httpVersionMajor === 2 ? undefined : { connection: "close" });
+    else exchange.answer(408, detail, { connection: "close" });
     exchange.upstreamRequest?.destroy();
   }
 }

@@ -54,8 +54,11 @@ export class RawH2 {
   #waiters = new Set<() => void>();
   closed = false;
 
-  private constructor(socket: tls.TLSSocket) {
+  readonly #acknowledge: boolean;
+
+  private constructor(socket: tls.TLSSocket, acknowledge: boolean) {
     this.socket = socket;
+    this.#acknowledge = acknowledge;
     socket.on("data", (chunk: Buffer) => this.#read(chunk));
     socket.on("error", () => {});
     socket.on("close", () => {
@@ -64,13 +67,17 @@ export class RawH2 {
     });
   }
 
-  static async connect(port: number, servername: string, ca: string): Promise<RawH2> {
+  /**
+   * A connection that has sent its preface. `acknowledge: false`: the server's SETTINGS are neither awaited nor
+   * acknowledged (a client that starts sending requests at once), so the server's limits are still pending.
+   */
+  static async connect(port: number, servername: string, ca: string, { acknowledge = true } = {}): Promise<RawH2> {
     const socket = tls.connect({ host: "127.0.0.1", port, servername, ca, ALPNProtocols: ["h2"] });
     await once(socket, "secureConnect");
     if (socket.alpnProtocol !== "h2") throw new Error(`ALPN chose ${socket.alpnProtocol}`);
     socket.write(Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), frame(FRAME.SETTINGS, 0, 0)]));
-    const h2 = new RawH2(socket);
-    await h2.until(() => h2.frames.some((f) => f.type === FRAME.SETTINGS && !(f.flags & ACK)), "the server's SETTINGS");
+    const h2 = new RawH2(socket, acknowledge);
+    if (acknowledge) await h2.until(() => h2.frames.some((f) => f.type === FRAME.SETTINGS && !(f.flags & ACK)), "the server's SETTINGS");
     return h2;
   }
 
@@ -143,7 +150,7 @@ export class RawH2 {
       this.frames.push(f);
       if (f.type === FRAME.SETTINGS && !(f.flags & ACK)) {
         for (let i = 0; i + 6 <= f.payload.length; i += 6) this.settings.set(f.payload.readUInt16BE(i), f.payload.readUInt32BE(i + 2));
-        this.socket.write(frame(FRAME.SETTINGS, ACK, 0));
+        if (this.#acknowledge) this.socket.write(frame(FRAME.SETTINGS, ACK, 0));
       }
       if (f.type === FRAME.PING && !(f.flags & ACK)) this.socket.write(frame(FRAME.PING, ACK, 0, f.payload));
     }

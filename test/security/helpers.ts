@@ -40,3 +40,17 @@ export async function startSecurityZoo(t: TestContext, options: { names?: string
 export function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
+
+/** Lines of zoo's output (an app's lines included) that end with `text`. */
+export function linesEnding(zoo: ZooProcess, text: string): number {
+  return zoo.output().split("\n").filter((line) => line.endsWith(text)).length;
+}
+
+/** Waits until `count` lines of zoo's output end with `text`. */
+export async function waitForLines(zoo: ZooProcess, text: string, count: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (linesEnding(zoo, text) < count) {
+    if (Date.now() > deadline) throw new Error(`${linesEnding(zoo, text)} of ${count} lines ending "${text}" after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
