@@ -9,7 +9,7 @@ import http2 from "node:http2";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import tls from "node:tls";
-import { RawH2, requestBlock } from "./h2-raw.ts";
+import { FRAME, RawH2, requestBlock } from "./h2-raw.ts";
 import { openFds, startSecurityZoo } from "./helpers.ts";
 
 function h2Session(port: number, ca: string): http2.ClientHttp2Session {
@@ -53,6 +53,12 @@ test("an HTTP/2 stream reset, a closed HTTP/2 connection, an HTTP/1 client gone:
 
 test("a rapid reset (HEADERS + RST_STREAM, 3,000 streams) leaves zoo's open descriptors where they were within a second", { timeout: 30_000 }, async (t) => {
   const { zoo, pid, tlsPort, ca } = await startSecurityZoo(t);
+  // A zoo that has served its app (its app client is loaded, its pool has a connection).
+  const warm = await RawH2.connect(tlsPort, "a.test", ca.ca);
+  warm.request(requestBlock("a.test", "/"));
+  await warm.until(() => warm.received(FRAME.DATA).length > 0, "an answer");
+  warm.close();
+  await sleep(100);
   const before = openFds(pid);
   const block = requestBlock("a.test", "/slow/flood");
   let peak = before;
@@ -60,6 +66,8 @@ test("a rapid reset (HEADERS + RST_STREAM, 3,000 streams) leaves zoo's open desc
     const h2 = await RawH2.connect(tlsPort, "a.test", ca.ca);
     for (let burst = 0; burst < 10 && !h2.closed; burst++) {
       if (!h2.rapidReset(block, 100)) await once(h2.socket, "drain");
+      // Time for zoo to act on each burst.
+      await sleep(10);
       peak = Math.max(peak, openFds(pid));
     }
     h2.close();
