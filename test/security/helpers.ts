@@ -2,7 +2,6 @@
 // its open descriptors in /proc, its access log on its output.
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import type { TestContext } from "node:test";
 import { listeningPort, startZoo, stopZoo, tempConfig, type ZooProcess } from "../helpers/zoo-process.ts";
 import { issue, makeCa, type TestCa } from "../tls/certs.ts";
 
@@ -16,8 +15,14 @@ export interface SecurityZoo {
   ca: TestCa;
 }
 
-/** zoo serving one app on "/" over HTTP and HTTPS (a certificate for `names`), with `limits` when given. */
-export async function startSecurityZoo(t: TestContext, options: { names?: string[][]; limits?: Record<string, unknown> } = {}): Promise<SecurityZoo> {
+/**
+ * zoo serving one app on "/" over HTTP and HTTPS (a certificate for `names`), with `limits` when given; stopped by
+ * `t.after` (a test's context, or node:test's `after` for a zoo that a whole file shares).
+ */
+export async function startSecurityZoo(
+  t: { after(fn: () => unknown): void },
+  options: { names?: string[][]; limits?: Record<string, unknown> } = {},
+): Promise<SecurityZoo> {
   const ca = makeCa();
   const certificates = (options.names ?? [["a.test"]]).map((names) => issue(ca, names));
   const { file } = tempConfig({

@@ -6,12 +6,19 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import http from "node:http";
 import http2 from "node:http2";
+import https from "node:https";
 import net from "node:net";
-import { test } from "node:test";
+import { after, before, test } from "node:test";
 import tls from "node:tls";
-import { startSecurityZoo } from "./helpers.ts";
+import { startSecurityZoo, type SecurityZoo } from "./helpers.ts";
 
 const LIMITS = { headerTimeout: "1s", keepAliveTimeout: "700ms", bodyTimeout: "1s" };
+let zooWithLimits: SecurityZoo;
+const cleanups: Array<() => unknown> = [];
+before(async () => {
+  zooWithLimits = await startSecurityZoo({ after: (fn) => cleanups.push(fn) }, { limits: LIMITS });
+});
+after(() => Promise.all(cleanups.map((fn) => fn())));
 
 /** Resolves with the milliseconds until the socket closes, or rejects after `withinMs`. */
 function closesWithin(socket: net.Socket, withinMs: number): Promise<number> {
@@ -30,8 +37,8 @@ function closesWithin(socket: net.Socket, withinMs: number): Promise<number> {
   });
 }
 
-test("headerTimeout: a connection that sends nothing is closed, plain, HTTPS/1.1 and HTTP/2 alike", { timeout: 30_000 }, async (t) => {
-  const { port, tlsPort, ca } = await startSecurityZoo(t, { limits: LIMITS });
+test("headerTimeout: a connection that sends nothing is closed, plain, HTTPS/1.1 and HTTP/2 alike", { timeout: 30_000 }, async () => {
+  const { port, tlsPort, ca } = zooWithLimits;
   const plain = net.connect(port, "127.0.0.1");
   const overTls = tls.connect({ host: "127.0.0.1", port: tlsPort, servername: "a.test", ca: ca.ca, ALPNProtocols: ["http/1.1"] });
   const h2 = tls.connect({ host: "127.0.0.1", port: tlsPort, servername: "a.test", ca: ca.ca, ALPNProtocols: ["h2"] });
@@ -39,11 +46,10 @@ test("headerTimeout: a connection that sends nothing is closed, plain, HTTPS/1.1
   h2.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00"); // the preface, then nothing
   const waited = await Promise.all([plain, overTls, h2].map((socket) => closesWithin(socket, 4000)));
   for (const ms of waited) assert.ok(ms >= 800, `closed after ${waited.join(", ")} ms: not before headerTimeout`);
-  console.log(waited);
 });
 
 test("headerTimeout: a request head trickled in for longer gets 408", { timeout: 30_000 }, async (t) => {
-  const { port } = await startSecurityZoo(t, { limits: LIMITS });
+  const { port } = zooWithLimits;
   const socket = net.connect(port, "127.0.0.1");
   await once(socket, "connect");
   const chunks: Buffer[] = [];
@@ -57,7 +63,7 @@ test("headerTimeout: a request head trickled in for longer gets 408", { timeout:
 });
 
 test("keepAliveTimeout: an idle keep-alive connection is closed after a request, on HTTP/1.1 and HTTP/2", { timeout: 30_000 }, async (t) => {
-  const { port, tlsPort, ca } = await startSecurityZoo(t, { limits: LIMITS });
+  const { port, tlsPort, ca } = zooWithLimits;
   const agent = new http.Agent({ keepAlive: true });
   t.after(() => agent.destroy());
   const socket = await new Promise<net.Socket>((resolve, reject) => {
@@ -68,6 +74,17 @@ test("keepAliveTimeout: an idle keep-alive connection is closed after a request,
     }).on("error", reject);
   });
   const h1 = closesWithin(socket, 3000);
+  // HTTP/1.1 over TLS: the same limit on the HTTPS listener.
+  const tlsAgent = new https.Agent({ keepAlive: true, ca: ca.ca, servername: "a.test" });
+  t.after(() => tlsAgent.destroy());
+  const tlsSocket = await new Promise<net.Socket>((resolve, reject) => {
+    https.get({ host: "127.0.0.1", port: tlsPort, path: "/", agent: tlsAgent, headers: { host: "a.test" } }, (res) => {
+      const connection = res.socket;
+      res.resume();
+      res.on("end", () => resolve(connection));
+    }).on("error", reject);
+  });
+  const overTls = closesWithin(tlsSocket, 3000);
 
   const session = http2.connect("https://a.test", { createConnection: () => tls.connect({ host: "127.0.0.1", port: tlsPort, servername: "a.test", ca: ca.ca, ALPNProtocols: ["h2"] }) });
   session.on("error", () => {});
@@ -79,10 +96,11 @@ test("keepAliveTimeout: an idle keep-alive connection is closed after a request,
   await Promise.race([h2Closed, new Promise((_, reject) => setTimeout(() => reject(new Error("HTTP/2 session still open after 3 s")), 3000))]);
   await goaway;
   await h1;
+  await overTls;
 });
 
 test("bodyTimeout: a body that stops gets 408 and the request to the app is aborted, on HTTP/1.1 and HTTP/2", { timeout: 30_000 }, async (t) => {
-  const { zoo, port, tlsPort, ca } = await startSecurityZoo(t, { limits: LIMITS });
+  const { zoo, port, tlsPort, ca } = zooWithLimits;
 
   const req = http.request({ host: "127.0.0.1", port, path: "/upload/h1", method: "POST", headers: { "content-length": 1000 }, agent: false });
   req.write("x".repeat(10));
