@@ -2,7 +2,7 @@
 // HTTPS listener), time to send a request head (headerTimeout), time idle between requests (keepAliveTimeout; for
 // HTTP/2, time with no open stream). Node's own timers do the rest: a head begun but not finished in headerTimeout
 // (headersTimeout, answered 408), the keep-alive wait after an HTTP/1 response (keepAliveTimeout).
-import type { ServerHttp2Session } from "node:http2";
+import type { ServerHttp2Session, ServerHttp2Stream } from "node:http2";
 import type { Socket } from "node:net";
 import { LIMIT_DEFAULTS, type Limits } from "../config/types.ts";
 import type { Logger } from "../log.ts";
@@ -10,6 +10,17 @@ import type { Logger } from "../log.ts";
 const REFUSAL_LOG_MS = 10_000;
 const kAwaitingHead = Symbol("zoo.awaitingHead");
 type Watched = Socket & { [kAwaitingHead]?: boolean };
+const kWatch = Symbol("zoo.sessionWatch");
+/** An HTTP/2 session's open streams, and whether it has had one (its timer is then keepAliveTimeout). */
+interface SessionWatch {
+  open: number;
+  started: boolean;
+}
+type Watching<T> = T & { [kWatch]?: SessionWatch };
+
+function onStreamClose(this: Watching<ServerHttp2Stream>): void {
+  this[kWatch]!.open--;
+}
 
 /** The node:http server settings that carry these limits (also set on the HTTPS listener for its HTTP/1.1 side). */
 export function serverTimeouts(limits: Limits) {
@@ -82,17 +93,25 @@ export class ClientLimits {
    * fires keep the connection (their frames start the timer again).
    */
   watchSession(session: ServerHttp2Session): void {
-    let open = 0;
-    let streams = 0;
+    const watch: SessionWatch = { open: 0, started: false };
+    (session as Watching<ServerHttp2Session>)[kWatch] = watch;
     session.setTimeout(this.limits.headerTimeout, () => {
-      if (open === 0 && !session.closed && !session.destroyed) session.close();
+      if (watch.open === 0 && !session.closed && !session.destroyed) session.close();
     });
-    session.on("stream", (stream) => {
-      open++;
-      if (streams++ === 0) session.setTimeout(this.limits.keepAliveTimeout);
-      stream.once("close", () => open--);
-    });
+    session.on("stream", this.#onStream);
   }
+
+  readonly #onStream = (stream: ServerHttp2Stream): void => {
+    const session = stream.session as Watching<ServerHttp2Session>;
+    const watch = session[kWatch]!;
+    watch.open++;
+    if (!watch.started) {
+      watch.started = true;
+      session.setTimeout(this.limits.keepAliveTimeout);
+    }
+    (stream as Watching<ServerHttp2Stream>)[kWatch] = watch;
+    stream.once("close", onStreamClose);
+  };
 
   readonly #closed = (): void => {
     this.#open--;
