@@ -31,4 +31,6 @@ test("HTTP/2: 100 streams at most; more are refused (REFUSED_STREAM), or end the
   await sleep(500);
   assert.equal(linesEnding(zoo, "got /slow/early"), 100);
   assert.ok(linesEnding(zoo, "got /slow/late") <= 100);
+  early.close();
+  late.close();
 });
