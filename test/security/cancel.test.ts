@@ -9,6 +9,7 @@ import http2 from "node:http2";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import tls from "node:tls";
+import { request } from "../proxy/helpers/net.ts";
 import { FRAME, RawH2, requestBlock } from "./h2-raw.ts";
 import { openFds, startSecurityZoo } from "./helpers.ts";
 
@@ -18,38 +19,42 @@ function h2Session(port: number, ca: string): http2.ClientHttp2Session {
   return session;
 }
 
-test("an HTTP/2 stream reset, a closed HTTP/2 connection, an HTTP/1 client gone: the app sees the abort at once, the log says 499", { timeout: 30_000 }, async (t) => {
-  const { zoo, port, tlsPort, ca } = await startSecurityZoo(t);
+for (const client of ["undici", "http-proxy-3"]) {
+  test(`${client}: an HTTP/2 stream reset, a closed HTTP/2 connection, an HTTP/1 client gone: the app sees the abort at once, the log says 499`, { timeout: 30_000 }, async (t) => {
+    const { zoo, port, tlsPort, ca } = await startSecurityZoo(t, { env: { ZOO_APP_CLIENT: client } });
+    // zoo loads undici on its first request to an app (which goes through http-proxy-3): load it first.
+    assert.equal((await request(port, "/")).status, 200);
 
-  // A stream reset (RST_STREAM CANCEL) while the app works on it.
-  const session = h2Session(tlsPort, ca.ca);
-  t.after(() => session.destroy());
-  const stream = session.request({ ":path": "/slow/reset" });
-  stream.on("error", () => {});
-  await zoo.waitFor(/got \/slow\/reset/);
-  stream.close(http2.constants.NGHTTP2_CANCEL);
-  // The app answers after 5 s: an abort seen before that came from zoo.
-  await zoo.waitFor(/aborted \/slow\/reset/, 3000);
-  await zoo.waitFor(/GET \/slow\/reset → \/ 499/, 3000);
+    // A stream reset (RST_STREAM CANCEL) while the app works on it.
+    const session = h2Session(tlsPort, ca.ca);
+    t.after(() => session.destroy());
+    const stream = session.request({ ":path": "/slow/reset" });
+    stream.on("error", () => {});
+    await zoo.waitFor(/got \/slow\/reset/);
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    // The app answers after 5 s: an abort seen before that came from zoo.
+    await zoo.waitFor(/aborted \/slow\/reset/, 3000);
+    await zoo.waitFor(/GET \/slow\/reset → \/ 499/, 3000);
 
-  // The whole HTTP/2 connection closed while the app works on a stream.
-  const other = h2Session(tlsPort, ca.ca);
-  other.request({ ":path": "/slow/session" }).on("error", () => {});
-  await zoo.waitFor(/got \/slow\/session/);
-  other.destroy();
-  await zoo.waitFor(/aborted \/slow\/session/, 3000);
-  await zoo.waitFor(/GET \/slow\/session → \/ 499/, 3000);
+    // The whole HTTP/2 connection closed while the app works on a stream.
+    const other = h2Session(tlsPort, ca.ca);
+    other.request({ ":path": "/slow/session" }).on("error", () => {});
+    await zoo.waitFor(/got \/slow\/session/);
+    other.destroy();
+    await zoo.waitFor(/aborted \/slow\/session/, 3000);
+    await zoo.waitFor(/GET \/slow\/session → \/ 499/, 3000);
 
-  // An HTTP/1.1 client that goes away.
-  const req = http.request({ host: "127.0.0.1", port, path: "/slow/h1", agent: false });
-  req.on("error", () => {});
-  req.end();
-  await zoo.waitFor(/got \/slow\/h1/);
-  req.destroy();
-  await zoo.waitFor(/aborted \/slow\/h1/, 3000);
-  await zoo.waitFor(/GET \/slow\/h1 → \/ 499/, 3000);
-  assert.doesNotMatch(zoo.output(), /GET \/slow\/\S+ → \/ 200/);
-});
+    // An HTTP/1.1 client that goes away.
+    const req = http.request({ host: "127.0.0.1", port, path: "/slow/h1", agent: false });
+    req.on("error", () => {});
+    req.end();
+    await zoo.waitFor(/got \/slow\/h1/);
+    req.destroy();
+    await zoo.waitFor(/aborted \/slow\/h1/, 3000);
+    await zoo.waitFor(/GET \/slow\/h1 → \/ 499/, 3000);
+    assert.doesNotMatch(zoo.output(), /GET \/slow\/\S+ → \/ 200/);
+  });
+}
 
 test("a rapid reset (HEADERS + RST_STREAM, 3,000 streams) leaves zoo's open descriptors where they were within a second", { timeout: 30_000 }, async (t) => {
   const { zoo, pid, tlsPort, ca } = await startSecurityZoo(t);

@@ -21,7 +21,7 @@ export interface SecurityZoo {
  */
 export async function startSecurityZoo(
   t: { after(fn: () => unknown): void },
-  options: { names?: string[][]; limits?: Record<string, unknown> } = {},
+  options: { names?: string[][]; limits?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {},
 ): Promise<SecurityZoo> {
   const ca = makeCa();
   const certificates = (options.names ?? [["a.test"]]).map((names) => issue(ca, names));
@@ -32,7 +32,7 @@ export async function startSecurityZoo(
     tls: { listen: "127.0.0.1:0", certificates },
     ...(options.limits && { limits: options.limits }),
   });
-  const zoo = startZoo(["start", "--config", file]);
+  const zoo = startZoo(["start", "--config", file], { env: options.env });
   t.after(() => stopZoo(zoo));
   const port = await listeningPort(zoo);
   const tlsLine = await zoo.waitFor(/listening on https:\/\/\S+:\d+/);
