@@ -6,7 +6,8 @@ import { once } from "node:events";
 import net from "node:net";
 import { test } from "node:test";
 import { LIMIT_DEFAULTS } from "../../src/config/types.ts";
-import type { ExchangeObserver } from "../../src/proxy/record.ts";
+import { Registry } from "prom-client";
+import { RequestMetrics } from "../../src/metrics/requests.ts";
 import { TestGate } from "../proxy/helpers/gate.ts";
 import { app, echo, request } from "../proxy/helpers/net.ts";
 import { issue, makeCa } from "../tls/certs.ts";
@@ -22,8 +23,9 @@ async function connect(port: number): Promise<net.Socket> {
 test("maxConnections: 5 open (plain and HTTPS); the 6th on either listener is closed at once, counted and logged", async (t) => {
   const ca = makeCa();
   const up = await echo(t);
-  let refused = 0;
-  const observer: ExchangeObserver = { start() {}, end() {}, connectionRefused: () => refused++ };
+  const registry = new Registry();
+  const observer = new RequestMetrics(registry);
+  const refused = async () => Number(/^zoo_connections_refused_total (\d+)$/m.exec(await registry.metrics())?.[1]);
   const limits = { ...LIMIT_DEFAULTS, maxConnections: 5 };
   const { port, tlsPort, lines } = await startTlsProxy(t, [app("/", "web")], new TestGate({ web: { port: up.port } }), [issue(ca, ["a.test"])], { limits, observer });
 
@@ -33,7 +35,7 @@ test("maxConnections: 5 open (plain and HTTPS); the 6th on either listener is cl
     extra.resume();
     await once(extra, "close");
   }
-  assert.equal(refused, 3);
+  assert.equal(await refused(), 3);
   assert.deepEqual(lines, ["client connection refused: 5 open (limits.maxConnections 5)"], "one line for the burst, nothing else");
 
   // A slot that frees up is taken again.
@@ -44,6 +46,6 @@ test("maxConnections: 5 open (plain and HTTPS); the 6th on either listener is cl
   held[3].destroy();
   await once(held[3], "close");
   assert.equal((await fetchTls("h2", tlsPort, { host: "a.test", path: "/", ca: ca.ca })).status, 200);
-  assert.equal(refused, 3);
+  assert.equal(await refused(), 3);
   for (const socket of held) socket.destroy();
 });
