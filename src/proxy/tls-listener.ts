@@ -67,12 +67,11 @@ export class TlsListener {
         noDelay: true,
         // Streams beyond it are refused (REFUSED_STREAM) instead of becoming more requests to the apps.
         settings: { maxConcurrentStreams: limits.limits.http2MaxStreams },
+        // HTTP/1.1 over TLS: the plain listener's limits (Node reads them here; its HTTP/2 types do not list them).
+        ...(serverTimeouts(limits.limits) as object),
       },
       options.onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
     );
-    // HTTP/1.1 over TLS: the plain listener's limits. Node's HTTP/2 server takes these as properties only (its
-    // options are ignored, and it would otherwise cut any request after 5 minutes).
-    Object.assign(this.#server, serverTimeouts(limits.limits));
     this.#server.on("upgrade", options.onUpgrade);
     this.#server.on("tlsClientError", this.#onTlsError);
     this.#server.on("connection", (socket: Socket) => {
