@@ -10,6 +10,7 @@ import https from "node:https";
 import net from "node:net";
 import { after, before, test } from "node:test";
 import tls from "node:tls";
+import { request } from "../proxy/helpers/net.ts";
 import { startSecurityZoo, type SecurityZoo } from "./helpers.ts";
 
 const LIMITS = { headerTimeout: "1s", keepAliveTimeout: "700ms", bodyTimeout: "1s" };
@@ -142,4 +143,11 @@ test("a response that stays quiet longer than every limit (2 s) is served whole,
   await once(stream, "end");
   assert.equal(`${head[":status"]} ${body}`, "200 slow\n");
   assert.equal(await h1, "200 slow\n");
+});
+
+test("bodyTimeout counts the client's silence only: an app that reads late (2 s) gets the whole 32 MiB body", { timeout: 30_000 }, async () => {
+  const { port } = zooWithLimits;
+  const body = Buffer.alloc(32 * 1024 * 1024, "x");
+  const reply = await request(port, "/late-reader", { method: "POST", body });
+  assert.equal(`${reply.status} ${reply.body}`, `200 got ${body.length}\n`);
 });
