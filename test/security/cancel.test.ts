@@ -20,8 +20,8 @@ function h2Session(port: number, ca: string): http2.ClientHttp2Session {
 }
 
 for (const client of ["undici", "http-proxy-3"]) {
-  test(`${client}: an HTTP/2 stream reset, a closed HTTP/2 connection, an HTTP/1 client gone: the app sees the abort at once, the log says 499`, { timeout: 30_000 }, async (t) => {
-    const { zoo, port, tlsPort, ca } = await startSecurityZoo(t, { env: { ZOO_APP_CLIENT: client } });
+  test(`${client}: an HTTP/2 stream reset, a closed HTTP/2 connection, an HTTP/1 client gone: the app sees the abort at once, the access log and the metrics say 499`, { timeout: 30_000 }, async (t) => {
+    const { zoo, port, tlsPort, ca, metricsUrl } = await startSecurityZoo(t, { env: { ZOO_APP_CLIENT: client } });
     // zoo loads undici on its first request to an app (which goes through http-proxy-3): load it first.
     assert.equal((await request(port, "/")).status, 200);
 
@@ -53,6 +53,8 @@ for (const client of ["undici", "http-proxy-3"]) {
     await zoo.waitFor(/aborted \/slow\/h1/, 3000);
     await zoo.waitFor(/GET \/slow\/h1 → \/ 499/, 3000);
     assert.doesNotMatch(zoo.output(), /GET \/slow\/\S+ → \/ 200/);
+    const metrics = await (await fetch(metricsUrl)).text();
+    assert.match(metrics, /^zoo_http_requests_total\{route="\/",app="web",method="GET",code="499"\} 3$/m);
   });
 }
 

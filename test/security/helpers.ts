@@ -13,6 +13,8 @@ export interface SecurityZoo {
   port: number;
   tlsPort: number;
   ca: TestCa;
+  /** zoo's Prometheus endpoint. */
+  metricsUrl: string;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function startSecurityZoo(
     apps: { web: { command: [process.execPath, APP] } },
     routes: { "/": "web" },
     tls: { listen: "127.0.0.1:0", certificates },
+    metrics: { listen: "127.0.0.1:0" },
     ...(options.limits && { limits: options.limits }),
   });
   const zoo = startZoo(["start", "--config", file], { env: options.env });
@@ -37,8 +40,10 @@ export async function startSecurityZoo(
   const port = await listeningPort(zoo);
   const tlsLine = await zoo.waitFor(/listening on https:\/\/\S+:\d+/);
   const tlsPort = Number(/:(\d+)$/.exec(tlsLine)![1]);
+  const metricsLine = await zoo.waitFor(/metrics on http:\/\/\S+\/metrics/);
+  const metricsUrl = /http:\/\/\S+\/metrics/.exec(metricsLine)![0];
   await zoo.waitFor(/web: ready/);
-  return { zoo, pid: zoo.child.pid!, port, tlsPort, ca };
+  return { zoo, pid: zoo.child.pid!, port, tlsPort, ca, metricsUrl };
 }
 
 /** How many file descriptors the process has open now. */
