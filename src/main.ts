@@ -101,6 +101,7 @@ async function run({ config, load, log, book, replicas, certificates, acme, watc
     ...(config.tls && { tls: { contextFor: certificates.contextFor, handshakeTimeout: config.tls.handshakeTimeout, redirectHttp: config.tls.redirectHttp } }),
     ...(acme && { acmeChallenge: (token: string) => acme.challenge(token) }),
     observer: metrics?.requests,
+    limits: config.limits,
   });
   const reload = (cause: string) => void reloader.reload(false, cause).catch((error) => lifecycle.onUncaught(error, "reload"));
   const watch = watching ? new FileWatch(() => reload("a watched file changed")) : undefined;

@@ -27,6 +27,7 @@ const CONFIG_KEYS = {
   logFormat: "restart",
   metrics: "restart",
   tls: "restart",
+  limits: "restart",
 } as const satisfies Record<keyof Config, "live" | "restart" | "derived">;
 
 /** What a changed app field means for its running replicas: scaled (more or fewer), or each one replaced. */
@@ -56,6 +57,7 @@ const WHY_RESTART: Partial<Record<keyof Config, string>> = {
   logFormat: "the log format is fixed when zoo starts",
   metrics: "zoo opens its metrics listener when it starts",
   tls: "zoo reads its HTTPS listener's settings when it starts (its certificates are re-read on every reload)",
+  limits: "zoo sets its listeners' limits when it starts",
 };
 
 export interface ChangedApp {

@@ -237,6 +237,7 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     tls: tls?.value,
     compress: top.compress,
     maxBodySize: top.maxBodySize,
+    limits: config.limits,
   };
 }
 

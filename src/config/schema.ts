@@ -5,6 +5,7 @@ import ms from "ms";
 import { z } from "zod";
 import { LISTEN_HINT, parseListen } from "./listen.ts";
 import { Compress, MaxBodySize, routeOptionFields } from "./route-options.ts";
+import { limitsSchema } from "./limits.ts";
 import { tlsSchema } from "./tls.ts";
 import { DEPENDENCY_CONDITIONS, LOG_FORMATS, PROBE_DEFAULTS, REDIRECT_STATUSES, RESTART_MODES, SIGNALS } from "./types.ts";
 
@@ -181,6 +182,7 @@ export const ConfigSchema = z.strictObject({
   metrics: MetricsSchema.optional().meta({ description: "Prometheus metrics on their own listener. Default: off." }),
   compress: Compress.optional().meta({ description: "Compress the responses of every app, proxy and static route that does not say otherwise. Default false." }),
   maxBodySize: MaxBodySize.optional().meta({ description: "Largest request body on every app and proxy route that does not say otherwise. Default: none." }),
+  limits: limitsSchema(Duration).prefault({}).meta({ description: "What one client may hold: timeouts, open connections, HTTP/2 streams." }),
 });
 
 export type ParsedApp = z.output<typeof AppSchema>;

@@ -113,6 +113,22 @@ export interface HeaderRules {
   response?: HeaderEdits;
 }
 
+/** What one client may hold of zoo; durations in milliseconds (0: no limit, bodyTimeout only). */
+export interface Limits {
+  /** From connecting (or from the first byte of a later request) to a whole request head. */
+  headerTimeout: number;
+  /** An idle keep-alive connection, or an HTTP/2 connection with no open stream. */
+  keepAliveTimeout: number;
+  /** Between two bytes of a request body. */
+  bodyTimeout: number;
+  /** Open client connections, plain and HTTPS together. */
+  maxConnections: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS. */
+  http2MaxStreams: number;
+}
+
+export const LIMIT_DEFAULTS: Readonly<Limits> = { headerTimeout: 60_000, keepAliveTimeout: 5000, bodyTimeout: 60_000, maxConnections: 10_000, http2MaxStreams: 100 };
+
 export interface Listen {
   host: string;
   port: number;
@@ -142,6 +158,7 @@ export interface Config {
   /** The top-level `compress` and `maxBodySize` (already applied to each route that does not set its own). */
   compress: CompressOptions | undefined;
   maxBodySize: number | undefined;
+  limits: Limits;
 }
 
 export interface TlsConfig {

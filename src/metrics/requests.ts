@@ -50,6 +50,7 @@ interface RouteSeries {
 export class RequestMetrics implements ExchangeObserver {
   readonly #requests: Counter<"route" | "app" | "method" | "code">;
   readonly #upstreamErrors: Counter<"route" | "app" | "kind">;
+  readonly #connectionsRefused: Counter;
   readonly #metrics: {
     requestBytes: Counter<"route" | "app">;
     responseBytes: Counter<"route" | "app">;
@@ -79,6 +80,11 @@ export class RequestMetrics implements ExchangeObserver {
       name: "zoo_upstream_errors_total",
       help: "Requests whose upstream failed, by kind: refused, reset, timeout, other.",
       labelNames: ["route", "app", "kind"],
+      registers,
+    });
+    this.#connectionsRefused = new Counter({
+      name: "zoo_connections_refused_total",
+      help: "Client connections closed at once because limits.maxConnections were open.",
       registers,
     });
     const flushRoutes = (pick: (series: RouteSeries) => Tally) => () => {
@@ -168,6 +174,10 @@ export class RequestMetrics implements ExchangeObserver {
       series.heldDuration.observe(record.heldMs / 1000);
     }
     if (record.upstreamError) this.#upstreamErrors.labels(record.route, app, record.upstreamError).inc();
+  }
+
+  connectionRefused(): void {
+    this.#connectionsRefused.inc();
   }
 
   #series(route: string, app: string): RouteSeries {

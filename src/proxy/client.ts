@@ -159,7 +159,7 @@ export class UpstreamClient {
   /** No answer from the upstream, on either client: nothing (the client left), another attempt, or 502/504. */
   #failed(exchange: HttpExchange, error: Error & { code?: string }): void {
     const res = exchange.res;
-    // The client is gone: nothing to answer (the access log records 499). Or zoo has answered already (413, maxBodySize).
+    // The client is gone: nothing to answer (the access log records 499). Or zoo has answered already (408, 413).
     if (res.destroyed || exchange.req.socket?.destroyed || res.writableEnded) return;
     const route = exchange.route;
     if (route?.kind === "app" && !exchange.timedOut && !res.headersSent) {

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../log.ts";
+import { watchBodyIdle } from "./body-timeout.ts";
 import { hasRequestBody } from "./forward.ts";
 import { countHttp2Body, type BodyCount } from "./http2-bytes.ts";
 import { sendPage, sendSocketPage } from "./pages.ts";
@@ -15,6 +16,8 @@ export interface ExchangeContext {
   log: Logger;
   accessLog: boolean;
   observer: ExchangeObserver | undefined;
+  /** Milliseconds a request body may go without a byte (limits.bodyTimeout); 0 or absent: no limit. */
+  bodyTimeout?: number;
 }
 
 const kExchange = Symbol("zoo.exchange");
@@ -173,6 +176,10 @@ export class HttpExchange extends BaseExchange {
     return this.res.destroyed;
   }
 
+  get bodyTimeout(): number {
+    return this.context.bodyTimeout ?? 0;
+  }
+
   /** Node's server keeps reading a held request's connection, and sees a client that leaves. */
   watchWhileHeld(): void {}
 
@@ -182,29 +189,40 @@ export class HttpExchange extends BaseExchange {
     sendPage(this.res, status, detail, { "X-Request-Id": this.requestId, ...headers });
   }
 
+  /**
+   * The client cancelled: it closed the connection, or reset the HTTP/2 stream. A reset stream's response counts as
+   * finished in Node (its writable side is ended), so the request's aborted flag tells.
+   */
+  get cancelled(): boolean {
+    return !this.res.writableFinished || (this.#http2Body !== undefined && (this.req as unknown as { aborted: boolean }).aborted);
+  }
+
   /** Once, when the response is done or the client is gone: release and report. */
   finish(): void {
     const { req, res } = this;
     this.stopUpstreamWork();
-    if (!req.complete && res.writableFinished) {
+    const cancelled = this.cancelled;
+    if (cancelled) {
+      // The client left: the request to the app goes too.
+      this.upstreamRequest?.destroy();
+    } else if (!req.complete) {
       // The app answered before the upload ended (an early 413, say). Node's server no longer watches this request:
       // end the app's side of it, and read the rest of the upload away so the client's connection can go on.
       req.unpipe();
       this.upstreamRequest?.destroy();
       req.resume();
-    } else if (!res.writableFinished) {
-      // The client left: the request to the app goes too.
-      this.upstreamRequest?.destroy();
     }
     if (res.headersSent) this.markHeaders();
     const bytesOut = this.#http2Body ? this.#http2Body.bytes : req.socket.bytesWritten - this.#bytesBefore;
-    this.report(res.writableFinished ? res.statusCode : 499, bytesOut, false);
+    this.report(cancelled ? 499 : res.statusCode, bytesOut, false);
   }
 }
 
 /** Adds a request body's bytes to bytesIn as they are read (only requests with a body pay for the listener). */
 export function countRequestBytes(exchange: HttpExchange): void {
-  if (exchange.hasBody) exchange.req.on("data", onRequestBytes);
+  if (!exchange.hasBody) return;
+  exchange.req.on("data", onRequestBytes);
+  watchBodyIdle(exchange, exchange.bodyTimeout);
 }
 
 function onRequestBytes(this: IncomingMessage, chunk: Buffer): void {

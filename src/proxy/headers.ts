@@ -16,6 +16,8 @@ export function removeRequestHopByHop(headers: IncomingHttpHeaders, websocket: b
     for (const name of connection.split(",")) {
       const token = name.trim().toLowerCase();
       if (token === "upgrade" && websocket) continue;
+      // Host is no hop-by-hop header whatever a client says: the app always sees the client's Host.
+      if (token === "host") continue;
       if (token !== "" && token !== "transfer-encoding" && headers[token] !== undefined) delete headers[token];
     }
     if (websocket) headers.connection = "upgrade";

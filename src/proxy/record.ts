@@ -34,4 +34,6 @@ export interface ExchangeRecord {
 export interface ExchangeObserver {
   start(info: { route: string; app?: string }): void;
   end(record: ExchangeRecord): void;
+  /** A client connection was closed at once: limits.maxConnections were open. */
+  connectionRefused?(): void;
 }

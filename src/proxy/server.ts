@@ -6,13 +6,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { Duplex } from "node:stream";
-import type { Route } from "../config/types.ts";
+import type { Limits, Route } from "../config/types.ts";
 import type { Logger } from "../log.ts";
-import { Admission, type FrontDoor } from "./admission.ts";
+import { Admission, refuse, type FrontDoor } from "./admission.ts";
 import { UpstreamClient } from "./client.ts";
 import { HttpExchange, type ExchangeContext } from "./exchange.ts";
 import { answerAcmeChallenge, httpsLocation, redirectToHttps } from "./front.ts";
 import { hostFromAuthority } from "./headers.ts";
+import { hostRefusal, misdirected } from "./host-check.ts";
+import { ClientLimits, serverTimeouts } from "./limits.ts";
 import { sendSocketPage } from "./pages.ts";
 import { prepareRoute } from "./prepared.ts";
 import type { ExchangeObserver } from "./record.ts";
@@ -41,16 +43,14 @@ export interface ProxyServerOptions {
   };
   /** ACME HTTP-01: the key authorization for a token, answered on the plain listener. */
   acmeChallenge?: (token: string) => string | undefined;
+  /** What one client may hold (config `limits`); absent: the defaults. Fixed for the server's life. */
+  limits?: Limits;
 }
 
 /** What a reload may change; a request or upgrade keeps the settings it started with. */
 export type ProxySettings = Pick<ProxyServerOptions, "routes" | "upstreamTimeout" | "readyWait" | "trustProxy" | "accessLog">;
 
 const DRAIN_POLL_MS = 50;
-// Node cuts off any request whose body takes longer than 5 minutes to arrive (requestTimeout): a large upload
-// on a slow link is a normal request for a proxy, so zoo sets no such limit. Headers must still arrive within
-// 60 s (Node's and nginx's default), which is what stops a client that trickles them.
-const SERVER_TIMEOUTS = { requestTimeout: 0, headersTimeout: 60_000 } satisfies http.ServerOptions;
 
 /** Only WebSocket upgrades become 'upgrade' events; any other Upgrade (h2c…) is served as a plain request. */
 function isWebSocketUpgrade(req: IncomingMessage): boolean {
@@ -66,20 +66,23 @@ export class ProxyServer {
   readonly #upgrades: Upgrades;
   readonly #server: http.Server;
   readonly #tls: TlsListener | undefined;
+  readonly #limits: ClientLimits;
   #closing = false;
 
   constructor(options: ProxyServerOptions) {
     this.#options = options;
     const { log, accessLog, observer, upstreamTimeout } = options;
-    this.#context = { log, accessLog, observer };
+    this.#limits = new ClientLimits(options.limits, log, () => observer?.connectionRefused?.());
+    this.#context = { log, accessLog, observer, bodyTimeout: this.#limits.limits.bodyTimeout };
     // The client retries through admission, which forwards through the client.
     this.#client = new UpstreamClient({ upstreamTimeout, log, retry: (exchange, route) => this.#admission.retry(exchange, route) });
     this.#admission = this.#admit(options);
     this.#trustProxy = options.trustProxy;
     const current = () => ({ admission: this.#admission, trustProxy: this.#trustProxy });
     this.#upgrades = new Upgrades({ current, context: this.#context, closing: () => this.#closing });
-    this.#server = http.createServer({ ...SERVER_TIMEOUTS, shouldUpgradeCallback: isWebSocketUpgrade }, this.#onRequest);
-    this.#server.on("upgrade", this.#upgrades.onUpgrade);
+    this.#server = http.createServer({ ...serverTimeouts(this.#limits.limits), shouldUpgradeCallback: isWebSocketUpgrade }, this.#onRequest);
+    this.#server.on("connection", this.#limits.onPlainConnection);
+    this.#server.on("upgrade", this.#onUpgrade);
     // Without a listener Node drops a CONNECT without a word; zoo is no forward proxy, and says so.
     this.#server.on("connect", onConnect);
     this.#server.on("clientError", this.#onClientError);
@@ -87,9 +90,10 @@ export class ProxyServer {
       this.#tls = new TlsListener({
         ...options.tls,
         log,
+        limits: this.#limits,
         onRequest: this.#onRequest,
         onUpgrade: (req, socket, head) =>
-          isWebSocketUpgrade(req) ? this.#upgrades.onUpgrade(req, socket, head) : sendSocketPage(socket, 400, "only WebSocket upgrades are proxied"),
+          isWebSocketUpgrade(req) ? this.#onUpgrade(req, socket, head) : sendSocketPage(socket, 400, "only WebSocket upgrades are proxied"),
       });
     }
   }
@@ -157,10 +161,27 @@ export class ProxyServer {
   }
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.httpVersionMajor === 2) hostFromAuthority(req.headers);
-    else if (this.#closing) res.setHeader("connection", "close");
+    const http2 = req.httpVersionMajor === 2;
+    const badHost = hostRefusal(req);
+    if (http2) hostFromAuthority(req.headers);
+    else {
+      this.#limits.headReceived(req.socket);
+      if (this.#closing) res.setHeader("connection", "close");
+    }
     const exchange = new HttpExchange(req, res, requestIdFor(req.headers, this.#trustProxy), this.#context);
-    this.#admission.admit(exchange);
+    const refusal = badHost ?? misdirected(req);
+    if (refusal) return refuse(exchange, refusal.status, refusal.detail);
+    // A stream reset in the same read as its HEADERS (a rapid reset) is seen once that read is processed: it then
+    // costs no request to an app at all.
+    if (http2) setImmediate(admitUnlessCancelled, this.#admission, exchange);
+    else this.#admission.admit(exchange);
+  };
+
+  readonly #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.#limits.headReceived(socket as Socket);
+    const refusal = hostRefusal(req) ?? misdirected(req);
+    if (refusal) return sendSocketPage(socket, refusal.status, refusal.detail);
+    this.#upgrades.onUpgrade(req, socket, head);
   };
 
   /** On the plain listener beside HTTPS: ACME challenges, then the optional redirect to HTTPS. */
@@ -206,6 +227,10 @@ function clientErrorStatus(code: string | undefined): number | undefined {
   if (code === "HPE_INVALID_EOF_STATE") return undefined; // the client closed mid-request: nobody to answer
   if (code?.startsWith("HPE_")) return 400;
   return undefined;
+}
+
+function admitUnlessCancelled(admission: Admission, exchange: HttpExchange): void {
+  if (!exchange.clientGone && !(exchange.req as unknown as { aborted: boolean }).aborted) admission.admit(exchange);
 }
 
 function onConnect(_req: IncomingMessage, socket: Duplex): void {

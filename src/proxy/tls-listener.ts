@@ -13,6 +13,7 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { SecureContext, TLSSocket } from "node:tls";
 import type { Logger } from "../log.ts";
+import { serverTimeouts, type ClientLimits } from "./limits.ts";
 import { UNRECOGNIZED_NAME, writeAlertUnder } from "./tls-alert.ts";
 
 export interface TlsListenerOptions {
@@ -24,6 +25,8 @@ export interface TlsListenerOptions {
   /** HTTP/1.1 upgrades (WebSockets) on the TLS port. */
   onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   log: Logger;
+  /** Shared with the plain listener: the connection count, the header and idle timeouts, HTTP/2 streams. */
+  limits: ClientLimits;
 }
 
 const REFUSAL_LOG_MS = 10_000;
@@ -46,6 +49,7 @@ export class TlsListener {
 
   constructor(options: TlsListenerOptions) {
     this.#options = options;
+    const { limits } = options;
     this.#server = http2.createSecureServer(
       {
         allowHTTP1: true,
@@ -61,21 +65,28 @@ export class TlsListener {
         handshakeTimeout: options.handshakeTimeout,
         // Small responses go out at once (Nagle with delayed ACKs costs ~40 ms a request), as node:http does.
         noDelay: true,
-        // HTTP/1.1 over TLS: the plain listener's limits (no whole-request limit, headers within 60 s).
-        ...({ requestTimeout: 0, headersTimeout: 60_000 } as object),
+        // Streams beyond it are refused (REFUSED_STREAM) instead of becoming more requests to the apps.
+        settings: { maxConcurrentStreams: limits.limits.http2MaxStreams },
+        // HTTP/1.1 over TLS: the plain listener's limits (Node reads them here; its HTTP/2 types do not list them).
+        ...(serverTimeouts(limits.limits) as object),
       },
       options.onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
     );
     this.#server.on("upgrade", options.onUpgrade);
     this.#server.on("tlsClientError", this.#onTlsError);
-    this.#server.on("connection", (socket: Socket) => socket.on("error", noop));
+    this.#server.on("connection", (socket: Socket) => {
+      socket.on("error", noop);
+      limits.admit(socket);
+    });
     this.#server.on("secureConnection", (socket: TLSSocket) => {
       this.#sockets.add(socket);
       socket.once("close", () => this.#sockets.delete(socket));
+      if (socket.alpnProtocol !== "h2") limits.awaitHead(socket);
     });
     this.#server.on("session", (session: http2.ServerHttp2Session) => {
       this.#sessions.add(session);
       session.once("close", () => this.#sessions.delete(session));
+      limits.watchSession(session);
     });
     // A broken frame or a client's reset ends that session or stream only.
     this.#server.on("sessionError", noop);

@@ -30,6 +30,8 @@ const cases: Case[] = [
   { name: "two probe kinds", config: { apps: { web: { ...web, health: { http: "/h", exec: "true" } } } }, path: "apps.web.health", message: "expected at most one of tcp, http, exec" },
   { name: "restart value misspelt", config: { apps: { web: { ...web, restart: "alway" } } }, path: "apps.web.restart", message: 'expected one of "always", "on-failure", "never", found "alway" — did you mean "always"?' },
   { name: "dependsOn condition unknown", config: { apps: { web: { ...web, dependsOn: { db: "healthy" } }, db: { command: "db" } } }, path: "apps.web.dependsOn.db", message: 'expected one of "started", "ready", "completed", found "healthy"' },
+  { name: "limits: no connection at all", config: { ...good, limits: { maxConnections: 0 } }, path: "limits.maxConnections", message: "expected a number >= 1, found 0" },
+  { name: "limits: a timeout that is no duration", config: { ...good, limits: { headerTimeout: "soon" } }, path: "limits.headerTimeout", message: 'expected a duration such as "500ms", "5s", "2m" or a number of milliseconds, found "soon"' },
   { name: "app name with a space", config: { apps: { "my app": { command: "x" } } }, path: 'apps["my app"]', message: 'invalid key "my app": expected an app name of letters, digits, _ . -' },
 
   // unknown and misspelt keys
