@@ -174,3 +174,12 @@ test("bin/zoo.js on a Node without type stripping exits 1 with a clear message",
   assert.equal(code, 1);
   assert.match(stderr, /^zoo: Node \d+\.\d+\.\d+ is too old; zoo needs Node 22\.18 or newer/);
 });
+
+test("an installed zoo on a too old Node says what it needs, not that it runs TypeScript", { skip: !oldNodeVersion || !isOld(oldNodeVersion) ? "no Node older than 22.18 here" : false }, async (t) => {
+  const root = project(t, {});
+  const installed = path.join(root, "node_modules/zoo-supervisor");
+  cpSync(path.join(ROOT, "bin"), path.join(installed, "bin"), { recursive: true });
+  const { code, stderr } = await run(["--version"], { node: OLD_NODE, script: path.join(installed, "bin/zoo.js") });
+  assert.equal(code, 1);
+  assert.equal(stderr, `zoo: Node ${oldNodeVersion!.trim()} is too old; zoo needs Node 22.18 or newer.\n`);
+});
