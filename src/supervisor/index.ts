@@ -213,9 +213,17 @@ export class Supervisor {
     return [...this.#apps.values()].filter((app) => this.#appOfReplica.get(app.name) === name).sort((a, b) => index(a) - index(b));
   }
 
-  /** Unavailable reasons for the proxy ("stopped on request"). */
+  /**
+   * Why no instance of the app will come until an operator acts, for the proxy: stopped on request, or failed for
+   * good (every replica), with the reason `zoo status` shows. Undefined while a retry can still succeed.
+   */
   unavailable(name: string): string | undefined {
-    return this.operations.unavailable(name);
+    const onRequest = this.operations.unavailable(name);
+    if (onRequest !== undefined) return onRequest;
+    const members = this.#members(name);
+    if (members.length === 0 || !members.every((app) => app.state === "failed")) return undefined;
+    const { reason } = members[0].status();
+    return `the app failed${reason ? `: ${reason}` : ""} (zoo start ${name} runs it again)`;
   }
 
   /** Calls fn with every state change of `app`, current or not, until the returned function is called. */
