@@ -53,7 +53,7 @@ export async function start(options: StartOptions = {}): Promise<number> {
   // A replica's lines ("node.1") are its app's ("node"): the supervisor knows which app each replica belongs to.
   const replicas = { appOf: (name: string) => name };
   const names = config.apps.flatMap((app) => (app.replicas === 1 ? [app.name] : [app.name, `${app.name}.${app.replicas - 1}`]));
-  const log = recordingLogger(createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...names] }), book, (name) => replicas.appOf(name));
+  const log = recordingLogger(createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...names], appOf: (name) => replicas.appOf(name) }), book, (name) => replicas.appOf(name));
   warnAboutEnvironment(config, log);
   const acme = acmeModule && startAcme(acmeModule.AcmeManager, config, log, certificates);
   return run(config, log, { book, load, watch: options.watch ?? false, replicas }, { certificates, acme });

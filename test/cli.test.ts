@@ -132,6 +132,9 @@ for (const [name, args, message] of [
   ["a bad --listen", ["start", "--listen", "host:port"], 'zoo: --listen: expected a port from 0 to 65535 or "host:port", found "host:port"'],
   ["a bad --log-format", ["start", "--log-format", "xml"], 'zoo: --log-format: expected text or json, found "xml"'],
   ["a flag without its value", ["validate", "--config"], "zoo: Option '-c, --config <value>' argument missing"],
+  ["a misspelt command", ["stauts"], 'zoo: unknown command "stauts" — did you mean "status"?'],
+  ["a misspelt option", ["logs", "--folow"], 'zoo: unknown option "--folow" — did you mean "--follow"?'],
+  ["stop without an app", ["stop"], "zoo stop: name the apps to stop (zoo stop APP…)"],
 ] as const) {
   test(`${name} is a usage error with exit code 2`, async () => {
     const { code, stdout, stderr } = await run([...args]);
