@@ -14,6 +14,7 @@ import { MetricsServer } from "./metrics/server.ts";
 import { readUsage } from "./metrics/proc.ts";
 import { controlRoutes } from "./admin/routes.ts";
 import { LogBook, recordingLogger } from "./logs/book.ts";
+import { detectLaunch, FORWARDED_WITHIN_MS, watchParent } from "./launcher.ts";
 import { controlOperations } from "./operations.ts";
 import { Reloader } from "./reload.ts";
 import { FileWatch } from "./watch.ts";
@@ -189,7 +190,12 @@ async function run(
     return stopping;
   }
 
+  const launch = detectLaunch();
+  let stopSignalAt = 0;
   const onStopSignal = (signal: NodeJS.Signals) => {
+    // Under `npm start` (exec), a Ctrl-C comes from the terminal and again from npm: one request, not two.
+    if (stopping && launch.parentIsNpm && performance.now() - stopSignalAt < FORWARDED_WITHIN_MS) return;
+    stopSignalAt = performance.now();
     if (stopping) {
       log.zoo("warn", `${signal} again: killing everything now`);
       // The stop under way may finish first (the kill ends its apps too): either way zoo exits with the signal's code.
@@ -217,6 +223,14 @@ async function run(
     ["SIGHUP", onHangup],
   ];
   for (const [signal, handler] of handlers) process.on(signal, handler);
+  // npm's shell does not pass a SIGTERM to npm on: zoo learns of it when that shell is gone.
+  if (launch.underNpm) {
+    watchParent(() => {
+      if (stopping) return;
+      log.zoo("info", "the npm process that started zoo is gone (npx or npm was stopped): stopping");
+      void shutdown(0);
+    });
+  }
   process.on("uncaughtException", onUncaught);
   process.on("unhandledRejection", onUnhandledRejection);
 
