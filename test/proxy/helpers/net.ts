@@ -111,7 +111,11 @@ export async function raw(port: number, data: string | Buffer, { end = false } =
 }
 
 /** Polls a condition until it holds or the deadline passes (for state with no event to await). */
-export async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+/**
+ * Polls until the condition holds. The deadline only ends a wait that failed: it is long, so that a machine busy with
+ * a whole `npm test` (two test files at once on two cores, other processes beside) does not fail a passing test.
+ */
+export async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
