@@ -7,23 +7,38 @@
 import { readFileSync } from "node:fs";
 
 export interface Launch {
-  /** npm (npm run, npm start, npx) started zoo, directly or through its shell. */
-  underNpm: boolean;
   /** zoo's own parent is npm (a script that `exec`s zoo): npm forwards to zoo the signals the group also gets. */
   parentIsNpm: boolean;
+  /** zoo's parent is npm, or the shell npm runs it through (npx): when that parent goes, npm is stopping. */
+  startedByNpm: boolean;
 }
 
 export function detectLaunch(env: NodeJS.ProcessEnv = process.env, ppid = process.ppid): Launch {
-  const underNpm = env.npm_command !== undefined;
-  return { underNpm, parentIsNpm: underNpm && commandLineOf(ppid).startsWith("npm ") };
+  if (env.npm_command === undefined) return { parentIsNpm: false, startedByNpm: false };
+  const parentIsNpm = isNpm(ppid);
+  return { parentIsNpm, startedByNpm: parentIsNpm || (commandLineOf(ppid).startsWith("sh -c ") && isNpm(parentOf(ppid))) };
 }
 
 /** npm names its process "npm run start", "npm exec zoo start". */
+function isNpm(pid: number | undefined): boolean {
+  return pid !== undefined && commandLineOf(pid).startsWith("npm ");
+}
+
 function commandLineOf(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
   } catch {
     return "";
+  }
+}
+
+/** From /proc/PID/stat: "pid (comm) state ppid …", where comm may hold spaces and ")". */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
   }
 }
 

@@ -224,7 +224,7 @@ async function run(
   ];
   for (const [signal, handler] of handlers) process.on(signal, handler);
   // npm's shell does not pass a SIGTERM to npm on: zoo learns of it when that shell is gone.
-  if (launch.underNpm) {
+  if (launch.startedByNpm) {
     watchParent(() => {
       if (stopping) return;
       log.zoo("info", "the npm process that started zoo is gone (npx or npm was stopped): stopping");
