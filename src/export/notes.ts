@@ -2,7 +2,7 @@
 // comments in its output, and `zoo export` prints the same notes on stderr. Nothing in the config is dropped silently.
 import { isDeepStrictEqual } from "node:util";
 import type { AppConfig, DependencyConditionName, Probe } from "../config/types.ts";
-import { AppSchema } from "../config/schema.ts";
+import { AppSchema, ConfigSchema } from "../config/schema.ts";
 import { planRoutes } from "./gateway.ts";
 import type { ExportPlan, ServiceApp } from "./plan.ts";
 
@@ -21,6 +21,9 @@ const KUBERNETES: readonly ExportFormat[] = ["kubernetes"];
 const COMPOSE: readonly ExportFormat[] = ["compose"];
 
 const APP_DEFAULTS = AppSchema.parse({ command: "x" });
+const CONFIG_DEFAULTS = ConfigSchema.parse({});
+/** The proxy's own settings: the front zoo keeps them, a Gateway that routes straight to an app has its own. */
+const PROXY_SETTINGS = ["upstreamTimeout", "readyWait", "accessLog", "trustProxy"] as const;
 
 /** How a Kubernetes init container waits for a dependency: the service and the probe to run, or why it cannot. */
 export type KubernetesWait = { target: ServiceApp; probe: Exclude<Probe, { kind: "none" }> } | { target?: undefined; why: string };
@@ -47,6 +50,10 @@ export function planNotCarried(plan: ExportPlan): NotCarried[] {
   if (!wildcard(config.listen.host)) {
     notes.push({ formats: KUBERNETES, text: `listen host ${config.listen.host}: not carried over; the Service is reached through the Gateway, on the addresses the Gateway listens on.` });
     if (!bindableHost(config.listen.host)) notes.push({ formats: COMPOSE, text: `listen host ${config.listen.host}: not carried over; compose publishes on an IP address; the port is published on all addresses.` });
+  }
+  const changed = PROXY_SETTINGS.filter((key) => config[key] !== CONFIG_DEFAULTS[key]);
+  if (changed.length > 0) {
+    notes.push({ formats: KUBERNETES, text: `${changed.join(", ")}: carried over to the front zoo only; the routes the Gateway sends straight to an app follow the Gateway's own settings.` });
   }
   if (config.control !== undefined) notes.push({ formats: BOTH, text: "control: not carried over; the front zoo uses its default control socket inside its container." });
   if (config.metrics) {

@@ -125,6 +125,9 @@ test("kubernetes: every object validates; metrics without a front zoo are said n
     assert.equal(find("Deployment", "api").spec.replicas, 3);
     assert.equal(find("Secret", "zoo-tls-2").type, "kubernetes.io/tls");
     assert.match(all, /# metrics: not carried over; every route goes straight to an app's Service/);
+    assert.doesNotMatch(all, /upstreamTimeout/, "the proxy settings at their defaults need no word");
+    const slow = kubeOf({ apps: { api: { command: "x" } }, routes: { "/": "api" }, upstreamTimeout: "2m", trustProxy: true });
+    assert.match(slow.all, /# upstreamTimeout, trustProxy: carried over to the front zoo only; the routes the Gateway sends straight to an app follow the Gateway's own settings\./);
   } finally {
     rmSync(ca.dir, { recursive: true, force: true });
   }
