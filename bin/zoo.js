@@ -4,19 +4,20 @@
 import module from "node:module";
 import { existsSync, readFileSync } from "node:fs";
 
+const root = new URL("../", import.meta.url).href;
+const installed = root.includes("/node_modules/");
+
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
-  process.stderr.write(
-    `zoo: Node ${process.versions.node} is too old; zoo needs Node 22.18 or newer (it runs its TypeScript source directly).\n`,
-  );
+  // Only a checkout runs TypeScript; an installed package runs dist/ but still needs the Node APIs 22.18 has.
+  const why = installed ? "" : " (a checkout runs its TypeScript source directly)";
+  process.stderr.write(`zoo: Node ${process.versions.node} is too old; zoo needs Node 22.18 or newer${why}.\n`);
   process.exit(1);
 }
 
 // Node refuses to strip types from files under node_modules, which is where an installed zoo lives
 // (`npx zoo`, a dependency). For zoo's own .ts files only, strip them here instead.
-const root = new URL("../", import.meta.url).href;
 const compiled = new URL("dist/cli.js", root);
-const installed = root.includes("/node_modules/");
 const useCompiled = installed && existsSync(compiled);
 if (installed && !useCompiled) {
   const emitWarning = process.emitWarning;

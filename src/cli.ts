@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import ms from "ms";
+import { closest } from "./config/format.ts";
 import { parseListen } from "./config/listen.ts";
 import type { ExportOptions } from "./export/command.ts";
 import { ZooError } from "./errors.ts";
@@ -80,7 +81,11 @@ export function parseCommandLine(argv: string[]): Invocation {
   } catch (error) {
     const message = (error as Error).message;
     const unknown = /^Unknown option '([^']+)'/.exec(message);
-    throw new UsageError(unknown ? `unknown option "${unknown[1]}"` : message);
+    if (!unknown) throw new UsageError(message);
+    // The options --help documents are the ones to suggest.
+    const documented = [...new Set([...HELP.matchAll(/--([a-z][a-z-]+)/g)].map((match) => match[1]))];
+    const guess = unknown[1].startsWith("--") ? closest(unknown[1].slice(2), documented) : undefined;
+    throw new UsageError(`unknown option "${unknown[1]}"${guess ? ` — did you mean "--${guess}"?` : ""}`);
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: "help" };
@@ -88,7 +93,8 @@ export function parseCommandLine(argv: string[]): Invocation {
 
   const [command = "start", ...extra] = positionals;
   if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new UsageError(`unknown command "${command}" (expected one of: ${COMMANDS.join(", ")})`);
+    const guess = closest(command, COMMANDS);
+    throw new UsageError(`unknown command "${command}"${guess ? ` — did you mean "${guess}"?` : ` (expected one of: ${COMMANDS.join(", ")})`}`);
   }
   for (const [option, owner] of Object.entries(COMMAND_OPTIONS)) {
     if (values[option as keyof typeof values] !== undefined && owner !== command) throw new UsageError(`--${option} applies to "zoo ${owner}" only`);
@@ -177,7 +183,8 @@ export async function runCli(argv: string[]): Promise<number> {
     invocation = parseCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`zoo: ${error.message}\nRun "zoo --help" for usage.\n`);
+    // A message that names its command already ("zoo stop: …") needs no second "zoo: ".
+    process.stderr.write(`${error.message.startsWith("zoo ") ? "" : "zoo: "}${error.message}\nRun "zoo --help" for usage.\n`);
     return error.exitCode;
   }
   const { command, configPath, listen, logFormat, apps = [] } = invocation;

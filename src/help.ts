@@ -22,7 +22,7 @@ Commands for a running zoo (over its control socket):
   scale APP N      Run N replicas of an app: new ones start, the highest ones drain and stop;
                    0 stops every one (its routes answer 503 "scaled to zero")
   start APP…       Start apps (or one replica, APP.1) stopped with zoo stop
-  logs [APP…]      Print the apps' last lines (-n N, default 100); -f follows; --json one JSON object a line
+  logs [APP…]      Print the apps' last lines (-n N, default 100, the last N overall); -f follows; --json records
   reload           Load the config again and apply only what changed; --dry-run prints the plan only
 
 Options:
@@ -32,7 +32,7 @@ Options:
   -l, --listen PORT|HOST:PORT Where zoo listens (overrides the config's listen)
       --log-format text|json  Log format (overrides the config's logFormat)
   -f, --follow                logs: keep printing new lines until interrupted
-  -n, --lines N               logs: how many of the last lines (default 100)
+  -n, --lines N               logs: how many of the last lines, of all the apps shown (default 100)
       --json                  logs: JSON lines; status: the status as JSON (shape in the README)
       --dry-run               reload: print what would change, change nothing
       --watch                 start: reload when the config file or an env file changes;

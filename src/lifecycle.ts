@@ -1,5 +1,6 @@
 // How a running zoo ends: the shutdown sequence, the signals that start it (or reach the apps), and the one policy
 // for zoo's own bugs. main.ts wires the parts; this decides the order and the exit code.
+import { FORWARDED_WITHIN_MS, watchParent, type Launch } from "./launcher.ts";
 import type { Logger } from "./log.ts";
 
 /** EX_SOFTWARE (sysexits.h): zoo ended because of a bug in itself. */
@@ -25,10 +26,14 @@ export class Lifecycle {
   #internalError = false;
   #killedBySignal: number | undefined;
   readonly #handlers: [NodeJS.Signals, (signal: NodeJS.Signals) => void][];
+  /** How zoo was started: under npm, a stop signal may come twice, and npm's end may come with none (launcher.ts). */
+  readonly #launch: Launch;
+  #stopSignalAt = 0;
 
-  constructor(log: Logger, parts: StoppingParts) {
+  constructor(log: Logger, parts: StoppingParts, launch: Launch = { parentIsNpm: false, startedByNpm: false }) {
     this.#log = log;
     this.#parts = parts;
+    this.#launch = launch;
     this.#exited = new Promise<number>((resolve) => (this.#resolveExit = resolve));
     this.#handlers = [
       ["SIGTERM", this.#onStopSignal],
@@ -59,7 +64,10 @@ export class Lifecycle {
     for (const [signal, handler] of this.#handlers) process.on(signal, handler);
     process.on("uncaughtException", this.onUncaught);
     process.on("unhandledRejection", this.#onUnhandledRejection);
+    // npm's shell does not pass a SIGTERM to npm on: zoo learns of it when that shell is gone.
+    const unwatch = this.#launch.startedByNpm ? watchParent(this.#onParentGone) : undefined;
     const code = await this.#exited;
+    unwatch?.();
     for (const [signal, handler] of this.#handlers) process.off(signal, handler);
     process.off("uncaughtException", this.onUncaught);
     process.off("unhandledRejection", this.#onUnhandledRejection);
@@ -86,6 +94,9 @@ export class Lifecycle {
   }
 
   readonly #onStopSignal = (signal: NodeJS.Signals) => {
+    // Under `npm start` (exec), a Ctrl-C comes from the terminal and again from npm: one request, not two.
+    if (this.#stopping && this.#launch.parentIsNpm && performance.now() - this.#stopSignalAt < FORWARDED_WITHIN_MS) return;
+    this.#stopSignalAt = performance.now();
     if (!this.#stopping) {
       this.#log.zoo("info", `${signal} received`);
       void this.shutdown(0);
@@ -96,6 +107,12 @@ export class Lifecycle {
     this.#killedBySignal ??= signal === "SIGINT" ? 130 : 143;
     const code = this.#killedBySignal;
     void this.#parts.apps.killAll().then(() => this.#resolveExit(code));
+  };
+
+  readonly #onParentGone = () => {
+    if (this.#stopping) return;
+    this.#log.zoo("info", "the npm process that started zoo is gone (npx or npm was stopped): stopping");
+    void this.shutdown(0);
   };
 
   readonly #onForwardSignal = (signal: NodeJS.Signals) => {

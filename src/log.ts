@@ -24,10 +24,41 @@ export interface Logger {
   access(entry: AccessEntry): void;
 }
 
+/**
+ * One line as JSON: the same record in zoo's own output (`--log-format json`) and in `zoo logs --json`.
+ * zoo's lines carry `level` and may carry more fields (an access line: `type: "access"`, `method`, `status`, …).
+ */
+export interface LogRecord {
+  /** ISO 8601, UTC, milliseconds. */
+  time: string;
+  /** The app the line is about: the app's name (never a replica's), or "zoo" for zoo itself. */
+  app: string;
+  /** The replica that printed it ("node.1"), when the app runs more than one. */
+  instance?: string;
+  /** "zoo" for zoo's own lines. */
+  stream: Stream | "zoo";
+  level?: Level;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** A record for `name` (an app or a replica): `app` is always the app's name, `instance` the replica's. */
+export function logRecord(at: number, name: string, appOf: (name: string) => string, rest: { stream: LogRecord["stream"]; level?: Level; msg: string; [field: string]: unknown }): LogRecord {
+  const app = appOf(name);
+  return { time: new Date(at).toISOString(), app, ...(app !== name && { instance: name }), ...rest };
+}
+
+/** Each line of a message behind the same prefix: a multi-line message (a reload's errors) stays labelled. */
+export function prefixLines(prefix: string, message: string): string {
+  return message.includes("\n") ? message.split("\n").map((line) => prefix + line).join("\n") + "\n" : prefix + message + "\n";
+}
+
 export interface LoggerOptions {
   format?: "text" | "json";
   /** App names, so that prefixes line up. */
   names?: string[];
+  /** A replica's app ("node.1" → "node"), for the JSON records; default: the name itself. */
+  appOf?: (name: string) => string;
   /** Colour prefixes; default: stdout is a TTY and NO_COLOR is unset. */
   color?: boolean;
   stdout?: Writable;
@@ -44,6 +75,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     stderr = process.stderr,
     color = Boolean((stdout as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR,
   } = options;
+  const appOf = (name: string) => options.appOf?.(name) ?? name;
   const width = Math.max(3, ...names.map((n) => n.length));
   const colorOf = new Map(names.map((n, i) => [n, COLORS[i % COLORS.length]]));
 
@@ -58,8 +90,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     }
     return made;
   };
-  const jsonLine = (record: Record<string, unknown>) => JSON.stringify({ time: new Date().toISOString(), ...record }) + "\n";
-  const json = (out: Writable, record: Record<string, unknown>) => out.write(jsonLine(record));
+  const json = (out: Writable, record: LogRecord) => out.write(JSON.stringify(record) + "\n");
   // Access lines are gathered and written once per turn of the event loop: one write per request costs a proxy
   // under load ~11% of its throughput when stdout is a pipe (writes to pipes are synchronous). Any other line
   // writes them first, so the output keeps its order.
@@ -79,20 +110,27 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     zoo(level, message, fields) {
       flushAccess();
       const out = level === "info" ? stdout : stderr;
-      if (format === "json") return json(out, { app: "zoo", level, msg: message, ...fields });
-      out.write(prefix("zoo") + message + "\n");
+      if (format === "json") {
+        const { app = "zoo", ...rest } = fields ?? {};
+        return json(out, logRecord(Date.now(), String(app), appOf, { stream: "zoo", level, msg: message, ...rest }));
+      }
+      out.write(prefixLines(prefix("zoo"), message));
     },
     app(name, stream, line) {
       flushAccess();
       const out = stream === "stdout" ? stdout : stderr;
-      if (format === "json") return json(out, { app: name, stream, line });
+      if (format === "json") return json(out, logRecord(Date.now(), name, appOf, { stream, msg: line }));
       out.write(prefix(name) + line + "\n");
     },
     access(entry) {
-      if (format === "json") return queueAccess(jsonLine({ app: "zoo", type: "access", ...entry }));
       const { method, path, route, status, bytes, durationMs, requestId } = entry;
       const id = requestId === undefined ? "" : ` id=${requestId}`;
-      queueAccess(prefix("zoo") + `${method} ${path} → ${route} ${status} ${bytes}B ${durationMs.toFixed(1)}ms${id}\n`);
+      const msg = `${method} ${path} → ${route} ${status} ${bytes}B ${durationMs.toFixed(1)}ms${id}`;
+      if (format === "json") {
+        const record: LogRecord = { time: new Date().toISOString(), app: "zoo", stream: "zoo", level: "info", msg, type: "access", ...entry };
+        return queueAccess(JSON.stringify(record) + "\n");
+      }
+      queueAccess(prefix("zoo") + msg + "\n");
     },
   };
 }

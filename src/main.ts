@@ -8,6 +8,7 @@ import type { Config } from "./config/types.ts";
 import { ConfigError } from "./errors.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { detectLaunch } from "./launcher.ts";
 import { LogBook, recordingLogger } from "./logs/book.ts";
 import { MetricsServer } from "./metrics/server.ts";
 import { controlOperations } from "./operations.ts";
@@ -62,7 +63,7 @@ export async function start(options: StartOptions = {}): Promise<number> {
   // A replica's lines ("node.1") are its app's ("node"): the supervisor, made in run(), knows which app that is.
   const replicas = { appOf: (name: string) => name };
   const names = config.apps.flatMap((app) => (app.replicas === 1 ? [app.name] : [app.name, `${app.name}.${app.replicas - 1}`]));
-  const log = recordingLogger(createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...names] }), book, (name) => replicas.appOf(name));
+  const log = recordingLogger(createLogger({ format: options.logFormat ?? config.logFormat, names: ["zoo", ...names], appOf: (name) => replicas.appOf(name) }), book, (name) => replicas.appOf(name));
   warnAboutEnvironment(config, log);
   const { certificates } = tls;
   return run({ config, load, log, book, replicas, certificates, acme: tls.startAcme(log), watch: options.watch ?? false });
@@ -119,7 +120,7 @@ async function run({ config, load, log, book, replicas, certificates, acme, watc
     apps: supervisor,
     close: async () => void (await Promise.all([control.close().catch(() => {}), metrics && metrics.close().catch(() => {})])),
     reload,
-  });
+  }, detectLaunch());
   const exited = lifecycle.run();
   await serve({ config, log, proxy, listener, acme, metrics, control, supervisor }).catch((error: Error) => {
     log.zoo("error", error.message);

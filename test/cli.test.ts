@@ -1,13 +1,14 @@
 // The zoo command line, run for real: exit codes, what goes to stdout and stderr.
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { ConfigSchema } from "../src/config/schema.ts";
 import { project, type Run } from "./helpers/run-zoo.ts";
+import { issue, makeCa } from "./tls/certs.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = path.join(ROOT, "src/cli.ts");
@@ -41,9 +42,9 @@ test("validate: a good config exits 0 and prints the apps and routes", async (t)
       `${path.join(root, "zoo.config.json")}: valid`,
       "listen 0.0.0.0:8000",
       "",
-      "APP     COMMAND            CWD  PORT  HEALTH  DEPENDS ON",
-      "web     node server.js     .    9100  tcp     -",
-      "worker  python3 worker.py  .    auto  none    web",
+      "APP     COMMAND            CWD  PORT  RUNS  HEALTH  DEPENDS ON",
+      "web     node server.js     .    9100  -     tcp     -",
+      "worker  python3 worker.py  .    auto  -     none    web",
       "",
       "ROUTE    TARGET",
       "/        app web",
@@ -52,6 +53,24 @@ test("validate: a good config exits 0 and prints the apps and routes", async (t)
       "",
     ].join("\n"),
   );
+});
+
+test("validate: shows replicas, lazy apps with their idle timeout, and the HTTPS listener", async (t) => {
+  const ca = makeCa();
+  t.after(() => rmSync(ca.dir, { recursive: true, force: true }));
+  const site = issue(ca, ["a.test"]);
+  const root = project(t, {
+    "zoo.config.json": JSON.stringify({
+      listen: 8080,
+      apps: { api: { command: "x", replicas: 2 }, docs: { command: "y", lazy: true, idleTimeout: "5m" }, cron: { command: "z", idleTimeout: "90s" } },
+      routes: { "/": "api", "/docs": "docs", "/cron": "cron" },
+      tls: { listen: 8443, certificates: [site], redirectHttp: true },
+    }),
+  });
+  const { code, stdout, stderr } = await run(["validate"], { cwd: root });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^listen 0\.0\.0\.0:8080\ntls https:\/\/0\.0\.0\.0:8443 \(1 certificate, http redirects to https\)\n/m);
+  assert.match(stdout, /^APP   COMMAND  CWD  PORT  RUNS           HEALTH  DEPENDS ON\napi   x        \.    auto  2 replicas     tcp     -\ndocs  y        \.    auto  lazy, idle 5m  tcp     -\ncron  z        \.    auto  idle 90s       tcp     -\n/m);
 });
 
 test("validate: host routes are listed with their host", async (t) => {
@@ -113,6 +132,9 @@ for (const [name, args, message] of [
   ["a bad --listen", ["start", "--listen", "host:port"], 'zoo: --listen: expected a port from 0 to 65535 or "host:port", found "host:port"'],
   ["a bad --log-format", ["start", "--log-format", "xml"], 'zoo: --log-format: expected text or json, found "xml"'],
   ["a flag without its value", ["validate", "--config"], "zoo: Option '-c, --config <value>' argument missing"],
+  ["a misspelt command", ["stauts"], 'zoo: unknown command "stauts" — did you mean "status"?'],
+  ["a misspelt option", ["logs", "--folow"], 'zoo: unknown option "--folow" — did you mean "--follow"?'],
+  ["stop without an app", ["stop"], "zoo stop: name the apps to stop (zoo stop APP…)"],
 ] as const) {
   test(`${name} is a usage error with exit code 2`, async () => {
     const { code, stdout, stderr } = await run([...args]);
@@ -173,4 +195,13 @@ test("bin/zoo.js on a Node without type stripping exits 1 with a clear message",
   const { code, stderr } = await run(["--version"], { node: OLD_NODE, script: BIN });
   assert.equal(code, 1);
   assert.match(stderr, /^zoo: Node \d+\.\d+\.\d+ is too old; zoo needs Node 22\.18 or newer/);
+});
+
+test("an installed zoo on a too old Node says what it needs, not that it runs TypeScript", { skip: !oldNodeVersion || !isOld(oldNodeVersion) ? "no Node older than 22.18 here" : false }, async (t) => {
+  const root = project(t, {});
+  const installed = path.join(root, "node_modules/zoo-supervisor");
+  cpSync(path.join(ROOT, "bin"), path.join(installed, "bin"), { recursive: true });
+  const { code, stderr } = await run(["--version"], { node: OLD_NODE, script: path.join(installed, "bin/zoo.js") });
+  assert.equal(code, 1);
+  assert.equal(stderr, `zoo: Node ${oldNodeVersion!.trim()} is too old; zoo needs Node 22.18 or newer.\n`);
 });

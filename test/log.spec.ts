@@ -27,22 +27,30 @@ test("text: every line carries its app's name, padded to the longest name", asyn
   assert.equal(err.text(), "python | Traceback\nzoo    | careful\n");
 });
 
-test("json: one object per line with time, app, stream and line", async () => {
+test("json: one record a line for every kind: time, app, instance, stream, level, msg", async () => {
   const out = capture();
   const err = capture();
-  const log = createLogger({ format: "json", names: ["web"], stdout: out.stream, stderr: err.stream });
+  const log = createLogger({ format: "json", names: ["web"], stdout: out.stream, stderr: err.stream, appOf: (name) => name.replace(/\.\d+$/, "") });
   log.app("web", "stdout", 'a "quoted" line');
+  log.app("web.1", "stderr", "from a replica");
   log.zoo("error", "web: failed", { app: "web", exitCode: 3 });
+  log.zoo("warn", "careful");
   log.access({ method: "GET", path: "/", route: "/", status: 503, bytes: 40, durationMs: 2 });
   await nextTurn();
   const [appLine, accessLine] = out.text().trimEnd().split("\n").map((line) => JSON.parse(line));
-  assert.deepEqual({ ...appLine, time: undefined }, { time: undefined, app: "web", stream: "stdout", line: 'a "quoted" line' });
+  assert.deepEqual({ ...appLine, time: undefined }, { time: undefined, app: "web", stream: "stdout", msg: 'a "quoted" line' });
   assert.ok(!Number.isNaN(Date.parse(appLine.time)));
-  assert.equal(accessLine.type, "access");
-  assert.equal(accessLine.status, 503);
-  const zooLine = JSON.parse(err.text());
-  assert.equal(zooLine.level, "error");
-  assert.equal(zooLine.exitCode, 3);
+  assert.deepEqual({ ...accessLine, time: undefined }, { time: undefined, app: "zoo", stream: "zoo", level: "info", msg: "GET / → / 503 40B 2.0ms", type: "access", method: "GET", path: "/", route: "/", status: 503, bytes: 40, durationMs: 2 });
+  const [replicaLine, failed, careful] = err.text().trimEnd().split("\n").map((line) => JSON.parse(line));
+  assert.deepEqual({ ...replicaLine, time: undefined }, { time: undefined, app: "web", instance: "web.1", stream: "stderr", msg: "from a replica" });
+  assert.deepEqual({ ...failed, time: undefined }, { time: undefined, app: "web", stream: "zoo", level: "error", msg: "web: failed", exitCode: 3 });
+  assert.deepEqual({ ...careful, time: undefined }, { time: undefined, app: "zoo", stream: "zoo", level: "warn", msg: "careful" });
+});
+
+test("text: a multi-line message of zoo's keeps its prefix on every line", () => {
+  const err = capture();
+  createLogger({ names: ["zoo", "python"], stderr: err.stream, color: false }).zoo("error", "reload refused: invalid config x.json (2 problems):\n  apps.a.port: expected a port\n  routes: bad");
+  assert.equal(err.text(), "zoo    | reload refused: invalid config x.json (2 problems):\nzoo    |   apps.a.port: expected a port\nzoo    |   routes: bad\n");
 });
 
 test("access lines show the request ID, in text and in JSON", async () => {

@@ -1,8 +1,8 @@
 // The README's config reference follows the schema: every field the schema knows is documented.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigSchema } from "../src/config/schema.ts";
 
@@ -29,4 +29,23 @@ test("the README documents every config field", () => {
     (name) => name !== "$schema" && !reference.includes(`\`${name}\``),
   );
   assert.deepEqual(missing, [], "fields missing from the README's config reference");
+});
+
+test("the README and docs point at nothing outside the repository, and name the package as npm knows it", () => {
+  const { name } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string };
+  for (const file of ["README.md", ...readdirSync(join(ROOT, "docs")).map((doc) => `docs/${doc}`)]) {
+    const text = readFileSync(join(ROOT, file), "utf8");
+    // A relative path in a link or in backticks, resolved from the file's own directory.
+    const paths = [...text.matchAll(/(?:\]\(|`)(\.\.\/[^)`\s]*)/g)].map((match) => match[1]);
+    const outside = paths.filter((target) => relative(ROOT, resolve(ROOT, dirname(file), target)).startsWith(".."));
+    assert.deepEqual(outside, [], `${file} points outside the repository`);
+    assert.ok(!text.includes("node_modules/zoo/"), `${file} names node_modules/zoo/ but the package is ${name}`);
+  }
+});
+
+test("the repository has the LICENSE package.json names", () => {
+  const { license } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { license: string };
+  assert.equal(license, "MIT");
+  const text = readFileSync(join(ROOT, "LICENSE"), "utf8");
+  assert.match(text, /^MIT License\n\nCopyright \(c\) \d{4} zoo contributors\n/);
 });

@@ -3,6 +3,7 @@ import { request } from "node:http";
 import { controlSocketOf, notRunning, untilInterrupted, type ClientOptions } from "./client.ts";
 import { isRefusal, type ActionOutcome, type AppAction, type Refusal, type ReloadReply } from "./routes.ts";
 import type { LogLine } from "../logs/book.ts";
+import { logRecord, prefixLines, type LogRecord } from "../log.ts";
 
 /** Exit codes: 0 every app done, 1 one failed (or zoo is not running), 2 refused (unknown app, no app named). */
 export async function appCommand(action: AppAction, apps: string[], options: ClientOptions = {}): Promise<number> {
@@ -54,10 +55,16 @@ export async function logs(options: LogsOptions): Promise<number> {
   const socketPath = await controlSocketOf(options);
   if (typeof socketPath === "number") return socketPath;
   const query = [...options.apps.map((app) => `app=${encodeURIComponent(app)}`), `n=${options.lines}`, ...(options.follow ? ["follow=1"] : [])];
-  const width = Math.max(3, ...options.apps.map((app) => app.length));
-  const print = (entry: LogLine) => out.write(options.json ? JSON.stringify(entry) + "\n" : formatLine(entry, width));
+  let width = Math.max(3, ...options.apps.map((app) => app.length));
+  const print = (entry: LogLine) => {
+    // A replica that starts while following may have a longer name: from then on, pad to it.
+    width = Math.max(width, (entry.instance ?? entry.app).length);
+    out.write(options.json ? JSON.stringify(jsonRecord(entry)) + "\n" : formatLine(entry, width));
+  };
   return new Promise((resolve) => {
     const req = request({ socketPath, path: `/logs?${query.join("&")}` }, (res) => {
+      const names = String(res.headers["x-zoo-log-names"] ?? "").split(",");
+      width = Math.max(width, ...names.map((name) => name.length));
       if (res.statusCode !== 200) {
         let body = "";
         res.setEncoding("utf8").on("data", (chunk) => (body += chunk));
@@ -87,10 +94,15 @@ export async function logs(options: LogsOptions): Promise<number> {
   });
 }
 
-/** `node.1 | listening` for an app's line, `node | zoo: ready in 120ms` for zoo's own line about it. */
+/** `node.1 | listening` for an app's line, `node   | zoo: ready in 120ms` for zoo's own line about it. */
 function formatLine(entry: LogLine, width: number): string {
-  const name = (entry.instance ?? entry.app).padEnd(width);
-  return `${name} | ${entry.stream === "zoo" ? "zoo: " : ""}${entry.line}\n`;
+  const prefix = `${(entry.instance ?? entry.app).padEnd(width)} | `;
+  return prefixLines(entry.stream === "zoo" ? `${prefix}zoo: ` : prefix, entry.line);
+}
+
+/** The record zoo's own JSON output writes (src/log.ts), so that both read the same. */
+function jsonRecord({ at, app, instance, stream, level, line }: LogLine): LogRecord {
+  return logRecord(at, instance ?? app, () => app, { stream, ...(level !== undefined && { level }), msg: line });
 }
 
 async function post<T>(options: ClientOptions, path: string): Promise<T | number> {

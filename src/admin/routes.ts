@@ -104,7 +104,8 @@ export function isRefusal(value: unknown): value is Refusal {
 function serveLogs(book: LogBook, apps: string[], url: URL, req: IncomingMessage, res: ServerResponse): void {
   const n = Number(url.searchParams.get("n") ?? "100");
   const follow = url.searchParams.get("follow") === "1";
-  res.writeHead(200, { "content-type": "application/x-ndjson" });
+  // The names the lines come under, so that a client's text prefixes line up from the first line on.
+  res.writeHead(200, { "content-type": "application/x-ndjson", "x-zoo-log-names": book.names(apps).join(",") });
   const write = (entry: LogLine) => res.write(JSON.stringify(entry) + "\n");
   for (const entry of book.tail(apps, Number.isFinite(n) && n >= 0 ? n : 100)) write(entry);
   if (!follow) return void res.end();

@@ -1,24 +1,27 @@
-// A short, human summary of a valid config for `zoo validate`: where zoo listens, the env files read, the apps, the routes.
+// A short, human summary of a valid config for `zoo validate`: where zoo listens (HTTP, HTTPS, metrics), the env
+// files read, the apps (with how many run and whether they wait for a request), the routes.
 import path from "node:path";
 import { routeKeyId } from "./hosts.ts";
 import { describeRouteOptions } from "./route-summary.ts";
-import type { AppConfig, Config, Probe, Route } from "./types.ts";
+import type { AppConfig, Config, Probe, Route, TlsConfig } from "./types.ts";
 
 export function summarize(config: Config): string {
   const address = ({ host, port }: { host: string; port: number }) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
   const lines = [
     `${config.file}: valid`,
     `listen ${address(config.listen)}`,
+    ...(config.tls ? [`tls https://${address(config.tls.listen)} (${tls(config.tls)})`] : []),
     ...(config.metrics ? [`metrics http://${address(config.metrics.listen)}/metrics`] : []),
     ...(config.envFiles.length > 0 ? [`env files ${config.envFiles.map((file) => relative(config.dir, file)).join(", ")}`] : []),
     "",
     ...table(
-      ["APP", "COMMAND", "CWD", "PORT", "HEALTH", "DEPENDS ON"],
+      ["APP", "COMMAND", "CWD", "PORT", "RUNS", "HEALTH", "DEPENDS ON"],
       config.apps.map((app) => [
         app.name,
         app.url ? `(fronted) http://${app.url.host}:${app.url.port}` : shorten(app.command.map(quoteWord).join(" "), 40),
         app.url ? "-" : relative(config.dir, app.cwd),
         app.url ? String(app.url.port) : app.port === undefined ? "auto" : String(app.port),
+        runs(app),
         probe(app.health),
         dependencies(app),
       ]),
@@ -43,6 +46,29 @@ function table(header: string[], rows: string[][]): string[] {
   if (rows.length === 0) return [`(no ${header[0].toLowerCase()}s)`];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+}
+
+function tls(tls: TlsConfig): string {
+  const parts = [];
+  if (tls.certificates.length > 0) parts.push(`${tls.certificates.length} certificate${tls.certificates.length === 1 ? "" : "s"}`);
+  if (tls.acme) parts.push(`acme ${tls.acme.email} at ${tls.acme.directory}`);
+  if (tls.redirectHttp) parts.push("http redirects to https");
+  return parts.join(", ");
+}
+
+/** How many copies run and when: "-" for one, started with zoo. */
+function runs(app: AppConfig): string {
+  if (app.url) return "-";
+  const parts = [];
+  if (app.replicas > 1) parts.push(`${app.replicas} replicas`);
+  if (app.lazy) parts.push(app.idleTimeout === undefined ? "lazy" : `lazy, idle ${duration(app.idleTimeout)}`);
+  else if (app.idleTimeout !== undefined) parts.push(`idle ${duration(app.idleTimeout)}`);
+  return parts.join(", ") || "-";
+}
+
+function duration(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 function probe(health: Probe): string {

@@ -5,6 +5,7 @@ import { loadConfig } from "../config/load.ts";
 import { apiRuleProblems } from "./api-rules.ts";
 import { COMPOSE_FILE, exportCompose, FRONT_CONFIG_FILE } from "./compose.ts";
 import { exportKubernetes } from "./kubernetes.ts";
+import { noteText, notesFor, planNotCarried } from "./notes.ts";
 import { ExportError, planExport, planNotes } from "./plan.ts";
 import { renderYaml } from "./yaml.ts";
 
@@ -31,9 +32,10 @@ export async function exportCommand(options: ExportOptions): Promise<number> {
   if (!path.posix.isAbsolute(workdir)) throw new ExportError(config.file, [`--workdir: expected an absolute path inside the image, found "${workdir}"`]);
   const plan = planExport(config, { image: options.image ?? DEFAULT_IMAGE, workdir });
 
+  const outDir = options.outDir ?? (options.format === "compose" ? "." : undefined);
   let files: Map<string, string>;
   if (options.format === "compose") {
-    const project = exportCompose(plan);
+    const project = exportCompose(plan, path.resolve(outDir!));
     files = new Map([
       [COMPOSE_FILE, project.compose],
       [FRONT_CONFIG_FILE, project.frontConfig],
@@ -46,7 +48,8 @@ export async function exportCommand(options: ExportOptions): Promise<number> {
   }
 
   const notes = planNotes(plan);
-  const outDir = options.outDir ?? (options.format === "compose" ? "." : undefined);
+  // Also written as comments in the output; said here too, so that nothing is dropped without a word.
+  for (const note of notesFor(planNotCarried(plan), options.format)) process.stderr.write(`${noteText(note)}\n`);
   if (outDir === undefined) {
     process.stdout.write([...files.values()].join("---\n"));
     for (const note of notes) process.stderr.write(`${note}\n`);

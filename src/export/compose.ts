@@ -2,6 +2,8 @@
 import type { DependencyConditionName, Probe } from "../config/types.ts";
 import { dollarsDoubled } from "./literal.ts";
 import { renderYaml } from "./yaml.ts";
+import { ACME_VOLUME, composeMount, FRONT_ACME_DIR, frontListeners, publishedPort, type FrontListeners } from "./front-listeners.ts";
+import { noteText, notesFor, planNotCarried } from "./notes.ts";
 import { formatDuration, FRONT, FRONT_CONFIG_PATH, frontConfig, probeCommand, type ExportPlan, type ServiceApp } from "./plan.ts";
 
 export const COMPOSE_FILE = "compose.yaml";
@@ -19,18 +21,23 @@ const PROBE_START_MS = 5000;
 
 const RESTART = { always: "always", "on-failure": "on-failure", never: "no" } as const;
 
-export function exportCompose(plan: ExportPlan): ComposeProject {
+/** `composeDir`: where compose.yaml is written (default: the config's directory); mounted files are relative to it. */
+export function exportCompose(plan: ExportPlan, composeDir = plan.config.dir): ComposeProject {
+  const listeners = frontListeners(plan, { tls: true });
   const services: Record<string, unknown> = {};
   for (const serviceApp of plan.apps) services[serviceApp.service] = appService(plan, serviceApp);
-  services[FRONT] = frontService(plan);
+  services[FRONT] = frontService(plan, listeners, composeDir);
+  const volumes = plan.config.tls?.acme ? { volumes: { [ACME_VOLUME]: {} } } : {};
 
+  const notes = notesFor(planNotCarried(plan), "compose").map((note) => `   ${noteText(note)}`);
   const comment = [
     ` Made by \`zoo export compose\` from ${plan.config.file}.`,
     ` Every app is a service of image ${plan.settings.image}; "${FRONT}" is zoo fronting them by address (${FRONT_CONFIG_FILE}).`,
     " Run: docker-compose up -d",
+    ...(notes.length > 0 ? [" Not carried over from the config:", ...notes] : []),
   ].join("\n");
-  const front = frontConfig(plan, plan.config.routes);
-  return { compose: renderYaml([{ object: dollarsDoubled({ services }), comment }]), frontConfig: JSON.stringify(front, null, 2) + "\n" };
+  const front = frontConfig(plan, plan.config.routes, listeners);
+  return { compose: renderYaml([{ object: dollarsDoubled({ services, ...volumes }), comment }]), frontConfig: JSON.stringify(front, null, 2) + "\n" };
 }
 
 function appService(plan: ExportPlan, serviceApp: ServiceApp): Record<string, unknown> {
@@ -46,6 +53,7 @@ function appService(plan: ExportPlan, serviceApp: ServiceApp): Record<string, un
     working_dir: serviceApp.workdir,
     environment: serviceApp.environment,
     expose: [String(serviceApp.port)],
+    ...(app.replicas > 1 && { deploy: { replicas: app.replicas } }),
     healthcheck: healthcheck(serviceApp),
     ...(dependsOn.length > 0 && { depends_on: Object.fromEntries(dependsOn) }),
     restart: RESTART[app.restart],
@@ -79,13 +87,17 @@ function healthcheck(serviceApp: ServiceApp): Record<string, unknown> {
   };
 }
 
-function frontService(plan: ExportPlan): Record<string, unknown> {
+function frontService(plan: ExportPlan, listeners: FrontListeners, composeDir: string): Record<string, unknown> {
   const config = ["--config", FRONT_CONFIG_PATH];
   return {
     image: plan.settings.image,
     command: ["zoo", "start", ...config],
-    volumes: [`./${FRONT_CONFIG_FILE}:${FRONT_CONFIG_PATH}:ro`],
-    ports: [`${plan.frontPort}:${plan.frontPort}`],
+    volumes: [
+      `./${FRONT_CONFIG_FILE}:${FRONT_CONFIG_PATH}:ro`,
+      ...listeners.mounts.map((mount) => composeMount(mount, composeDir)),
+      ...(plan.config.tls?.acme ? [`${ACME_VOLUME}:${FRONT_ACME_DIR}`] : []),
+    ],
+    ports: [plan.config.listen, ...listeners.published.map(({ listen }) => listen)].map(publishedPort),
     healthcheck: { test: ["CMD", "zoo", "health", ...config], interval: "5s", timeout: "3s", retries: 3, start_period: "60s" },
     restart: "always",
     stop_grace_period: formatDuration(plan.config.drainTimeout + 2000),

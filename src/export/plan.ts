@@ -131,8 +131,11 @@ function rawTarget(plan: ExportPlan, route: Route): string | Record<string, unkn
   }
 }
 
-/** The front zoo's config for `routes`: the apps they name become `{ url, health }`, reached by service name. */
-export function frontConfig(plan: ExportPlan, routes: Route[]): Record<string, unknown> {
+/**
+ * The front zoo's config for `routes`: the apps they name become `{ url, health }`, reached by service name; `tls`
+ * and `metrics` as the export places them in its container.
+ */
+export function frontConfig(plan: ExportPlan, routes: Route[], listeners: { tls?: unknown; metrics?: unknown } = {}): Record<string, unknown> {
   const { config } = plan;
   const routed = new Set(routes.flatMap((route) => (route.kind === "app" ? [route.app] : [])));
   const apps = Object.fromEntries(
@@ -156,6 +159,8 @@ export function frontConfig(plan: ExportPlan, routes: Route[]): Record<string, u
     upstreamTimeout: config.upstreamTimeout,
     readyWait: config.readyWait,
     drainTimeout: config.drainTimeout,
+    ...(listeners.tls !== undefined && { tls: zooLiteral(listeners.tls) }),
+    ...(listeners.metrics !== undefined && { metrics: listeners.metrics }),
   };
 }
 

@@ -64,6 +64,8 @@ class Ring {
 
 export class LogBook {
   readonly #rings = new Map<string, Ring>();
+  /** Every name a line was printed under ("node", "node.1") → its app. */
+  readonly #names = new Map<string, string>();
   readonly #followers = new Set<(entry: LogLine) => void>();
   readonly #limits: LogBookLimits;
 
@@ -75,15 +77,23 @@ export class LogBook {
     let ring = this.#rings.get(entry.app);
     if (!ring) this.#rings.set(entry.app, (ring = new Ring(this.#limits)));
     ring.push(entry);
+    this.#names.set(entry.instance ?? entry.app, entry.app);
     for (const follower of this.#followers) follower(entry);
   }
 
-  /** The last n lines of each named app (every app when none is named), merged in time order. */
+  /** The last n lines of the named apps (every app when none is named) together, in time order. */
   tail(apps: readonly string[], n: number): LogLine[] {
     const names = apps.length > 0 ? apps : [...this.#rings.keys()];
     const lines = names.flatMap((name) => this.#rings.get(name)?.last(n) ?? []);
     // A stable sort keeps each app's own order among lines of the same millisecond.
-    return lines.sort((a, b) => a.at - b.at);
+    lines.sort((a, b) => a.at - b.at);
+    return n === 0 ? [] : lines.slice(-n);
+  }
+
+  /** The names lines of the named apps (every app when none is named) are printed under: apps and replicas. */
+  names(apps: readonly string[]): string[] {
+    const wanted = new Set(apps);
+    return [...this.#names].filter(([, app]) => wanted.size === 0 || wanted.has(app)).map(([name]) => name);
   }
 
   /** Calls fn with every later line of the named apps (every app when none is named) until unsubscribed. */

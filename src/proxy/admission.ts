@@ -118,14 +118,17 @@ export class Admission {
     );
   }
 
-  /** The one answer to a failed wait, on both paths: 503, why, and when to try again. */
+  /**
+   * The one answer to a failed wait, on both paths: 503, why, and when to try again — only when a retry can succeed
+   * (starting, restarting, unhealthy); not for an app that failed for good or was stopped, until an operator acts.
+   */
   #notReady(exchange: Exchange, route: AppRoute, waitedMs: number): void {
     const { readyWait, upstreams } = this.#options;
     const unavailable = upstreams.unavailable?.(route.app);
+    if (unavailable !== undefined) return exchange.answer(503, `${route.label}: ${unavailable}`);
     // A timer may fire a millisecond early; a refusal before that came from an app that failed or stopped.
-    const detail = unavailable
-      ? `${route.label}: ${unavailable}`
-      : waitedMs < readyWait - 1
+    const detail =
+      waitedMs < readyWait - 1
         ? `${route.label}: the app is not ready`
         : `${route.label}: the app is not ready after ${readyWait} ms (readyWait); it may still be starting, retry shortly`;
     exchange.answer(503, detail, { "Retry-After": this.#retryAfter });

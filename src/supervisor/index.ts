@@ -184,9 +184,17 @@ export class Supervisor {
     return { app, replica: app === name ? "0" : name.slice(app.length + 1) };
   }
 
-  /** Unavailable reasons for the proxy ("stopped on request"). */
+  /**
+   * Why no instance of the app will come until an operator acts, for the proxy: stopped on request, scaled to zero,
+   * or failed for good (every replica), with the reason `zoo status` shows. Undefined while a retry can still succeed.
+   */
   unavailable(name: string): string | undefined {
-    return this.operations.unavailable(name);
+    const onRequest = this.operations.unavailable(name);
+    if (onRequest !== undefined) return onRequest;
+    const members = this.#roster.members(name);
+    if (members.length === 0 || !members.every((app) => app.state === "failed")) return undefined;
+    const { reason } = members[0].status();
+    return `the app failed${reason ? `: ${reason}` : ""} (zoo start ${name} runs it again)`;
   }
 
   /** One row per replica, app by app; an app scaled to zero has one row, stopped. */

@@ -2,13 +2,14 @@
 // (kubernetes-models, @kubernetes-models/gateway-api), which check types, required fields, enums and limits.
 import { HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1";
 import { Deployment } from "kubernetes-models/apps/v1";
-import { ConfigMap, Service } from "kubernetes-models/v1";
+import { ConfigMap, Secret, Service } from "kubernetes-models/v1";
 import { parseAllDocuments } from "yaml";
 
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   "apps/v1/Deployment": Deployment,
   "v1/Service": Service,
   "v1/ConfigMap": ConfigMap,
+  "v1/Secret": Secret,
   "gateway.networking.k8s.io/v1/HTTPRoute": HTTPRoute,
 };
 

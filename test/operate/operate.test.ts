@@ -79,7 +79,7 @@ test("zoo logs prints the last lines with zoo's own lines about the app; -f foll
   assert.match(tail.stdout, /node \| zoo: node: ready/);
   assert.match(tail.stdout, /before-follow/);
   const json = await z.cli("logs", "node", "--json", "-n", "1");
-  assert.deepEqual(Object.keys(JSON.parse(json.stdout.trim())).sort(), ["app", "at", "line", "stream"]);
+  assert.deepEqual(Object.keys(JSON.parse(json.stdout.trim())).sort(), ["app", "msg", "stream", "time"]);
 
   const follower = spawn(process.execPath, [CLI, "logs", "node", "-f", "-n", "0", "-c", z.file, "--listen", `127.0.0.1:${z.port}`]);
   t.after(() => follower.kill());

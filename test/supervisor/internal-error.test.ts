@@ -96,7 +96,7 @@ for (const [kind, origin] of [["throw", "uncaughtException"], ["reject", "unhand
     const { code } = await zoo.exited;
     const output = zoo.output();
     assert.equal(code, 70, output);
-    assert.match(output, new RegExp(`internal error \\(a bug in zoo\\), ${origin}: Error: injected bug[^\\n]*\\n\\s+at `), "the stack is logged");
+    assert.match(output, new RegExp(`internal error \\(a bug in zoo\\), ${origin}: Error: injected bug[^\\n]*\\nzoo \\| +at `), "the stack is logged, each line behind zoo's prefix");
     assert.match(output, /app: stopping \(sending SIGTERM\)/, "stopped cleanly, not killed");
     assert.match(output, /app: stopped \(killed by SIGTERM\)/);
     assert.match(output, /stopped, exit code 70/);

@@ -1,4 +1,5 @@
 // Real-socket helpers for tests: small upstream servers, a proxy under test, plain and raw clients.
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { once } from "node:events";
@@ -69,9 +70,31 @@ export async function startProxy(
   const access: AccessEntry[] = [];
   const log: Logger = { ...silentLogger, access: (entry) => access.push(entry) };
   const proxy = new ProxyServer({ routes, upstreams: gate, log, upstreamTimeout: 5000, readyWait: 2000, trustProxy: false, accessLog: true, ...options });
-  const port = await proxy.listen("127.0.0.1", 0);
+  const port = await listenBelowEphemeral(proxy);
   t.after(() => proxy.close(0));
   return { proxy, port, gate, access };
+}
+
+/**
+ * Listens on a port below the kernel's ephemeral range, which no "free port" (bind to 0, then close) of another
+ * process can be: a test elsewhere that keeps such a port for an app that is down, or zoo probing the port it picked
+ * for an app before the app listens, would otherwise send its requests here, and its lines to this proxy's access log.
+ */
+async function listenBelowEphemeral(proxy: ProxyServer): Promise<number> {
+  const FIRST = 20_000;
+  let ephemeral = 0; // unknown off Linux: any free port, as before
+  try {
+    [ephemeral] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+  } catch {}
+  for (let attempt = 0; ephemeral - FIRST > 1000 && attempt < 50; attempt++) {
+    const port = FIRST + Math.floor(Math.random() * (ephemeral - FIRST));
+    try {
+      return await proxy.listen("127.0.0.1", port);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+    }
+  }
+  return proxy.listen("127.0.0.1", 0);
 }
 
 export interface Reply {
@@ -111,7 +134,11 @@ export async function raw(port: number, data: string | Buffer, { end = false } =
 }
 
 /** Polls a condition until it holds or the deadline passes (for state with no event to await). */
-export async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+/**
+ * Polls until the condition holds. The deadline only ends a wait that failed: it is long, so that a machine busy with
+ * a whole `npm test` (two test files at once on two cores, other processes beside) does not fail a passing test.
+ */
+export async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
