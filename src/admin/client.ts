@@ -4,7 +4,8 @@ import { request } from "node:http";
 import { loadConfig } from "../config/load.ts";
 import { ConfigError } from "../errors.ts";
 import { runningZooOf } from "./pointer.ts";
-import { controlSocketPath } from "./server.ts";
+import { controlSocketPath, findControlSocket } from "./server.ts";
+import { untrustedSocket } from "./socket-dir.ts";
 import { statusJson } from "./json.ts";
 import type { ControlStatus } from "./status.ts";
 
@@ -36,11 +37,22 @@ export async function health(options: ClientOptions = {}): Promise<number> {
   return verdict.healthy ? 0 : 1;
 }
 
-/** The control socket of the zoo the config describes, or exit code 2 after printing why the config is bad. */
-export async function controlSocketOf(options: ClientOptions, { evenIfInvalid = false } = {}): Promise<string | number> {
+/**
+ * The control socket of the zoo the config describes, or an exit code after printing why there is none to talk to:
+ * 2 when the config is bad, 1 when the socket is another user's (it may be an impostor's).
+ */
+export async function controlSocketOf(options: ClientOptions, lookup: { evenIfInvalid?: boolean } = {}): Promise<string | number> {
+  const socket = await locateControlSocket(options, lookup);
+  const untrusted = typeof socket === "string" ? untrustedSocket(socket) : undefined;
+  if (untrusted === undefined) return socket;
+  (options.err ?? process.stderr).write(untrusted + "\n");
+  return 1;
+}
+
+async function locateControlSocket(options: ClientOptions, { evenIfInvalid = false } = {}): Promise<string | number> {
   try {
     const config = await loadConfig({ configPath: options.configPath, listen: options.listen });
-    const socket = controlSocketPath(config.control, config.listen.port);
+    const socket = findControlSocket(config.control, config.listen.port);
     // The file may have moved `listen` or `control` since zoo started from it: the zoo running it says where it is.
     if (options.listen === undefined && !existsSync(socket)) return runningZooOf(config.file) ?? socket;
     return socket;
