@@ -4,6 +4,7 @@ import { connect } from "node:net";
 import { existsSync } from "node:fs";
 import { chmod, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { keepAccepting } from "../descriptors.ts";
 import { pointTo, removePointer } from "./pointer.ts";
 import { controlDirs, ensurePrivateDir, inControlDir, listenPrivately } from "./socket-dir.ts";
 import type { ControlStatus } from "./status.ts";
@@ -40,6 +41,7 @@ export class ControlServer {
         res.writeHead(404).end();
       }
     });
+    keepAccepting(this.#server, "control socket");
   }
 
   /** `configFile`: the file zoo runs, for commands that cannot find zoo from it after it changed (pointer.ts). */

@@ -7,6 +7,7 @@ import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { Duplex } from "node:stream";
 import type { Route } from "../config/types.ts";
+import { keepAccepting } from "../descriptors.ts";
 import type { Logger } from "../log.ts";
 import { Admission, type FrontDoor } from "./admission.ts";
 import { UpstreamClient } from "./client.ts";
@@ -83,6 +84,7 @@ export class ProxyServer {
     // Without a listener Node drops a CONNECT without a word; zoo is no forward proxy, and says so.
     this.#server.on("connect", onConnect);
     this.#server.on("clientError", this.#onClientError);
+    keepAccepting(this.#server, "listener", log);
     if (options.tls) {
       this.#tls = new TlsListener({
         ...options.tls,

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { SecureContext, TLSSocket } from "node:tls";
+import { keepAccepting } from "../descriptors.ts";
 import type { Logger } from "../log.ts";
 import { UNRECOGNIZED_NAME, writeAlertUnder } from "./tls-alert.ts";
 
@@ -69,6 +70,7 @@ export class TlsListener {
     this.#server.on("upgrade", options.onUpgrade);
     this.#server.on("tlsClientError", this.#onTlsError);
     this.#server.on("connection", (socket: Socket) => socket.on("error", noop));
+    keepAccepting(this.#server, "HTTPS listener", options.log);
     this.#server.on("secureConnection", (socket: TLSSocket) => {
       this.#sockets.add(socket);
       socket.once("close", () => this.#sockets.delete(socket));

@@ -3,6 +3,7 @@
 // is in probe-schedule.ts and what its results mean in health.ts, what keeps the app awake in activity.ts, a
 // run's processes in instance.ts.
 import type { AppConfig } from "../config/types.ts";
+import { RateLimitedNotice } from "../descriptors.ts";
 import { Activity } from "./activity.ts";
 import { background } from "./background.ts";
 import { within, type Cancel } from "./clock.ts";
@@ -29,6 +30,7 @@ export class SupervisedApp {
   readonly config: AppConfig;
   readonly #hooks: AppHooks;
   readonly #deps: AppDeps;
+  readonly #notice: RateLimitedNotice;
   #state: AppState = "idle";
   #status: Counters = { restarts: 0, wakes: 0 };
   #history: RestartHistory = emptyHistory();
@@ -50,6 +52,7 @@ export class SupervisedApp {
   constructor(config: AppConfig, hooks: AppHooks, deps: AppDeps = realDeps) {
     this.config = config;
     this.#hooks = hooks;
+    this.#notice = new RateLimitedNotice(hooks.log);
     this.#deps = deps;
     this.#port = config.url?.port ?? config.port;
     this.activity = new Activity({
@@ -222,6 +225,7 @@ export class SupervisedApp {
     state: () => this.#state,
     moveTo: (to, reason) => this.#moveTo(to, reason),
     health: (detail) => (this.#status.health = detail),
+    skipped: (detail) => this.#notice.warn("probe", `${this.name}: ${detail}; the probe is skipped, not counted as a failure`),
     ready: () => {
       const readyAt = this.#deps.clock.now();
       this.#status.readyAt = readyAt;

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { execa, type ResultPromise } from "execa";
+import { isOutOfDescriptors } from "../descriptors.ts";
 import { hasProc, ProcessTree, RUN_TAG_VARIABLE, type ProcInfo } from "./proctree.ts";
 
 export interface SpawnOptions {
@@ -168,7 +169,7 @@ function earlyFailure(subprocess: ResultPromise): Promise<NodeJS.ErrnoException>
  * Runs a short command (an exec probe) to completion and reports whether it exited 0. On timeout,
  * or when `signal` aborts (the app's run ended), its whole process group is killed.
  */
-export async function runCommand(options: SpawnOptions & { timeoutMs: number; signal?: AbortSignal }): Promise<{ ok: boolean; detail: string }> {
+export async function runCommand(options: SpawnOptions & { timeoutMs: number; signal?: AbortSignal }): Promise<{ ok: boolean; detail: string; skipped?: boolean }> {
   try {
     await checkCwd(options.cwd);
   } catch (error) {
@@ -188,8 +189,9 @@ export async function runCommand(options: SpawnOptions & { timeoutMs: number; si
   options.signal?.addEventListener("abort", killGroup, { once: true });
   if (options.signal?.aborted) killGroup();
   try {
-    const result = await new Promise<{ ok: boolean; detail: string }>((resolve) => {
-      const failed = (error: NodeJS.ErrnoException) => resolve({ ok: false, detail: describeSpawnError(error, options.command[0], options.cwd) });
+    const result = await new Promise<{ ok: boolean; detail: string; skipped?: boolean }>((resolve) => {
+      const failed = (error: NodeJS.ErrnoException) =>
+        resolve({ ok: false, detail: describeSpawnError(error, options.command[0], options.cwd), ...(isOutOfDescriptors(error) && { skipped: true }) });
       child.once("error", failed);
       void earlyFailure(subprocess).then(failed);
       child.once("exit", (code, signal) => {
