@@ -130,7 +130,14 @@ async function run(
     trustProxy: config.trustProxy,
     accessLog: config.accessLog,
     ...(config.tls && {
-      tls: { contextFor: certificates.contextFor, handshakeTimeout: config.tls.handshakeTimeout, redirectHttp: config.tls.redirectHttp },
+      tls: {
+        contextFor: certificates.contextFor,
+        handshakeTimeout: config.tls.handshakeTimeout,
+        redirectHttp: config.tls.redirectHttp,
+        ciphers: config.tls.ciphers,
+        minVersion: config.tls.minVersion,
+        hsts: config.tls.hsts,
+      },
     }),
     ...(acme && { acmeChallenge: (token: string) => acme.challenge(token) }),
     observer: metrics?.requests,

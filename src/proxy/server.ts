@@ -36,7 +36,7 @@ export interface ProxyServerOptions {
   /** Told of every exchange's start and end (metrics). */
   observer?: ExchangeObserver;
   /** HTTPS with HTTP/2 on a second listener (listenTls); absent: plain HTTP only. */
-  tls?: Pick<TlsListenerOptions, "contextFor" | "handshakeTimeout"> & {
+  tls?: Pick<TlsListenerOptions, "contextFor" | "handshakeTimeout" | "ciphers" | "minVersion" | "hsts"> & {
     /** Plain requests get a 308 to HTTPS (ACME challenges excepted). */
     redirectHttp: boolean;
   };

@@ -21,6 +21,11 @@ export interface TlsListenerOptions {
   contextFor: (servername: string) => SecureContext | undefined;
   /** A handshake not done within this many milliseconds is dropped. */
   handshakeTimeout: number;
+  /** OpenSSL cipher list and oldest version; default Node's. Set on the server: an SNI context keeps them. */
+  ciphers?: string;
+  minVersion?: "TLSv1.2" | "TLSv1.3";
+  /** Strict-Transport-Security value for every response on this listener; undefined: none. */
+  hsts?: string;
   onRequest: (req: IncomingMessage, res: ServerResponse) => void;
   /** HTTP/1.1 upgrades (WebSockets) on the TLS port. */
   onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -60,12 +65,14 @@ export class TlsListener {
           callback(new UnknownServerName(servername));
         },
         handshakeTimeout: options.handshakeTimeout,
+        ...(options.ciphers !== undefined && { ciphers: options.ciphers }),
+        ...(options.minVersion !== undefined && { minVersion: options.minVersion }),
         // Small responses go out at once (Nagle with delayed ACKs costs ~40 ms a request), as node:http does.
         noDelay: true,
         // HTTP/1.1 over TLS: the plain listener's limits (no whole-request limit, headers within 60 s).
         ...({ requestTimeout: 0, headersTimeout: 60_000 } as object),
       },
-      options.onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+      withHsts(options.onRequest, options.hsts) as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
     );
     this.#server.on("upgrade", options.onUpgrade);
     this.#server.on("tlsClientError", this.#onTlsError);
@@ -131,3 +138,12 @@ export class TlsListener {
 }
 
 function noop() {}
+
+/** Sets Strict-Transport-Security first, so that every answer has it, and an app's own value replaces zoo's. */
+function withHsts(onRequest: TlsListenerOptions["onRequest"], hsts: string | undefined): TlsListenerOptions["onRequest"] {
+  if (hsts === undefined) return onRequest;
+  return (req, res) => {
+    res.setHeader("strict-transport-security", hsts);
+    onRequest(req, res);
+  };
+}
