@@ -198,8 +198,8 @@ export class SupervisedApp {
     if (this.#stopRequested) return;
     if (this.config.url) return this.#watchAddress(this.config.url);
     await this.assignPort();
-    const instance = await startInstance(this.config, { port: this.#port, env: this.#env(), deps: this.#deps, log: this.#hooks.log });
-    if (typeof instance === "string") return this.#fail(instance, null);
+    const instance = await startInstance(this.config, { port: this.#port, env: this.#env(), deps: this.#deps, log: this.#hooks.log, stillWanted: () => !this.#stopRequested });
+    if (typeof instance === "string") return this.#stopRequested ? undefined : this.#fail(instance, null);
     this.#instance = instance;
     const { process } = instance;
     const restart = this.#status.restarts > 0 ? `, restart ${this.#status.restarts}` : "";

@@ -7,7 +7,11 @@ import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
+import { SPAWN_RETRY_MS } from "../../src/supervisor/instance.ts";
+import { SpawnError } from "../../src/supervisor/spawn.ts";
 import { listeningPort, ROOT, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
+import { virtualSupervisor } from "../supervisor/fakes.ts";
+import { app, statesOf, tcp } from "../supervisor/helpers.ts";
 
 const LIMIT = 300;
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
@@ -84,4 +88,25 @@ test("a walk of /proc out of descriptors is a skipped round, not a table missing
   `;
   const out = execFileSync("prlimit", ["--nofile=64:64", process.execPath, "--input-type=module", "-e", script], { encoding: "utf8" });
   assert.deepEqual(JSON.parse(out), { table: "skipped", refresh: "false", known: true, alive: true });
+});
+
+test("a spawn that fails for want of descriptors (EMFILE) is tried again, not counted as the app's failure", async (t) => {
+  const web = await app("web", { health: tcp() });
+  const { supervisor, clock, spawner, prober, events, log } = virtualSupervisor(t, [web]);
+  let failures = 3;
+  const spawn = spawner.spawn.bind(spawner);
+  spawner.spawn = async () => {
+    if (failures-- > 0) throw new SpawnError("cannot start node: EMFILE", "EMFILE");
+    return spawn();
+  };
+  prober.healthy = true;
+  const started = supervisor.start();
+  await clock.advance(3 * SPAWN_RETRY_MS);
+  await started;
+  assert.deepEqual(statesOf(events, "web"), ["starting", "ready"]);
+  assert.equal(spawner.spawned.length, 1);
+  assert.deepEqual(
+    log.records.zoo.filter((line) => line.level === "warn").map((line) => line.message),
+    ["web: cannot start node: EMFILE; trying again every 500ms"],
+  );
 });
