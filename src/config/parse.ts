@@ -1,8 +1,8 @@
-// Parsing a config file's text, with the line and column of a syntax error. YAML goes through the \`yaml\` package
+// Parsing a config file's text, with the line and column of a syntax error. YAML goes through the `yaml` package
 // with a bound on aliases (cosmiconfig's default, js-yaml, expands an alias bomb until memory runs out).
 import { LineCounter, parseDocument } from "yaml";
 
-/** Aliases a YAML config may resolve, counted as \`yaml\` counts them (an alias of aliases weighs their sum). */
+/** Aliases a YAML config may resolve, counted as `yaml` counts them (an alias of aliases weighs their sum). */
 export const MAX_YAML_ALIASES = 100;
 
 export class ConfigSyntaxError extends Error {

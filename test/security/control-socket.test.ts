@@ -14,6 +14,8 @@ import { CLI, freePort, listeningPort, ROOT, startZoo, stopZoo, tempConfig, type
 
 const NOBODY = 65534;
 const uid = process.getuid!();
+/** "Another user" is played by chowning to nobody, which only root may do. */
+const asRoot = { skip: uid !== 0 && "chowning to another user needs root" };
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
 const PRELOAD = pathToFileURL(join(import.meta.dirname, "socket-birth-preload.js")).href;
 
@@ -80,7 +82,7 @@ for (const [what, prepare, reason] of [
   ["is writable by every user", (dir: string) => chmodSync(dir, 0o777), "is writable by every user \\(mode 777\\)"],
   ["is writable by its group", (dir: string) => chmodSync(dir, 0o770), "is writable by its group \\(mode 770\\)"],
 ] as const) {
-  test(`zoo refuses a control directory that ${what}, and keeps serving`, async (t) => {
+  test(`zoo refuses a control directory that ${what}, and keeps serving`, what.startsWith("belongs") ? asRoot : {}, async (t) => {
     const tmp = privateTmp(t);
     const dir = join(tmp, `zoo-${uid}`);
     mkdirSync(dir);
@@ -107,7 +109,7 @@ async function impostor(t: TestContext, path: string): Promise<void> {
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 }
 
-test("the CLI refuses to talk to a control socket owned by another user", async (t) => {
+test("the CLI refuses to talk to a control socket owned by another user", asRoot, async (t) => {
   const tmp = privateTmp(t);
   const socket = join(tmp, "impostor.sock");
   await impostor(t, socket);
@@ -120,7 +122,7 @@ test("the CLI refuses to talk to a control socket owned by another user", async 
   }
 });
 
-test("another user's socket at the old default <tmpdir>/zoo-PORT.sock neither blocks zoo nor fools zoo health", async (t) => {
+test("another user's socket at the old default <tmpdir>/zoo-PORT.sock neither blocks zoo nor fools zoo health", asRoot, async (t) => {
   const tmp = privateTmp(t);
   const port = await freePort();
   await impostor(t, join(tmp, `zoo-${port}.sock`));
