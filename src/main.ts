@@ -4,7 +4,7 @@ import { statusView, type ListenerState } from "./admin/status-view.ts";
 import { controlRoutes } from "./admin/routes.ts";
 import { ControlServer, controlSocketPath } from "./admin/server.ts";
 import { loadConfig } from "./config/load.ts";
-import type { Config } from "./config/types.ts";
+import type { Config, TlsConfig } from "./config/types.ts";
 import { ConfigError } from "./errors.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -99,7 +99,7 @@ async function run({ config, load, log, book, replicas, certificates, acme, watc
     ...proxySettings(config),
     upstreams: supervisor,
     log,
-    ...(config.tls && { tls: { contextFor: certificates.contextFor, handshakeTimeout: config.tls.handshakeTimeout, redirectHttp: config.tls.redirectHttp } }),
+    ...(config.tls && { tls: tlsSettings(config.tls, certificates) }),
     ...(acme && { acmeChallenge: (token: string) => acme.challenge(token) }),
     observer: metrics?.requests,
     limits: config.limits,
@@ -127,6 +127,11 @@ async function run({ config, load, log, book, replicas, certificates, acme, watc
     void lifecycle.shutdown(1);
   });
   return exited;
+}
+
+function tlsSettings(tls: TlsConfig, certificates: CertificateStore) {
+  const { handshakeTimeout, redirectHttp, ciphers, minVersion, hsts } = tls;
+  return { contextFor: certificates.contextFor, handshakeTimeout, redirectHttp, ciphers, minVersion, hsts };
 }
 
 function proxySettings(config: Config) {

@@ -4,7 +4,8 @@ import { request } from "node:http";
 import { readControlAddress } from "../config/control-address.ts";
 import { ConfigError } from "../errors.ts";
 import { runningZooOf } from "./pointer.ts";
-import { controlSocketPath } from "./server.ts";
+import { findControlSocket } from "./server.ts";
+import { untrustedSocket } from "./socket-dir.ts";
 import { statusJson } from "./json.ts";
 import type { ControlStatus } from "./status.ts";
 
@@ -37,13 +38,22 @@ export async function health(options: ClientOptions = {}): Promise<number> {
 }
 
 /**
- * The control socket of the zoo running the config, or exit code 2 after printing why there is no config file. The
- * file is not judged (config/control-address.ts): a running zoo is reached whatever the file says now.
+ * The control socket of the zoo running the config, or an exit code after printing why there is none to talk to: 2
+ * when there is no config file, 1 when the socket is another user's (it may be an impostor's). The file is not
+ * judged (config/control-address.ts): a running zoo is reached whatever the file says now.
  */
 export async function controlSocketOf(options: ClientOptions): Promise<string | number> {
+  const socket = await locateControlSocket(options);
+  const untrusted = typeof socket === "string" ? untrustedSocket(socket) : undefined;
+  if (untrusted === undefined) return socket;
+  (options.err ?? process.stderr).write(untrusted + "\n");
+  return 1;
+}
+
+async function locateControlSocket(options: ClientOptions): Promise<string | number> {
   try {
     const { file, port, control, certain } = await readControlAddress({ configPath: options.configPath, listen: options.listen });
-    const socket = controlSocketPath(control, port);
+    const socket = findControlSocket(control, port);
     // `--listen` names the zoo to reach; otherwise the zoo running the file says where it is (the file may have moved
     // `listen` or `control` since it started, or cannot say now).
     if (options.listen !== undefined && (certain || existsSync(socket))) return socket;

@@ -1,16 +1,25 @@
 // The control endpoint behind `zoo status` and `zoo health`: a unix socket, never the public port.
 import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
+import { existsSync } from "node:fs";
 import { chmod, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { keepAccepting } from "../descriptors.ts";
 import { pointTo, removePointer } from "./pointer.ts";
+import { controlDirs, ensurePrivateDir, inControlDir, listenPrivately } from "./socket-dir.ts";
 import type { ControlStatus } from "./status.ts";
 import type { ControlRoutes } from "./routes.ts";
 
-/** The configured socket path, or the default one derived from the port zoo listens on. */
+/** The configured socket path, or the default one derived from the port zoo listens on, in zoo's user's directory. */
 export function controlSocketPath(configured: string | undefined, listenPort: number): string {
-  return configured ?? join(tmpdir(), `zoo-${listenPort}.sock`);
+  return configured ?? join(controlDirs()[0], `zoo-${listenPort}.sock`);
+}
+
+/** Where a command finds the socket: as controlSocketPath, or the default in the other per-user directory if only it exists. */
+export function findControlSocket(configured: string | undefined, listenPort: number): string {
+  const path = controlSocketPath(configured, listenPort);
+  if (configured !== undefined || existsSync(path)) return path;
+  return controlDirs().map((dir) => join(dir, `zoo-${listenPort}.sock`)).find((candidate) => existsSync(candidate)) ?? path;
 }
 
 export class ControlServer {
@@ -32,20 +41,16 @@ export class ControlServer {
         res.writeHead(404).end();
       }
     });
+    keepAccepting(this.#server, "control socket");
   }
 
   /** `configFile`: the file zoo runs, for commands that cannot find zoo from it after it changed (pointer.ts). */
   async listen(path: string, configFile?: string): Promise<void> {
+    if (inControlDir(path)) ensurePrivateDir(dirname(path));
     if (await isLive(path)) throw new Error("another zoo is already using this control socket");
     await rm(path, { force: true });
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once("error", reject);
-      this.#server.listen(path, () => {
-        this.#server.off("error", reject);
-        resolve();
-      });
-    });
     // Only zoo's own user may control it: an app running as another user must not restart or stop its peers.
+    await listenPrivately(this.#server, path);
     await chmod(path, 0o600);
     this.#path = path;
     this.#configFile = configFile;

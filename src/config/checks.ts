@@ -187,7 +187,8 @@ function checkUrl(at: ConfigPath, text: string): ConfigProblem[] {
   } catch {
     url = undefined;
   }
-  if (url && (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "") return [];
+  // "http:evil.com" parses as http://evil.com/ but is not written as one: only the "scheme://host" form is accepted.
+  if (url && (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "" && /^https?:\/\//i.test(text)) return [];
   return [{ code: "ZOO_ERR_CONFIG_URL", path: at, message: `expected an absolute http(s) URL such as "https://example.com", found ${JSON.stringify(text)}` }];
 }
 

@@ -4,6 +4,8 @@ import type { ConfigPath, ConfigProblem } from "../errors.ts";
 
 const REFERENCE = /\$\$\{|\$\{([^}]*)\}|\$\{/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Deeper than any config needs; a value nested deeper is refused before anything recurses into it. */
+export const MAX_DEPTH = 100;
 
 export interface Interpolated {
   value: unknown;
@@ -44,13 +46,18 @@ export function interpolate(raw: unknown, env: Record<string, string | undefined
       return value;
     });
 
+  let tooDeep = false;
   const walk = (value: unknown, path: ConfigPath): unknown => {
     if (typeof value === "string") return inString(value, path);
-    if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i]));
-    if (value !== null && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item, [...path, key])]));
+    if (value === null || typeof value !== "object") return value;
+    if (path.length - at.length >= MAX_DEPTH) {
+      // Reported once, at the first keys of the path; the rest of the value is dropped.
+      if (!tooDeep) problems.push({ code: "ZOO_ERR_CONFIG_INVALID", path: path.slice(0, at.length + 3), message: `nested deeper than ${MAX_DEPTH} levels (no zoo config needs that many)` });
+      tooDeep = true;
+      return null;
     }
-    return value;
+    if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item, [...path, key])]));
   };
 
   return { value: walk(raw, at), problems };

@@ -9,6 +9,7 @@ import { certificateProblems } from "../tls/certificates.ts";
 import { checkInputOf, crossCheck } from "./checks.ts";
 import { checkDirectories } from "./directories.ts";
 import { readEnvFiles } from "./envfile.ts";
+import { checkExecLimits } from "./exec-limits.ts";
 import { formatIssues } from "./format.ts";
 import { interpolate } from "./interpolate.ts";
 import { resolveMetrics } from "./metrics.ts";
@@ -189,7 +190,7 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
   const apps: AppConfig[] = [];
   for (const [name, app] of parsed.success ? Object.entries(parsed.data.apps) : validApps(value)) {
     const normal = normalizeApp(name, app, dir, { ...shared.values, ...appFiles.get(name)?.values });
-    problems.push(...normal.problems);
+    problems.push(...normal.problems, ...checkExecLimits(normal.value, Object.keys(app.env)));
     apps.push(normal.value);
   }
 

@@ -1,5 +1,9 @@
-// Parsing a config file's text, with the line and column of a syntax error.
-import { defaultLoaders } from "cosmiconfig";
+// Parsing a config file's text, with the line and column of a syntax error. YAML goes through the `yaml` package
+// with a bound on aliases (cosmiconfig's default, js-yaml, expands an alias bomb until memory runs out).
+import { LineCounter, parseDocument } from "yaml";
+
+/** Aliases a YAML config may resolve, counted as `yaml` counts them (an alias of aliases weighs their sum). */
+export const MAX_YAML_ALIASES = 100;
 
 export class ConfigSyntaxError extends Error {
   readonly line: number;
@@ -22,13 +26,27 @@ export function loadJson(_file: string, content: string): unknown {
   }
 }
 
-export function loadYaml(file: string, content: string): unknown {
+export function loadYaml(_file: string, content: string): unknown {
+  const lines = new LineCounter();
+  let document: ReturnType<typeof parseDocument>;
   try {
-    return (defaultLoaders[".yaml"] as (file: string, content: string) => unknown)(file, content);
+    // merge: `<<: *defaults` keys, which js-yaml (zoo's earlier YAML parser) read too.
+    document = parseDocument(content, { lineCounter: lines, merge: true, prettyErrors: false });
   } catch (error) {
-    const { reason, mark } = error as { reason?: string; mark?: { line: number; column: number } };
-    if (!mark) throw error;
-    throw new ConfigSyntaxError(`invalid YAML: ${reason ?? "syntax error"}`, mark.line + 1, mark.column + 1);
+    // A document nested deeper than the parser's stack.
+    throw new ConfigSyntaxError(`invalid YAML: ${(error as Error).message}`, 1, 1);
+  }
+  const [first] = document.errors;
+  if (first) {
+    const { line, col } = lines.linePos(first.pos[0]);
+    throw new ConfigSyntaxError(`invalid YAML: ${first.message}`, line, col);
+  }
+  try {
+    return document.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? undefined;
+  } catch (error) {
+    if (!(error instanceof ReferenceError) && !(error instanceof RangeError)) throw error;
+    const message = error instanceof RangeError ? "nested too deeply" : `its aliases (*name) expand to more than ${MAX_YAML_ALIASES} copies; write the values out, or use fewer aliases`;
+    throw new ConfigSyntaxError(`invalid YAML: ${message}`, 1, 1);
   }
 }
 

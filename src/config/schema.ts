@@ -176,7 +176,7 @@ export const ConfigSchema = z.strictObject({
   }),
   drainTimeout: Duration.default(3000).meta({ description: "On stop, how long in-flight requests may finish. Default 3s." }),
   control: z.string().optional().meta({
-    description: "Unix socket for `zoo status` and `zoo health`. Default: <tmpdir>/zoo-<listen port>.sock.",
+    description: "Unix socket for `zoo status` and `zoo health`, created 0600. Default: zoo-<listen port>.sock in $XDG_RUNTIME_DIR, else in <tmpdir>/zoo-<uid>/ (0700).",
   }),
   tls: tlsSchema(Duration).optional().meta({ description: "HTTPS and HTTP/2 on a second port, beside the plain listener." }),
   metrics: MetricsSchema.optional().meta({ description: "Prometheus metrics on their own listener. Default: off." }),

@@ -1,5 +1,6 @@
 // The `tls` section: an HTTPS (and HTTP/2) listener beside the plain one, with certificates from files or ACME.
 import path from "node:path";
+import { createSecureContext } from "node:tls";
 import { z } from "zod";
 import type { ConfigPath, ConfigProblem } from "../errors.ts";
 import { LISTEN_HINT, parseListen } from "./listen.ts";
@@ -26,6 +27,27 @@ const Acme = z.strictObject({
   ca: z.string().optional().meta({ description: "PEM file of a CA to trust for the ACME directory (a test CA such as pebble's)." }),
 });
 
+/**
+ * Mozilla's "intermediate" profile (ssl-config.mozilla.org, v5.7) without its DHE suites: ECDHE key exchange with AEAD
+ * ciphers for TLS 1.2 (no CBC, no plain RSA key exchange), and TLS 1.3's own suites.
+ */
+export const DEFAULT_CIPHERS = [
+  "TLS_AES_128_GCM_SHA256",
+  "TLS_AES_256_GCM_SHA384",
+  "TLS_CHACHA20_POLY1305_SHA256",
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+].join(":");
+/** Two years, as Mozilla's configurations send it. */
+export const DEFAULT_HSTS = "max-age=63072000";
+const TLS_VERSIONS = ["TLSv1.2", "TLSv1.3"] as const;
+
+const Hsts = z.union([z.boolean(), z.string().regex(/^max-age=\d+(\s*;\s*(includeSubDomains|preload))*\s*$/i, 'expected "max-age=SECONDS", optionally followed by "; includeSubDomains" and "; preload"')]);
+
 /** Built with the config's Duration type (passed in, so that schema.ts and this file do not import each other). */
 export function tlsSchema(duration: z.ZodType<number, number | string>) {
   return z.strictObject({
@@ -38,6 +60,13 @@ export function tlsSchema(duration: z.ZodType<number, number | string>) {
       description: "Answer plain-HTTP requests with a 308 redirect to HTTPS (ACME challenges are still served). Default false.",
     }),
     handshakeTimeout: duration.default(10_000).meta({ description: "A TLS handshake not done within this long is dropped. Default 10s." }),
+    ciphers: z.string().min(1).default(DEFAULT_CIPHERS).meta({
+      description: "OpenSSL cipher list (TLS 1.3 suites by their TLS_ names, in the same list). Default: Mozilla's intermediate profile, ECDHE with AEAD ciphers.",
+    }),
+    minVersion: z.enum(TLS_VERSIONS).default("TLSv1.2").meta({ description: 'The oldest TLS version accepted: "TLSv1.2" (default) or "TLSv1.3".' }),
+    hsts: Hsts.default(false).meta({
+      description: `Strict-Transport-Security on every HTTPS response: true sends "${DEFAULT_HSTS}", a string is sent as it is ("max-age=…; includeSubDomains"). Default false.`,
+    }),
   });
 }
 
@@ -58,12 +87,23 @@ export function normalizeTls(tls: ParsedTls, dir: string, plainPort: number | un
   if (tls.acme && !/^https?:\/\//.test(tls.acme.directory)) {
     problems.push({ code: "ZOO_ERR_CONFIG_URL", path: [...at, "acme", "directory"], message: `expected the http(s) URL of an ACME directory, found ${JSON.stringify(tls.acme.directory)}` });
   }
+  try {
+    createSecureContext({ ciphers: tls.ciphers, minVersion: tls.minVersion });
+  } catch (error) {
+    problems.push({ code: "ZOO_ERR_CONFIG_INVALID", path: [...at, "ciphers"], message: `OpenSSL accepts none of ${JSON.stringify(tls.ciphers)} (${(error as Error).message}); see \`openssl ciphers -v\`` });
+  }
+  if (tls.minVersion === "TLSv1.3" && !tls.ciphers.split(":").some((name) => name.startsWith("TLS_"))) {
+    problems.push({ code: "ZOO_ERR_CONFIG_INVALID", path: [...at, "ciphers"], message: 'names no TLS 1.3 suite (such as TLS_AES_128_GCM_SHA256) while minVersion is "TLSv1.3": no handshake could succeed' });
+  }
   const value: TlsConfig = {
     listen: listen.ok ? { host: listen.host, port: listen.port } : { host: "0.0.0.0", port: 443 },
     certificates: tls.certificates.map(({ cert, key }) => ({ cert: path.resolve(dir, cert), key: path.resolve(dir, key) })),
     acme: tls.acme && { ...tls.acme, dir: path.resolve(dir, tls.acme.dir), ca: tls.acme.ca && path.resolve(dir, tls.acme.ca) },
     redirectHttp: tls.redirectHttp,
     handshakeTimeout: tls.handshakeTimeout,
+    ciphers: tls.ciphers,
+    minVersion: tls.minVersion,
+    hsts: tls.hsts === true ? DEFAULT_HSTS : tls.hsts === false ? undefined : tls.hsts,
   };
   return { value, problems };
 }

@@ -168,6 +168,11 @@ export interface TlsConfig {
   acme: { email: string; directory: string; dir: string; ca: string | undefined } | undefined;
   redirectHttp: boolean;
   handshakeTimeout: number;
+  /** OpenSSL cipher list, TLS 1.3 suites included. */
+  ciphers: string;
+  minVersion: "TLSv1.2" | "TLSv1.3";
+  /** The Strict-Transport-Security value for HTTPS responses; undefined: none. */
+  hsts: string | undefined;
 }
 
 /**

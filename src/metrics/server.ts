@@ -1,6 +1,7 @@
 // The metrics listener: GET /metrics in Prometheus's text format, on its own address (never the public port).
 import { createServer, type Server } from "node:http";
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { keepAccepting } from "../descriptors.ts";
 import { AppMetrics, type AppSource } from "./apps.ts";
 import { RequestMetrics } from "./requests.ts";
 
@@ -38,6 +39,7 @@ export class MetricsServer {
       );
     });
     this.#server.on("clientError", (_error, socket) => socket.destroy());
+    keepAccepting(this.#server, "metrics listener");
   }
 
   /** Resolves to the port bound (useful with port 0). */

@@ -2,7 +2,7 @@
 // path and headers as the upstream sees them, the status a failure is answered with, and when to try again.
 import type { IncomingMessage } from "node:http";
 import { removeRequestHopByHop, setForwardedHeaders } from "./headers.ts";
-import type { Target } from "./paths.ts";
+import { collapseLeadingSlashes, type Target } from "./paths.ts";
 import type { AppRoute, OriginRoute } from "./prepared.ts";
 import type { UpstreamErrorKind } from "./record.ts";
 
@@ -26,7 +26,8 @@ export interface Forwarding {
 
 /** Rewrites the request in place as the upstream sees it: its path (prefix stripped or not, query as sent) and headers. */
 export function rewriteForUpstream(req: IncomingMessage, { route, rest, target, websocket, trustProxy, requestId, clientFramesBody }: Forwarding): void {
-  req.url = (route.stripPrefix ? rest : target.path) + target.query;
+  // "/node//evil" stripped would hand the app "//evil", which many apps read as a protocol-relative URL.
+  req.url = (route.stripPrefix ? collapseLeadingSlashes(rest) : target.path) + target.query;
   if (target.authority !== undefined) req.headers.host = target.authority;
   removeRequestHopByHop(req.headers, websocket, clientFramesBody);
   setForwardedHeaders(req, trustProxy, route.stripPrefix ? route.prefix : undefined);

@@ -57,7 +57,8 @@ function prepare(route: Route, prefix: string, key: string, destinationOf: (orig
       return { kind: "redirect", prefix, label: `route ${key} → redirect ${route.to}`, status: route.status, base, query };
     }
     case "static":
-      return { kind: "static", prefix, label: `route ${key} → static ${route.dir}`, dir: route.dir };
+      // The label is shown to clients: it names the route, never the directory's absolute path on this server.
+      return { kind: "static", prefix, label: `route ${key} → static files`, dir: route.dir };
     case "proxy": {
       const origin = new URL(route.target);
       return { kind: "proxy", prefix, label: `route ${key} → proxy ${origin.origin}`, stripPrefix: route.stripPrefix, destination: destinationOf(origin) };

@@ -7,6 +7,7 @@ import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { Duplex } from "node:stream";
 import type { Limits, Route } from "../config/types.ts";
+import { keepAccepting } from "../descriptors.ts";
 import type { Logger } from "../log.ts";
 import { Admission, refuse, type FrontDoor } from "./admission.ts";
 import { UpstreamClient } from "./client.ts";
@@ -37,7 +38,7 @@ export interface ProxyServerOptions {
   /** Told of every exchange's start and end (metrics). */
   observer?: ExchangeObserver;
   /** HTTPS with HTTP/2 on a second listener (listenTls); absent: plain HTTP only. */
-  tls?: Pick<TlsListenerOptions, "contextFor" | "handshakeTimeout"> & {
+  tls?: Pick<TlsListenerOptions, "contextFor" | "handshakeTimeout" | "ciphers" | "minVersion" | "hsts"> & {
     /** Plain requests get a 308 to HTTPS (ACME challenges excepted). */
     redirectHttp: boolean;
   };
@@ -86,6 +87,7 @@ export class ProxyServer {
     // Without a listener Node drops a CONNECT without a word; zoo is no forward proxy, and says so.
     this.#server.on("connect", onConnect);
     this.#server.on("clientError", this.#onClientError);
+    keepAccepting(this.#server, "listener", log);
     if (options.tls) {
       this.#tls = new TlsListener({
         ...options.tls,

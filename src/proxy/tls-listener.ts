@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { SecureContext, TLSSocket } from "node:tls";
+import { keepAccepting } from "../descriptors.ts";
 import type { Logger } from "../log.ts";
 import { serverTimeouts, type ClientLimits } from "./limits.ts";
 import { UNRECOGNIZED_NAME, writeAlertUnder } from "./tls-alert.ts";
@@ -21,6 +22,11 @@ export interface TlsListenerOptions {
   contextFor: (servername: string) => SecureContext | undefined;
   /** A handshake not done within this many milliseconds is dropped. */
   handshakeTimeout: number;
+  /** OpenSSL cipher list and oldest version; default Node's. Set on the server: an SNI context keeps them. */
+  ciphers?: string;
+  minVersion?: "TLSv1.2" | "TLSv1.3";
+  /** Strict-Transport-Security value for every response on this listener; undefined: none. */
+  hsts?: string;
   onRequest: (req: IncomingMessage, res: ServerResponse) => void;
   /** HTTP/1.1 upgrades (WebSockets) on the TLS port. */
   onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -63,6 +69,8 @@ export class TlsListener {
           callback(new UnknownServerName(servername));
         },
         handshakeTimeout: options.handshakeTimeout,
+        ...(options.ciphers !== undefined && { ciphers: options.ciphers }),
+        ...(options.minVersion !== undefined && { minVersion: options.minVersion }),
         // Small responses go out at once (Nagle with delayed ACKs costs ~40 ms a request), as node:http does.
         noDelay: true,
         // Streams beyond it are refused (REFUSED_STREAM) instead of becoming more requests to the apps.
@@ -70,7 +78,7 @@ export class TlsListener {
         // HTTP/1.1 over TLS: the plain listener's limits (Node reads them here; its HTTP/2 types do not list them).
         ...(serverTimeouts(limits.limits) as object),
       },
-      options.onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+      withHsts(options.onRequest, options.hsts) as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
     );
     this.#server.on("upgrade", options.onUpgrade);
     this.#server.on("tlsClientError", this.#onTlsError);
@@ -78,6 +86,7 @@ export class TlsListener {
       socket.on("error", noop);
       limits.admit(socket);
     });
+    keepAccepting(this.#server, "HTTPS listener", options.log);
     this.#server.on("secureConnection", (socket: TLSSocket) => {
       this.#sockets.add(socket);
       socket.once("close", () => this.#sockets.delete(socket));
@@ -140,3 +149,12 @@ export class TlsListener {
 }
 
 function noop() {}
+
+/** Sets Strict-Transport-Security first, so that every answer has it, and an app's own value replaces zoo's. */
+function withHsts(onRequest: TlsListenerOptions["onRequest"], hsts: string | undefined): TlsListenerOptions["onRequest"] {
+  if (hsts === undefined) return onRequest;
+  return (req, res) => {
+    res.setHeader("strict-transport-security", hsts);
+    onRequest(req, res);
+  };
+}

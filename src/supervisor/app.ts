@@ -106,8 +106,8 @@ export class SupervisedApp extends Member {
     await this.#leftovers;
     if (this.stopRequested) return;
     const port = await this.assignPort();
-    const instance = await startInstance(this.config, { port, env: this.#env(), deps: this.deps, log: this.hooks.log });
-    if (typeof instance === "string") return this.failWith(instance, null);
+    const instance = await startInstance(this.config, { port, env: this.#env(), deps: this.deps, log: this.hooks.log, stillWanted: () => !this.stopRequested });
+    if (typeof instance === "string") return this.stopRequested ? undefined : this.failWith(instance, null);
     this.#instance = instance;
     const { process } = instance;
     const restart = this.counters.restarts > 0 ? `, restart ${this.counters.restarts}` : "";

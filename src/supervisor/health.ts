@@ -14,6 +14,8 @@ export interface HealthSink {
   state(): AppState;
   moveTo(to: AppState, reason: string): void;
   health(detail: string): void;
+  /** zoo could not run a probe (out of file descriptors): not counted, only said. */
+  skipped?(detail: string): void;
   /** The first probe passed: the app is ready. */
   ready(): void;
 }
@@ -63,7 +65,10 @@ export function watchAddress(config: AppConfig, deps: AppDeps, url: { host: stri
 function hooks(watched: Watched, sink: HealthSink, failing: (detail: string, failures: number) => string, dead: ProbeScheduleHooks["dead"]): ProbeScheduleHooks {
   return {
     stillIn: (phase) => watched.current() && (phase === "starting" ? sink.state() === "starting" : sink.state() === "ready" || sink.state() === "unhealthy"),
-    result: (result) => sink.health(result.detail),
+    result: (result) => {
+      sink.health(result.detail);
+      if (result.skipped) sink.skipped?.(result.detail);
+    },
     ready: () => sink.ready(),
     passed: () => {
       if (sink.state() === "unhealthy") sink.moveTo("ready", "again");

@@ -1,6 +1,7 @@
 // One instance of an app: one run of its process, from spawn to the end of its whole process tree, on one port.
 // It owns the process, its output, and ending it (gracefully or at once); the app decides what its ending means.
 import type { AppConfig } from "../config/types.ts";
+import { isOutOfDescriptors } from "../descriptors.ts";
 import type { Logger } from "../log.ts";
 import { sleep, within, type Clock } from "./clock.ts";
 import type { AppDeps } from "./deps.ts";
@@ -13,6 +14,9 @@ import { describeExit } from "./status.ts";
 export const OUTPUT_GRACE_MS = 50;
 /** After SIGKILL, how long to wait for the kernel to clean up before giving up. */
 const KILL_WAIT_MS = 5000;
+/** A spawn that fails because zoo is out of file descriptors is tried again this often, this many times. */
+export const SPAWN_RETRY_MS = 500;
+const SPAWN_RETRIES = 20;
 const TREE_POLL_MS = 20;
 
 /** One ready instance of an app, reserved until release(); the proxy's UpstreamPool has the same shape. */
@@ -31,17 +35,24 @@ export type Termination = { how: "graceful"; stopSignal: NodeJS.Signals; stopTim
  */
 export async function startInstance(
   config: AppConfig,
-  options: { port: number | undefined; env: Record<string, string>; deps: AppDeps; log: Logger },
+  options: { port: number | undefined; env: Record<string, string>; deps: AppDeps; log: Logger; stillWanted?: () => boolean },
 ): Promise<Instance | string> {
-  const { port, env, deps, log } = options;
+  const { port, env, deps, log, stillWanted = () => true } = options;
   if (config.port !== undefined && (await deps.prober.isPortInUse(config.port))) {
     return `port ${config.port} is already in use by another process`;
   }
   let process: AppProcess;
-  try {
-    process = await deps.spawner.spawn({ command: config.command, cwd: config.cwd, env });
-  } catch (error) {
-    return error instanceof SpawnError ? error.message : `cannot start: ${(error as Error).message}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      process = await deps.spawner.spawn({ command: config.command, cwd: config.cwd, env });
+      break;
+    } catch (error) {
+      const reason = error instanceof SpawnError ? error.message : `cannot start: ${(error as Error).message}`;
+      // Out of file descriptors is zoo's moment, not the app's fault: wait for descriptors rather than fail the app.
+      if (!isOutOfDescriptors(error) || attempt >= SPAWN_RETRIES || !stillWanted()) return reason;
+      if (attempt === 1) log.zoo("warn", `${config.name}: ${reason}; trying again every ${formatMs(SPAWN_RETRY_MS)}`, { app: config.name });
+      await sleep(deps.clock, SPAWN_RETRY_MS);
+    }
   }
   return new Instance(process, { name: config.name, port, clock: deps.clock, log });
 }

@@ -3,6 +3,7 @@
 // the config, the state and its one writer (moveTo: one log line, one event), the status record, what keeps it awake
 // (activity.ts), and what probe results may change (health.ts's sink).
 import type { AppConfig } from "../config/types.ts";
+import { RateLimitedNotice } from "../descriptors.ts";
 import { Activity } from "./activity.ts";
 import { background } from "./background.ts";
 import { realDeps, type AppDeps, type AppHooks } from "./deps.ts";
@@ -28,6 +29,8 @@ export abstract class Member {
   /** Set by stop(): no more restarts, no more wakes. */
   protected stopRequested = false;
   #state: AppState = "idle";
+  /** Warnings that would repeat every probe (out of descriptors): at most one per kind every few seconds. */
+  readonly #notice: RateLimitedNotice;
   /** The app's port: its address's, its fixed `port`, or one zoo picked (assignPort) and keeps for every run. */
   #port: number | undefined;
 
@@ -35,6 +38,7 @@ export abstract class Member {
     this.config = config;
     this.hooks = hooks;
     this.deps = deps;
+    this.#notice = new RateLimitedNotice(hooks.log);
     this.#port = config.url?.port ?? config.port;
     this.activity = new Activity({
       idleTimeout: config.idleTimeout,
@@ -124,6 +128,7 @@ export abstract class Member {
     state: () => this.#state,
     moveTo: (to, reason) => this.moveTo(to, reason),
     health: (detail) => (this.counters.health = detail),
+    skipped: (detail) => this.#notice.warn("probe", `${this.name}: ${detail}; the probe is skipped, not counted as a failure`),
     ready: () => {
       const readyAt = this.deps.clock.now();
       this.counters.readyAt = readyAt;

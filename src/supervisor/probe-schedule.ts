@@ -43,6 +43,11 @@ export async function runProbeSchedule(options: ProbeScheduleOptions, hooks: Pro
     const result = await prober.run(probe, target, signal);
     if (!hooks.stillIn("starting")) return;
     hooks.result(result);
+    // A probe zoo could not make (out of file descriptors) is no failure, and no reason to give up on the run.
+    if (result.skipped) {
+      if (!(await sleep(clock, options.startupPollMs ?? startupPollInterval(probe), signal))) return;
+      continue;
+    }
     if (result.ok) {
       hooks.ready();
       break;
@@ -58,6 +63,7 @@ export async function runProbeSchedule(options: ProbeScheduleOptions, hooks: Pro
     const result = await prober.run(probe, target, signal);
     if (!hooks.stillIn("serving")) return;
     hooks.result(result);
+    if (result.skipped) continue;
     if (result.ok) {
       failures = 0;
       hooks.passed();

@@ -3,11 +3,19 @@
 import http from "node:http";
 import net from "node:net";
 import type { Probe } from "../config/types.ts";
+import { isOutOfDescriptors } from "../descriptors.ts";
 
 export interface ProbeResult {
   ok: boolean;
   /** Why it failed (or what passed), e.g. "connection refused", "status 500". */
   detail: string;
+  /** zoo could not run the probe (it is out of file descriptors): the result says nothing about the app. */
+  skipped?: boolean;
+}
+
+/** The result of a probe zoo could not make for want of file descriptors. */
+function notProbed(what: string, error: NodeJS.ErrnoException): ProbeResult {
+  return { ok: false, skipped: true, detail: `${what}: not probed, zoo is out of file descriptors (${error.code})` };
 }
 
 export interface ProbeTarget {
@@ -33,7 +41,11 @@ export function tcpProbe(host: string, port: number, timeoutMs: number): Promise
       done(self ? { ok: false, detail: `tcp ${port}: connection refused` } : { ok: true, detail: `tcp ${port}: open` });
     });
     socket.once("error", (error: NodeJS.ErrnoException) =>
-      done({ ok: false, detail: `tcp ${port}: ${error.code === "ECONNREFUSED" ? "connection refused" : (error.code ?? error.message)}` }),
+      done(
+        isOutOfDescriptors(error)
+          ? notProbed(`tcp ${port}`, error)
+          : { ok: false, detail: `tcp ${port}: ${error.code === "ECONNREFUSED" ? "connection refused" : (error.code ?? error.message)}` },
+      ),
     );
   });
 }
@@ -55,7 +67,11 @@ export function httpProbe(host: string, port: number, path: string, status: numb
     });
     request.once("timeout", () => done({ ok: false, detail: `http ${path}: no answer within ${timeoutMs}ms` }));
     request.once("error", (error: NodeJS.ErrnoException) =>
-      done({ ok: false, detail: `http ${path}: ${error.code === "ECONNREFUSED" ? "connection refused" : (error.code ?? error.message)}` }),
+      done(
+        isOutOfDescriptors(error)
+          ? notProbed(`http ${path}`, error)
+          : { ok: false, detail: `http ${path}: ${error.code === "ECONNREFUSED" ? "connection refused" : (error.code ?? error.message)}` },
+      ),
     );
   });
 }
@@ -78,7 +94,7 @@ export async function runProbe(probe: Probe, target: ProbeTarget, signal?: Abort
       // execa, loaded when an exec probe first runs: `zoo probe tcp://…` starts without it.
       const { runCommand } = await import("./spawn.ts");
       const result = await runCommand({ command: probe.command, cwd: target.cwd, env: target.env, timeoutMs: probe.timeout, signal });
-      return { ok: result.ok, detail: `exec ${probe.command.join(" ")}: ${result.detail}` };
+      return { ok: result.ok, detail: `exec ${probe.command.join(" ")}: ${result.detail}`, ...(result.skipped && { skipped: true }) };
     }
   }
 }

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import treeKill from "tree-kill";
+import { isOutOfDescriptors } from "../descriptors.ts";
 
 export const hasProc = existsSync("/proc/self/stat");
 
@@ -31,22 +32,32 @@ function parseStat(text: string): ProcInfo | undefined {
   };
 }
 
+/** undefined: the process is gone. Out of descriptors, it throws: that says nothing about the process. */
 function readStat(pid: number): ProcInfo | undefined {
   try {
     return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
+  } catch (error) {
+    if (isOutOfDescriptors(error)) throw error;
     return undefined;
   }
 }
 
-/** Every process on the machine (as far as /proc shows). */
-export function readProcessTable(): ProcInfo[] {
+/**
+ * Every process on the machine (as far as /proc shows); undefined when zoo is out of file descriptors and cannot
+ * look now (a process missing from a partial table would count as gone).
+ */
+export function readProcessTable(): ProcInfo[] | undefined {
   if (!hasProc) return [];
   const table: ProcInfo[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const info = readStat(Number(entry));
-    if (info) table.push(info);
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      const info = readStat(Number(entry));
+      if (info) table.push(info);
+    }
+  } catch (error) {
+    if (isOutOfDescriptors(error)) return undefined;
+    throw error;
   }
   return table;
 }
@@ -81,19 +92,32 @@ export class ProcessTree {
   constructor(root: number, tag?: string) {
     this.root = root;
     this.#tagEntry = tag === undefined ? undefined : `${RUN_TAG_VARIABLE}=${tag}`;
-    const info = readStat(root);
+    let info: ProcInfo | undefined;
+    let unread = false;
+    try {
+      info = readStat(root);
+    } catch {
+      unread = true; // out of descriptors: known by its pid alone until a refresh reads its start time
+    }
     if (info) this.#members.set(root, info.start);
+    else if (unread) this.#members.set(root, "");
     this.#rootStart = info ? Number(info.start) : 0;
   }
 
-  /** Adds new descendants and group members, and forgets processes that are gone; true when the set changed. */
-  refresh(table: ProcInfo[] = readProcessTable()): boolean {
+  /**
+   * Adds new descendants and group members, and forgets processes that are gone; true when the set changed. Without
+   * a table (zoo is out of file descriptors), the set stays as it is until a later refresh.
+   */
+  refresh(table: ProcInfo[] | undefined = readProcessTable()): boolean {
+    if (table === undefined) return false;
     const before = this.#members.size;
     let removed = false;
     const byPid = new Map(table.map((p) => [p.pid, p]));
     for (const [pid, start] of this.#members) {
       const info = byPid.get(pid);
-      if (isDead(info) || info!.start !== start) removed = this.#members.delete(pid);
+      // A start time of "" (read failed at spawn) is learned now.
+      if (!isDead(info) && start === "") this.#members.set(pid, info!.start);
+      else if (isDead(info) || info!.start !== start) removed = this.#members.delete(pid);
     }
     let grew = true;
     while (grew) {

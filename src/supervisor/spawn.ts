@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { execa, type ResultPromise } from "execa";
+import { isOutOfDescriptors } from "../descriptors.ts";
 import { hasProc, ProcessTree, RUN_TAG_VARIABLE, type ProcInfo } from "./proctree.ts";
 
 export interface SpawnOptions {
@@ -100,6 +101,8 @@ export function describeSpawnError(error: NodeJS.ErrnoException, file: string, c
     }
     case "EACCES":
       return `permission denied: ${file} is not executable`;
+    case "E2BIG":
+      return `cannot start ${file}: its arguments and environment are too large for the kernel (E2BIG: one value over 128 KiB, or all together over the limit)`;
     default:
       return `cannot start ${file}: ${error.code ?? error.message}`;
   }
@@ -140,19 +143,33 @@ export async function spawnProcess(options: SpawnOptions): Promise<RunningProces
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });
   await new Promise<void>((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => reject(new SpawnError(describeSpawnError(error, options.command[0], options.cwd), error.code));
     child.once("spawn", resolve);
-    child.once("error", (error: NodeJS.ErrnoException) => {
-      reject(new SpawnError(describeSpawnError(error, options.command[0], options.cwd), error.code));
-    });
+    child.once("error", failed);
+    earlyFailure(subprocess).then(failed, () => {});
   });
   return { pid: child.pid!, stdout: child.stdout!, stderr: child.stderr!, exited };
+}
+
+/**
+ * The error of a spawn that threw at once (E2BIG: an environment or argument over the kernel's limits). execa then
+ * hands back a stand-in child that never emits "spawn", "error" or "exit": only its result tells. Never settles for a
+ * child that did start.
+ */
+function earlyFailure(subprocess: ResultPromise): Promise<NodeJS.ErrnoException> {
+  return new Promise((resolve) => {
+    void subprocess.then((result) => {
+      const cause = (result as { cause?: unknown }).cause;
+      if (result.failed && subprocess.nodeChildProcess.pid === undefined && cause instanceof Error) resolve(cause as NodeJS.ErrnoException);
+    }, () => {});
+  });
 }
 
 /**
  * Runs a short command (an exec probe) to completion and reports whether it exited 0. On timeout,
  * or when `signal` aborts (the app's run ended), its whole process group is killed.
  */
-export async function runCommand(options: SpawnOptions & { timeoutMs: number; signal?: AbortSignal }): Promise<{ ok: boolean; detail: string }> {
+export async function runCommand(options: SpawnOptions & { timeoutMs: number; signal?: AbortSignal }): Promise<{ ok: boolean; detail: string; skipped?: boolean }> {
   try {
     await checkCwd(options.cwd);
   } catch (error) {
@@ -172,10 +189,11 @@ export async function runCommand(options: SpawnOptions & { timeoutMs: number; si
   options.signal?.addEventListener("abort", killGroup, { once: true });
   if (options.signal?.aborted) killGroup();
   try {
-    const result = await new Promise<{ ok: boolean; detail: string }>((resolve) => {
-      child.once("error", (error: NodeJS.ErrnoException) =>
-        resolve({ ok: false, detail: describeSpawnError(error, options.command[0], options.cwd) }),
-      );
+    const result = await new Promise<{ ok: boolean; detail: string; skipped?: boolean }>((resolve) => {
+      const failed = (error: NodeJS.ErrnoException) =>
+        resolve({ ok: false, detail: describeSpawnError(error, options.command[0], options.cwd), ...(isOutOfDescriptors(error) && { skipped: true }) });
+      child.once("error", failed);
+      void earlyFailure(subprocess).then(failed);
       child.once("exit", (code, signal) => {
         if (code === 0) resolve({ ok: true, detail: "exit code 0" });
         else if (signal === "SIGKILL") resolve({ ok: false, detail: `timed out after ${options.timeoutMs}ms` });

@@ -34,6 +34,7 @@ export class DescendantTracker {
     this.#trackedApps = running.length;
     if (running.length === 0) return changed;
     const table = readProcessTable();
+    if (table === undefined) return false; // out of file descriptors: this round is skipped
     for (const app of running) changed = app.trackDescendants(table) || changed;
     return changed;
   }

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { controlSocketPath } from "../../src/admin/server.ts";
+import { controlDirs } from "../../src/admin/socket-dir.ts";
 import { CLI, ROOT, listeningPort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
@@ -73,8 +74,9 @@ test("zoo status does not judge the config file: with a bad one and no zoo runni
   assert.match(missing.stderr, /config file not found/);
 });
 
-test("the control socket: the configured path, else <tmpdir>/zoo-<port>.sock for the port zoo listens on", () => {
-  assert.equal(controlSocketPath(undefined, 8000), join(tmpdir(), "zoo-8000.sock"));
-  assert.equal(controlSocketPath(undefined, 9001), join(tmpdir(), "zoo-9001.sock"));
+test("the control socket: the configured path, else zoo-<port>.sock in the user's directory for the port zoo listens on", () => {
+  assert.equal(controlDirs({}).join(), join(tmpdir(), `zoo-${process.getuid!()}`));
+  assert.equal(controlSocketPath(undefined, 8000), join(controlDirs()[0], "zoo-8000.sock"));
+  assert.equal(controlSocketPath(undefined, 9001), join(controlDirs()[0], "zoo-9001.sock"));
   assert.equal(controlSocketPath("/srv/app/run/zoo.sock", 8000), "/srv/app/run/zoo.sock");
 });

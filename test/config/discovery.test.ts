@@ -89,8 +89,8 @@ const syntaxCases: Array<{ name: string; file: string; content: string; line: nu
   { name: "a bad literal in JSON", file: "zoo.config.json", content: '{\n  "accessLog": tru\n}', line: 2, column: 19, message: "invalid JSON: Unexpected token" },
   { name: "truncated JSON", file: "zoo.config.json", content: '{\n  "apps": {\n', line: 2, column: 12, message: "invalid JSON: Expected property name or '}'" },
   { name: "JSON cut off mid-string", file: "zoo.config.json", content: '{\n  "apps": {"web', line: 2, column: 16, message: "invalid JSON: Unterminated string" },
-  { name: "bad indentation in YAML", file: "zoo.config.yaml", content: "apps:\n  web:\n    command: x\n   port: 9000\n", line: 4, column: 4, message: "invalid YAML: bad indentation of a mapping entry" },
-  { name: "an unclosed flow list in YAML", file: "zoo.config.yml", content: "apps:\n  web:\n    command: [node, main.js\n", line: 4, column: 1, message: "invalid YAML: deficient indentation" },
+  { name: "bad indentation in YAML", file: "zoo.config.yaml", content: "apps:\n  web:\n    command: x\n   port: 9000\n", line: 4, column: 1, message: "invalid YAML: All mapping items must start at the same column" },
+  { name: "an unclosed flow list in YAML", file: "zoo.config.yml", content: "apps:\n  web:\n    command: [node, main.js\n", line: 4, column: 1, message: "invalid YAML: Flow sequence in block collection must be sufficiently indented" },
   { name: "a tab in YAML indentation", file: "zoo.config.yaml", content: "apps:\n\tweb: {}\n", line: 2, column: 1, message: "invalid YAML: " },
 ];
 

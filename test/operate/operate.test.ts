@@ -3,10 +3,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readdirSync, readlinkSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import WebSocket from "ws";
+import { controlSocketPath } from "../../src/admin/server.ts";
 import { CLI } from "../helpers/zoo-process.ts";
 import { app, get, isGone, pidOf, runZoo } from "./helpers.ts";
 import { startLoad } from "./load.ts";
@@ -65,7 +64,7 @@ test("zoo stop keeps an app stopped (503 saying so, status shows it) until zoo s
 test("the control socket is usable only by zoo's own user (mode 0600)", async (t) => {
   const z = await runZoo(t, { apps: { node: app() }, routes: ROUTES });
   await z.zoo.waitFor(/node: starting/); // the control socket is up before the apps start
-  const socket = join(tmpdir(), `zoo-${z.port}.sock`);
+  const socket = controlSocketPath(undefined, z.port);
   assert.equal(statSync(socket).mode & 0o777, 0o600);
 });
 
