@@ -121,6 +121,8 @@ async function run(
   const samples = () => supervisor.snapshot().map((status) => ({ ...status, ...supervisor.replicaOf(status.name) }));
   const metrics = config.metrics && new MetricsServer({ apps: samples, processes: processesOf, states: APP_STATES });
   operate.replicas.appOf = (name) => supervisor.appOf(name);
+  // The dashboard's code is loaded only when the config asks for it.
+  const dashboard = config.dashboard && new (await import("./dashboard/index.ts")).Dashboard(config.dashboard);
   const proxy = new ProxyServer({
     routes: config.routes,
     upstreams: supervisor,
@@ -133,7 +135,7 @@ async function run(
       tls: { contextFor: certificates.contextFor, handshakeTimeout: config.tls.handshakeTimeout, redirectHttp: config.tls.redirectHttp },
     }),
     ...(acme && { acmeChallenge: (token: string) => acme.challenge(token) }),
-    observer: metrics?.requests,
+    observer: dashboard ? dashboard.observe(metrics?.requests) : metrics?.requests,
   });
   const reloader = new Reloader(config, operate.load, supervisor.operations, {
     update(next) {
@@ -153,18 +155,24 @@ async function run(
   watch?.set([config.file, ...config.envFiles]);
   let listening = false;
   let listen = config.listen; // with port 0, the port actually bound once listening
-  const control = new ControlServer(
-    () => ({
-      listening,
-      listen,
-      apps: supervisor.snapshot().map((status) => {
-        const app = reloader.config.apps.find((candidate) => candidate.name === supervisor.appOf(status.name));
-        const usage = readUsage(processesOf(status.name));
-        return { ...status, lazy: app?.lazy, idleTimeout: app?.idleTimeout, cpuSeconds: usage.cpuSeconds, memoryBytes: usage.residentBytes };
-      }),
+  const readStatus = () => ({
+    listening,
+    listen,
+    apps: supervisor.snapshot().map((status) => {
+      const app = reloader.config.apps.find((candidate) => candidate.name === supervisor.appOf(status.name));
+      const usage = readUsage(processesOf(status.name));
+      return { ...status, lazy: app?.lazy, idleTimeout: app?.idleTimeout, cpuSeconds: usage.cpuSeconds, memoryBytes: usage.residentBytes };
     }),
-    controlRoutes(controlOperations(supervisor, reloader, operate.book)),
-  );
+  });
+  const operations = controlOperations(supervisor, reloader, operate.book);
+  const control = new ControlServer(readStatus, controlRoutes(operations));
+  dashboard?.attach({
+    status: readStatus,
+    operations,
+    appOf: (name) => supervisor.appOf(name),
+    subscribe: (fn) => supervisor.subscribe(fn).unsubscribe,
+    connections: () => new Promise((resolve, reject) => proxy.httpServer.getConnections((error, n) => (error ? reject(error) : resolve(n)))),
+  });
 
   let killedBySignal: number | undefined;
   function shutdown(code: number): Promise<void> {
@@ -181,6 +189,7 @@ async function run(
       });
       await control.close().catch(() => {});
       await metrics?.close().catch(() => {});
+      await dashboard?.close().catch(() => {});
       // A bug found on the way out still ends zoo with 70.
       const exitCode = killedBySignal ?? (internalError ? EXIT_INTERNAL_ERROR : code);
       log.zoo("info", `stopped, exit code ${exitCode}`);
@@ -239,6 +248,7 @@ async function run(
       });
       log.zoo("info", `metrics on ${httpUrl(at.host, bound)}/metrics`);
     }
+    if (dashboard) await listenDashboard(dashboard, config, metrics, log);
     const socketPath = controlSocketPath(config.control, port);
     await control.listen(socketPath, config.file).catch((error) => log.zoo("warn", `control socket ${socketPath}: ${error.message}; zoo status will not work`));
     await supervisor.start();
@@ -255,6 +265,17 @@ async function run(
   process.off("uncaughtException", onUncaught);
   process.off("unhandledRejection", onUnhandledRejection);
   return code;
+}
+
+/** On its own address, or on the metrics listener when both name the same one. */
+async function listenDashboard(dashboard: import("./dashboard/index.ts").Dashboard, config: Config, metrics: MetricsServer | undefined, log: Logger): Promise<void> {
+  const at = config.dashboard!.listen;
+  const shared = metrics && config.metrics!.listen.host === at.host && config.metrics!.listen.port === at.port;
+  if (shared) metrics.also = dashboard.handle;
+  const bound = shared ? at.port : await dashboard.listen(at.host, at.port).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`cannot serve the dashboard on ${at.host}:${at.port}: ${error.code === "EADDRINUSE" ? "the address is already in use" : error.message}`);
+  });
+  log.zoo("info", `dashboard on ${httpUrl(at.host, bound)}/${shared ? " (beside /metrics)" : ""}`);
 }
 
 /** ACME for every exact host in the routes that no certificate file covers. */

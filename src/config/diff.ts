@@ -9,6 +9,7 @@ const WHY_RESTART: Record<string, string> = {
   listen: "zoo cannot move its listener while it serves",
   control: "the control socket is how this command reached zoo",
   logFormat: "the log format is fixed when zoo starts",
+  dashboard: "zoo opens the dashboard's listener when it starts",
   tls: "zoo reads its HTTPS listener's settings when it starts (its certificates are re-read on every reload)",
 };
 
@@ -100,5 +101,6 @@ export function describePlan(plan: ReloadPlan): string[] {
 function show(value: unknown): string {
   if (value === undefined) return "unset";
   if (typeof value === "object" && value !== null && "port" in value && "host" in value) return `${value.host}:${value.port}`;
-  return JSON.stringify(value);
+  // A secret (the dashboard's token) never goes into a message.
+  return JSON.stringify(value, (key, field) => (key === "token" ? "(hidden)" : field));
 }

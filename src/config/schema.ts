@@ -150,6 +150,16 @@ export const MetricsSchema = z.strictObject({
   }),
 });
 
+export const DEFAULT_DASHBOARD_LISTEN = "127.0.0.1:9465";
+export const DashboardSchema = z.strictObject({
+  listen: Listen.default(DEFAULT_DASHBOARD_LISTEN).meta({
+    description: `Where the dashboard page (/) and its JSON API (/api/) are served, never on the public listener. Default "${DEFAULT_DASHBOARD_LISTEN}".`,
+  }),
+  token: z.string().optional().meta({
+    description: 'The API\'s bearer token, e.g. "${ZOO_DASHBOARD_TOKEN}". Required when `listen` is not a loopback address.',
+  }),
+});
+
 export const ConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   listen: Listen.optional().meta({ description: 'A port or "host:port". Default: $PORT when set, else 8000; host 0.0.0.0.' }),
@@ -175,6 +185,7 @@ export const ConfigSchema = z.strictObject({
   }),
   tls: tlsSchema(Duration).optional().meta({ description: "HTTPS and HTTP/2 on a second port, beside the plain listener." }),
   metrics: MetricsSchema.optional().meta({ description: "Prometheus metrics on their own listener. Default: off." }),
+  dashboard: DashboardSchema.optional().meta({ description: "A live dashboard and an HTTP control API on their own listener. Default: off." }),
 });
 
 export type ParsedApp = z.output<typeof AppSchema>;
