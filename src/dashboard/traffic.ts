@@ -69,6 +69,8 @@ class Series {
 export class Traffic {
   readonly #series = new Map<string, Series>();
   readonly #clock: () => number;
+  /** The series of the last request: most requests are for the same route as the one before (no key to build). */
+  #last: Series | undefined;
 
   /** `clock`: ms since the epoch (tests pass their own). */
   constructor(clock: () => number = Date.now) {
@@ -78,10 +80,13 @@ export class Traffic {
   record(record: ExchangeRecord): void {
     if (record.websocket) return;
     const now = Math.floor(this.#clock() / 1000);
-    const key = record.app === undefined ? record.route : `${record.route}\0${record.app}`;
-    let series = this.#series.get(key);
-    if (series === undefined) series = this.#add(key, record, now);
-    else if (series.second !== now) series.roll(now);
+    let series = this.#last;
+    if (series === undefined || series.route !== record.route || series.app !== (record.app ?? null)) {
+      const key = record.app === undefined ? record.route : `${record.route}\0${record.app}`;
+      series = this.#series.get(key) ?? this.#add(key, record, now);
+      this.#last = series;
+    }
+    if (series.second !== now) series.roll(now);
     series.count += 1;
     if (record.status >= 500) series.errors += 1;
     const ms = record.durationMs;
@@ -106,6 +111,7 @@ export class Traffic {
       let oldest = Infinity;
       for (const [name, series] of this.#series) if (series.second < oldest) [idlest, oldest] = [name, series.second];
       this.#series.delete(idlest!);
+      this.#last = undefined;
     }
     const series = new Series(record.route, record.app ?? null, now);
     this.#series.set(key, series);
