@@ -8,6 +8,7 @@ const MAX_POINTS = 300;
 /** Log lines kept on the page. */
 const MAX_LOG_LINES = 500;
 const TOKEN_KEY = "zoo-dashboard-token";
+const CHART_HEIGHT = 110;
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const el = (tag, { dataset, ...props } = {}, ...children) => {
@@ -199,7 +200,7 @@ function appCard(name) {
     button("start", "Start", () => act(name, "start")),
     scale,
     button("scale", "Scale", () => act(name, "scale", { n: Number(scale.value) })),
-    button("logs", "Logs", () => followLogs(name)),
+    button("logs", "Logs", () => followLogs(name, true)),
   );
   const root = el(
     "article",
@@ -280,6 +281,8 @@ function addTraffic(series, reset) {
     page.routes.set(key, route);
     $("#routes .empty")?.remove();
     $("#routes").append(route.card);
+    const cards = [...page.routes.entries()].sort(([a], [b]) => a.localeCompare(b));
+    $("#routes").append(...cards.map(([, other]) => other.card));
   }
   const data = route.data;
   if (reset) for (const column of data) column.length = 0;
@@ -323,12 +326,12 @@ function routeCard(key) {
     const plot = new uPlot(
       {
         width: Math.max(200, card.clientWidth - 24 || 340),
-        height: 90,
+        height: CHART_HEIGHT,
         title: undefined,
         legend: { show: false },
         cursor: { show: false },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max ?? 0, unit === "%" ? 1 : 0.001) * 1.1] } },
-        axes: [{ ...axis, size: 24 }, { ...axis, values: (_u, ticks) => ticks.map((v) => `${+v.toPrecision(3)}${unit}`), size: 56 }],
+        axes: [{ ...axis, size: 24 }, { ...axis, space: 20, values: (_u, ticks) => ticks.map((v) => `${+v.toPrecision(3)}${unit}`), size: 56 }],
         series: [{}, ...series.map(([label, stroke]) => ({ label, stroke: color(stroke), width: 1.5, spanGaps: false, points: { show: false } }))],
       },
       [[], ...series.map(() => [])],
@@ -341,7 +344,7 @@ function routeCard(key) {
   const charts = [chart("requests/s", [["req/s", "--rps"]], ""), chart("errors %", [["errors", "--err"]], "%"), chart("latency", [["p50", "--p50"], ["p99", "--p99"]], "ms")];
   new ResizeObserver(() => {
     const width = Math.max(200, card.clientWidth - 24);
-    for (const plot of charts) if (plot.width !== width) plot.setSize({ width, height: 90 });
+    for (const plot of charts) if (plot.width !== width) plot.setSize({ width, height: CHART_HEIGHT });
   }).observe(card);
   return { card, numbers, charts, data: [[], [], [], [], []] };
 }
@@ -357,12 +360,12 @@ function setAppNames(names) {
 
 $("#logs-app").addEventListener("change", (event) => followLogs(event.target.value));
 
-function followLogs(app) {
+function followLogs(app, scroll = false) {
   page.logsApp = app;
   $("#logs-app").value = app;
   $("#logs").replaceChildren();
   connect();
-  if (app) $("#logs").scrollIntoView({ behavior: "smooth", block: "nearest" });
+  if (app && scroll) $("#logs").scrollIntoView({ behavior: "smooth", block: "nearest" });
 }
 
 function setLogs(lines) {
