@@ -13,6 +13,7 @@ export interface Refused {
 /** Sec-Fetch-Site values a browser sends for the page's own requests (and for one typed in the address bar). */
 const OWN_SITE = new Set(["same-origin", "none"]);
 
+/** An https Origin of the same host is the page served through a TLS-terminating proxy in front of the dashboard. */
 export function guard(req: IncomingMessage, url: URL, token: string | undefined): Refused | undefined {
   const host = req.headers.host ?? "";
   if (token === undefined && !isLoopback(hostName(host))) {
@@ -21,7 +22,7 @@ export function guard(req: IncomingMessage, url: URL, token: string | undefined)
   const site = req.headers["sec-fetch-site"];
   if (site !== undefined && !OWN_SITE.has(site)) return { status: 403, error: `cross-site request refused (Sec-Fetch-Site: ${site})` };
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://${host}`) return { status: 403, error: `cross-site request refused (Origin: ${origin})` };
+  if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`) return { status: 403, error: `cross-site request refused (Origin: ${origin})` };
   if (req.method === "POST" && !/^application\/json\s*(;|$)/i.test(req.headers["content-type"] ?? "")) {
     return { status: 415, error: "expected Content-Type: application/json" };
   }

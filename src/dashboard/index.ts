@@ -73,7 +73,13 @@ export class Dashboard {
 
   /** Answers the dashboard's requests; false for any other path (a shared listener answers those). */
   readonly handle = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = new URL(req.url ?? "/", "http://zoo");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://zoo");
+    } catch {
+      json(res, 400, { error: "not a request target zoo can read" });
+      return true;
+    }
     const asset = assets().get(url.pathname);
     if (asset && (req.method === "GET" || req.method === "HEAD")) {
       res.writeHead(200, { "content-type": asset.type, ...PAGE_HEADERS }).end(req.method === "HEAD" ? undefined : asset.body);

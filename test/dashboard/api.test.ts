@@ -1,6 +1,8 @@
 // The dashboard's HTTP API on a real zoo: the control socket's commands as JSON, the token, the CSRF refusals.
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import http from "node:http";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runZoo as runCli, project } from "../helpers/run-zoo.ts";
@@ -46,6 +48,12 @@ test("the API runs the control socket's commands: status, logs, restart, scale, 
   assert.ok(logs.lines.some((line: { line: string }) => line.line === "hello-from-the-api-test"));
   assert.equal((await call(z.dashboard, "GET", "/api/logs?app=nope")).status, 400);
   assert.equal((await call(z.dashboard, "GET", "/api/nothing")).status, 404);
+  // A request target no URL parser accepts is answered 400; zoo goes on.
+  const raw = connect(z.dashboard, "127.0.0.1");
+  raw.end("GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  const [answer] = await once(raw.setEncoding("utf8"), "data", { signal: AbortSignal.timeout(10_000) });
+  assert.match(String(answer), /^HTTP\/1.1 400 /);
+  assert.equal((await call(z.dashboard, "GET", "/api/status")).status, 200);
 });
 
 test("mutating calls refuse cross-site requests: a foreign Origin or Sec-Fetch-Site (403), a body that is not JSON (415)", async (t) => {
