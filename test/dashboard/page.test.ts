@@ -8,7 +8,7 @@ import { app, get, pidOf, runDashboard } from "./helpers.ts";
 const ROUTES = { "/": "node", "/worker": "worker" };
 const APPS = () => ({ node: app(), worker: app({ MODE: "w" }) });
 
-test("the apps appear with their states; Stop shows the app stopped with its reason; logs follow live; Reload shows its plan first", async (t) => {
+test("the apps appear with their states; Stop shows the app stopped with its reason; logs follow live; Reload shows its plan first; Scale adds a replica", async (t) => {
   const z = await runDashboard(t, { apps: APPS(), routes: ROUTES });
   await z.zoo.waitFor(/node: ready[^]*worker: ready|worker: ready[^]*node: ready/);
   const page = await (await openBrowser(t)).newPage();
@@ -37,6 +37,15 @@ test("the apps appear with their states; Stop shows the app stopped with its rea
   await page.click("#confirm-ok");
   await page.locator("#result[open]").waitFor();
   assert.match(await page.locator("#result-title").textContent() ?? "", /^zoo reload → exit code 0/);
+  await page.click("#result-close");
+
+  await page.fill('[data-app="node"] input[type=number]', "2");
+  await page.click('[data-app="node"] [data-action="scale"]');
+  assert.equal(await page.locator("#confirm-title").textContent(), "Scale node to 2 replicas?");
+  await page.click("#confirm-ok");
+  await page.locator("#result[open]").waitFor({ timeout: 60_000 });
+  assert.match(await page.locator("#result-title").textContent() ?? "", /^zoo scale node 2 → exit code 0/);
+  await page.waitForFunction(() => document.querySelectorAll('[data-app="node"] tbody tr').length === 2);
 });
 
 test("a restart clicked in the page replaces the app (new pid) with no failed request under load, and the charts move", async (t) => {
@@ -61,6 +70,9 @@ test("a restart clicked in the page replaces the app (new pid) with no failed re
     const plot = (document.querySelector('[data-route="/ → node"] [data-chart="requests/s"]') as unknown as { uplot: { data: number[][] } }).uplot;
     return (plot.data[0].at(-1) ?? 0) > t0;
   }, before.t);
+
+  const points = await page.evaluate(() => (document.querySelector('[data-route="/ → node"] [data-chart="requests/s"]') as unknown as { uplot: { data: number[][] } }).uplot.data[0].length);
+  assert.ok(points <= 300, `a chart keeps at most 300 points, has ${points}`);
 
   await page.click('[data-app="node"] [data-action="restart"]');
   await page.click("#confirm-ok");
