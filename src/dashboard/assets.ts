@@ -1,4 +1,4 @@
-// The page's files: read from src/dashboard/assets/ and node_modules/uplot in a checkout; in the single executable,
+// The page's files: read from src/dashboard/assets/ and node_modules/uplot in a checkout or an npm install; in the single executable,
 // scripts/build-binary.ts defines ZOO_DASHBOARD_ASSETS with their text (a binary has no files beside it).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -34,7 +34,8 @@ export function assetTexts(): Record<string, string> {
 
 function readAssetFiles(): Record<string, string> {
   const require = createRequire(import.meta.url);
-  const here = new URL("./assets/", import.meta.url);
+  // From src/dashboard/ and from the compiled dist/dashboard/ alike (tsc copies no HTML, the package ships src/).
+  const here = new URL("../../src/dashboard/assets/", import.meta.url);
   const read = (file: string) => readFileSync(file.startsWith("uplot/") ? require.resolve(file) : new URL(file, here), "utf8");
   return Object.fromEntries(Object.entries(FILES).map(([path, { file }]) => [path, read(file)]));
 }

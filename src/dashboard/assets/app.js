@@ -140,6 +140,8 @@ function renderStatus(data) {
     }
   }
   for (const [name, instances] of byApp) renderApp(name, instances);
+  const running = new Set(data.apps.map((instance) => instance.name));
+  for (const name of page.cpu.keys()) if (!running.has(name)) page.cpu.delete(name);
   const names = [...byApp.keys()];
   if (names.join("\0") !== page.appNames.join("\0")) setAppNames(names);
 }
