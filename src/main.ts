@@ -248,7 +248,7 @@ async function run(
       });
       log.zoo("info", `metrics on ${httpUrl(at.host, bound)}/metrics`);
     }
-    if (dashboard) await listenDashboard(dashboard, config, metrics, log);
+    if (dashboard) log.zoo("info", await dashboard.start(metrics && { listen: config.metrics!.listen, server: metrics }));
     const socketPath = controlSocketPath(config.control, port);
     await control.listen(socketPath, config.file).catch((error) => log.zoo("warn", `control socket ${socketPath}: ${error.message}; zoo status will not work`));
     await supervisor.start();
@@ -265,17 +265,6 @@ async function run(
   process.off("uncaughtException", onUncaught);
   process.off("unhandledRejection", onUnhandledRejection);
   return code;
-}
-
-/** On its own address, or on the metrics listener when both name the same one. */
-async function listenDashboard(dashboard: import("./dashboard/index.ts").Dashboard, config: Config, metrics: MetricsServer | undefined, log: Logger): Promise<void> {
-  const at = config.dashboard!.listen;
-  const shared = metrics && config.metrics!.listen.host === at.host && config.metrics!.listen.port === at.port;
-  if (shared) metrics.also = dashboard.handle;
-  const bound = shared ? at.port : await dashboard.listen(at.host, at.port).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`cannot serve the dashboard on ${at.host}:${at.port}: ${error.code === "EADDRINUSE" ? "the address is already in use" : error.message}`);
-  });
-  log.zoo("info", `dashboard on ${httpUrl(at.host, bound)}/${shared ? " (beside /metrics)" : ""}`);
 }
 
 /** ACME for every exact host in the routes that no certificate file covers. */

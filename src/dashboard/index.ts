@@ -35,6 +35,7 @@ const PAGE_HEADERS = {
 export class Dashboard {
   readonly traffic = new Traffic();
   readonly #token: string | undefined;
+  readonly #listen: Listen;
   #sources: DashboardSources | undefined;
   #events: EventHub | undefined;
   #unsubscribe = () => {};
@@ -43,6 +44,7 @@ export class Dashboard {
 
   constructor(config: { listen: Listen; token: string | undefined }) {
     this.#token = config.token;
+    this.#listen = config.listen;
   }
 
   /** The proxy's observer: `inner` (the metrics', when on) and this dashboard's traffic, both told of each exchange. */
@@ -92,6 +94,21 @@ export class Dashboard {
     else serveApi(req, res, url, { operations: this.#sources.operations, snapshot: () => this.#snapshot(), events: this.#events });
     return true;
   };
+
+  /**
+   * Listens on its own address, or answers on the metrics listener when both name the very same one. Resolves to
+   * the line zoo logs: where the dashboard is.
+   */
+  async start(metrics?: { listen: Listen; server: { also: Dashboard["handle"] | undefined } }): Promise<string> {
+    const at = this.#listen;
+    const shared = metrics && metrics.listen.host === at.host && metrics.listen.port === at.port;
+    if (shared) metrics.server.also = this.handle;
+    const port = shared ? at.port : await this.listen(at.host, at.port).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`cannot serve the dashboard on ${at.host}:${at.port}: ${error.code === "EADDRINUSE" ? "the address is already in use" : error.message}`);
+    });
+    const host = at.host.includes(":") ? `[${at.host}]` : at.host;
+    return `dashboard on http://${host}:${port}/${shared ? " (beside /metrics)" : ""}`;
+  }
 
   /** Its own listener; resolves to the port bound. */
   listen(host: string, port: number): Promise<number> {
