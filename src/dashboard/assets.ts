@@ -14,6 +14,11 @@ export interface Asset {
 const FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/api.js": { file: "api.js", type: "text/javascript; charset=utf-8" },
+  "/apps.js": { file: "apps.js", type: "text/javascript; charset=utf-8" },
+  "/charts.js": { file: "charts.js", type: "text/javascript; charset=utf-8" },
+  "/common.js": { file: "common.js", type: "text/javascript; charset=utf-8" },
+  "/logs.js": { file: "logs.js", type: "text/javascript; charset=utf-8" },
   "/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
   "/uplot.js": { file: "uplot/dist/uPlot.iife.min.js", type: "text/javascript; charset=utf-8" },
   "/uplot.css": { file: "uplot/dist/uPlot.min.css", type: "text/css; charset=utf-8" },

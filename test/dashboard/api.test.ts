@@ -93,7 +93,7 @@ test("with a token, every API call needs it (Authorization: Bearer, or ?token= o
   assert.equal((await call(z.dashboard, "POST", "/api/reload?dryRun=1", { headers: { ...bearer, origin: "http://evil.example" } })).status, 403);
   const page = await call(z.dashboard, "GET", "/");
   assert.equal(page.status, 200);
-  assert.match(page.body, /<script src="\/app.js">/);
+  assert.match(page.body, /<script type="module" src="\/app.js">/);
   assert.match(String(page.headers["content-security-policy"]), /frame-ancestors 'none'/);
 });
 

@@ -28,9 +28,13 @@ export async function openBrowser(t: TestContext, options: { colorScheme?: "ligh
     colorScheme: options.colorScheme ?? "light",
     viewport: options.viewport ?? { width: 1280, height: 900 },
   });
+  // A script error in the page fails the test, whatever it was checking.
+  const errors: string[] = [];
+  context.on("page", (page) => page.on("pageerror", (error) => errors.push(error.message)));
   t.after(async () => {
     await context.close().catch(() => {});
     rmSync(profile, { recursive: true, force: true });
+    if (errors.length > 0) throw new Error(`the page threw: ${errors.join("; ")}`);
   });
   return context;
 }
