@@ -91,6 +91,12 @@ test("with a token, every API call needs it (Authorization: Bearer, or ?token= o
   assert.equal((await call(z.dashboard, "POST", "/api/apps/node/restart?token=s3cret")).status, 401, "a POST needs the header");
   assert.equal((await call(z.dashboard, "POST", "/api/reload?dryRun=1", { headers: bearer })).status, 200);
   assert.equal((await call(z.dashboard, "POST", "/api/reload?dryRun=1", { headers: { ...bearer, origin: "http://evil.example" } })).status, 403);
+  // A reload cannot change the dashboard (its listener is opened at start), and says so without the tokens.
+  z.rewrite({ apps: { node: app() }, routes: ROUTES, dashboard: { listen: "127.0.0.1:0", token: "n3w-secret" } });
+  const reload = await call(z.dashboard, "POST", "/api/reload", { headers: bearer });
+  assert.equal(reload.status, 400, reload.body);
+  assert.match(reload.json().output, /^not reloaded:\n {2}refused: dashboard changed .*"token":"\(hidden\)".*: zoo opens the dashboard's listener when it starts/m);
+  assert.doesNotMatch(reload.body, /s3cret|n3w-secret/);
   const page = await call(z.dashboard, "GET", "/");
   assert.equal(page.status, 200);
   assert.match(page.body, /<script type="module" src="\/app.js">/);
