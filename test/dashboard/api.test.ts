@@ -147,7 +147,9 @@ test("off a loopback address zoo refuses to start without a token; the dashboard
   assert.equal(collided.code, 2);
   assert.match(collided.stderr, /dashboard needs its own port/);
   const ok = project(t, { "zoo.config.json": JSON.stringify({ listen: 8123, dashboard: { listen: "0.0.0.0:9465", token: "t" } }) });
-  assert.equal((await runCli(["validate", "-c", join(ok, "zoo.config.json")])).code, 0);
+  const valid = await runCli(["validate", "-c", join(ok, "zoo.config.json")]);
+  assert.equal(valid.code, 0, valid.stderr);
+  assert.match(valid.stdout, /^dashboard http:\/\/0\.0\.0\.0:9465\/ \(token required\)$/m);
 });
 
 test("the dashboard shares the metrics listener when both name the same address", async (t) => {
