@@ -16,6 +16,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync,
 import { arch as hostArch } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { assetTexts } from "../src/dashboard/assets.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const WORK = resolve(ROOT, "dist/sea");
@@ -61,7 +62,8 @@ await build({
   minifyWhitespace: true,
   legalComments: "none",
   // import.meta.url becomes a name that the check below must not find in the bundle.
-  define: { "import.meta.main": "false", "import.meta.url": NO_FILES, ZOO_VERSION: JSON.stringify(pkg.version) },
+  // The dashboard's page, script, styles and uPlot, as text: src/dashboard/assets.ts reads them from here.
+  define: { "import.meta.main": "false", "import.meta.url": NO_FILES, ZOO_VERSION: JSON.stringify(pkg.version), ZOO_DASHBOARD_ASSETS: JSON.stringify(JSON.stringify(assetTexts())) },
   // cosmiconfig loads TypeScript config files with the `typescript` package; zoo reads JSON and YAML configs only
   // (a JavaScript config would need import(), which a SEA with a code cache does not have).
   external: ["typescript"],

@@ -20,6 +20,7 @@ import { APP_STATES, Supervisor } from "./supervisor/index.ts";
 import type { AcmeManager } from "./tls/acme.ts";
 import { prepareTls } from "./tls/setup.ts";
 import type { CertificateStore } from "./tls/store.ts";
+import type { Dashboard } from "./dashboard/index.ts";
 import { FileWatch } from "./watch.ts";
 
 export { EXIT_INTERNAL_ERROR } from "./lifecycle.ts";
@@ -95,13 +96,15 @@ async function run({ config, load, log, book, replicas, certificates, acme, watc
   // One series per replica: app="node", replica="1" for node.1 (replica="0" for an app with one replica).
   const samples = () => supervisor.snapshot().map((status) => ({ ...status, ...supervisor.replicaOf(status.name) }));
   const metrics = config.metrics && new MetricsServer({ apps: samples, processes: (app) => supervisor.processes(app), states: APP_STATES });
+  // The dashboard's code is loaded only when the config asks for it.
+  const dashboard = config.dashboard && new (await import("./dashboard/index.ts")).Dashboard(config.dashboard);
   const proxy = new ProxyServer({
     ...proxySettings(config),
     upstreams: supervisor,
     log,
     ...(config.tls && { tls: tlsSettings(config.tls, certificates) }),
     ...(acme && { acmeChallenge: (token: string) => acme.challenge(token) }),
-    observer: metrics?.requests,
+    observer: dashboard ? dashboard.observe(metrics?.requests) : metrics?.requests,
     limits: config.limits,
   });
   const reload = (cause: string) => void reloader.reload(false, cause).catch((error) => lifecycle.onUncaught(error, "reload"));
@@ -109,7 +112,11 @@ async function run({ config, load, log, book, replicas, certificates, acme, watc
   watch?.set([config.file, ...config.envFiles]);
   const reloader = new Reloader(config, load, supervisor.operations, new LiveProxy(proxy, supervisor.operations, certificates, watch), log);
   const listener: ListenerState = { listening: false, listen: config.listen };
-  const control = new ControlServer(statusView(supervisor, () => reloader.config, listener), controlRoutes(controlOperations(supervisor, reloader, book)));
+  const status = statusView(supervisor, () => reloader.config, listener);
+  const operations = controlOperations(supervisor, reloader, book);
+  const control = new ControlServer(status, controlRoutes(operations));
+  const subscribe = (fn: () => void) => supervisor.subscribe(fn).unsubscribe;
+  dashboard?.attach({ status, operations, appOf: (name) => supervisor.appOf(name), subscribe, connections: () => proxy.openConnections() });
   const lifecycle = new Lifecycle(log, {
     async drain() {
       acme?.stop();
@@ -118,11 +125,11 @@ async function run({ config, load, log, book, replicas, certificates, acme, watc
       listener.listening = false;
     },
     apps: supervisor,
-    close: async () => void (await Promise.all([control.close().catch(() => {}), metrics && metrics.close().catch(() => {})])),
+    close: async () => void (await Promise.all([control, metrics, dashboard].map((server) => server && server.close().catch(() => {})))),
     reload,
   }, detectLaunch());
   const exited = lifecycle.run();
-  await serve({ config, log, proxy, listener, acme, metrics, control, supervisor }).catch((error: Error) => {
+  await serve({ config, log, proxy, listener, acme, metrics, dashboard, control, supervisor }).catch((error: Error) => {
     log.zoo("error", error.message);
     void lifecycle.shutdown(1);
   });
@@ -145,13 +152,14 @@ interface Serving {
   proxy: ProxyServer;
   listener: ListenerState;
   acme: AcmeManager | undefined;
-  metrics: MetricsServer | undefined | false;
+  metrics: MetricsServer | undefined;
+  dashboard: Dashboard | undefined;
   control: ControlServer;
   supervisor: Supervisor;
 }
 
 /** Opens the listeners (plain, HTTPS, metrics, control socket), then starts the apps; throws why it cannot. */
-async function serve({ config, log, proxy, listener, acme, metrics, control, supervisor }: Serving): Promise<void> {
+async function serve({ config, log, proxy, listener, acme, metrics, dashboard, control, supervisor }: Serving): Promise<void> {
   const { host, port: wanted } = config.listen;
   try {
     const port = await proxy.listen(host, wanted);
@@ -171,6 +179,7 @@ async function serve({ config, log, proxy, listener, acme, metrics, control, sup
       });
       log.zoo("info", `metrics on ${httpUrl(at.host, bound)}/metrics`);
     }
+    if (dashboard) log.zoo("info", await dashboard.start(metrics ? { listen: config.metrics!.listen, server: metrics } : undefined));
     const socketPath = controlSocketPath(config.control, port);
     await control.listen(socketPath, config.file).catch((error) => log.zoo("warn", `control socket ${socketPath}: ${error.message}; zoo status will not work`));
     await supervisor.start();

@@ -5,38 +5,58 @@ import { isRefusal, type ActionOutcome, type AppAction, type Refusal, type Reloa
 import type { LogLine } from "../logs/book.ts";
 import { logRecord, prefixLines, type LogRecord } from "../log.ts";
 
+/** What a command prints on stdout and stderr, and its exit code: the CLI writes it, the dashboard shows it. */
+export interface Printed {
+  out: string;
+  err: string;
+  code: number;
+}
+
 /** Exit codes: 0 every app done, 1 one failed (or zoo is not running), 2 refused (unknown app, no app named). */
 export async function appCommand(action: AppAction, apps: string[], options: ClientOptions = {}): Promise<number> {
-  const { out = process.stdout, err = process.stderr } = options;
   const query = apps.map((app) => `app=${encodeURIComponent(app)}`).join("&");
   const reply = await post<ActionOutcome[] | Refusal>(options, `/apps/${action}?${query}`);
-  if (typeof reply === "number") return reply;
-  if (isRefusal(reply)) return err.write(`zoo ${action}: ${reply.refused}\n`), 2;
-  for (const outcome of reply) (outcome.ok ? out : err).write(`${outcome.app}: ${outcome.message}\n`);
-  return reply.every((outcome) => outcome.ok) ? 0 : 1;
+  return typeof reply === "number" ? reply : print(actionPrinted(action, reply), options);
+}
+
+export function actionPrinted(action: AppAction, reply: ActionOutcome[] | Refusal): Printed {
+  if (isRefusal(reply)) return { out: "", err: `zoo ${action}: ${reply.refused}\n`, code: 2 };
+  const lines = (ok: boolean) => reply.filter((outcome) => outcome.ok === ok).map((outcome) => `${outcome.app}: ${outcome.message}\n`).join("");
+  return { out: lines(true), err: lines(false), code: reply.every((outcome) => outcome.ok) ? 0 : 1 };
 }
 
 /** zoo scale APP N. Exit codes: 0 done, 1 a replica failed to start (or zoo is not running), 2 refused (unknown app). */
 export async function scale(app: string, replicas: number, options: ClientOptions = {}): Promise<number> {
-  const { out = process.stdout, err = process.stderr } = options;
   const reply = await post<ActionOutcome | Refusal>(options, `/apps/scale?app=${encodeURIComponent(app)}&n=${replicas}`);
-  if (typeof reply === "number") return reply;
-  if (isRefusal(reply)) return err.write(`zoo scale: ${reply.refused}\n`), 2;
-  (reply.ok ? out : err).write(`${reply.app}: ${reply.message}\n`);
-  return reply.ok ? 0 : 1;
+  return typeof reply === "number" ? reply : print(scalePrinted(reply), options);
+}
+
+export function scalePrinted(reply: ActionOutcome | Refusal): Printed {
+  if (isRefusal(reply)) return { out: "", err: `zoo scale: ${reply.refused}\n`, code: 2 };
+  const line = `${reply.app}: ${reply.message}\n`;
+  return reply.ok ? { out: line, err: "", code: 0 } : { out: "", err: line, code: 1 };
 }
 
 /** Exit codes: 0 applied (or planned, with dryRun), 1 a step failed, 2 the new config is invalid or needs a restart of zoo. */
 export async function reload(dryRun: boolean, options: ClientOptions = {}): Promise<number> {
-  const { out = process.stdout, err = process.stderr } = options;
   const reply = await post<ReloadReply | Refusal>(options, `/reload${dryRun ? "?dryRun=1" : ""}`);
-  if (typeof reply === "number") return reply;
-  if (isRefusal(reply)) return err.write(`zoo reload: ${reply.refused}\n`), 2;
-  if (reply.errors) err.write(reply.errors.endsWith("\n") ? reply.errors : reply.errors + "\n");
-  const heading = reply.errors !== undefined || reply.needsRestart ? "not reloaded" : !reply.ok ? "reloaded, with failures" : dryRun ? "would do" : "reloaded";
-  (reply.ok ? out : err).write(`${heading}:\n${reply.plan.map((line) => `  ${line}\n`).join("") || "  nothing changed\n"}`);
-  if (reply.ok) return 0;
-  return reply.errors !== undefined || reply.needsRestart ? 2 : 1;
+  return typeof reply === "number" ? reply : print(reloadPrinted(reply, dryRun), options);
+}
+
+export function reloadPrinted(reply: ReloadReply | Refusal, dryRun: boolean): Printed {
+  if (isRefusal(reply)) return { out: "", err: `zoo reload: ${reply.refused}\n`, code: 2 };
+  const errors = reply.errors ? (reply.errors.endsWith("\n") ? reply.errors : reply.errors + "\n") : "";
+  const notReloaded = reply.errors !== undefined || reply.needsRestart;
+  const heading = notReloaded ? "not reloaded" : !reply.ok ? "reloaded, with failures" : dryRun ? "would do" : "reloaded";
+  const plan = `${heading}:\n${reply.plan.map((line) => `  ${line}\n`).join("") || "  nothing changed\n"}`;
+  if (reply.ok) return { out: plan, err: errors, code: 0 };
+  return { out: "", err: errors + plan, code: notReloaded ? 2 : 1 };
+}
+
+function print(printed: Printed, { out = process.stdout, err = process.stderr }: ClientOptions): number {
+  if (printed.err) err.write(printed.err);
+  if (printed.out) out.write(printed.out);
+  return printed.code;
 }
 
 export interface LogsOptions extends ClientOptions {

@@ -52,38 +52,49 @@ export function controlRoutes(operations: ControlOperations): ControlRoutes {
   return {
     handle(req, res) {
       const url = new URL(req.url ?? "/", "http://zoo");
-      const [, first, second] = url.pathname.split("/");
-      const apps = url.searchParams.getAll("app");
-      if (first === "logs" && req.method === "GET") {
-        const refusal = unknownApp(apps, operations.apps()) ?? notRun("logs", apps, operations);
+      if (url.pathname === "/logs" && req.method === "GET") {
+        const apps = url.searchParams.getAll("app");
+        const refusal = logsRefusal(apps, operations);
         if (refusal) reply(res, Promise.resolve(refusal));
         else serveLogs(operations.logs, apps, url, req, res);
         return true;
       }
-      if (first === "apps" && req.method === "POST" && second === "scale") {
-        const replicas = Number(url.searchParams.get("n"));
-        const refusal = apps.length !== 1
-          ? { refused: "name one app" }
-          : !Number.isInteger(replicas) || replicas < 0
-            ? { refused: `expected a number of replicas (0 or more), found "${url.searchParams.get("n")}"` }
-            : (unknownApp(apps, operations.apps()) ?? notRun("scale", apps, operations));
-        reply(res, refusal ? Promise.resolve(refusal) : operations.scale(apps[0], replicas));
-        return true;
-      }
-      if (first === "apps" && req.method === "POST" && APP_ACTIONS.includes(second as AppAction)) {
-        const action = second as AppAction;
-        const known = [...new Set([...operations.apps(), ...operations.replicas()])];
-        const refusal = apps.length === 0 ? { refused: `name at least one app` } : (unknownApp(apps, known) ?? notRun(action, apps, operations));
-        reply(res, refusal ? Promise.resolve(refusal) : operations.act(action, apps));
-        return true;
-      }
-      if (first === "reload" && req.method === "POST") {
-        reply(res, operations.reload(url.searchParams.get("dryRun") === "1"));
-        return true;
-      }
-      return false;
+      const answer = commandAnswer(operations, req.method ?? "GET", url);
+      if (answer) reply(res, answer);
+      return answer !== undefined;
     },
   };
+}
+
+/**
+ * The answer to a command other than logs (what it did, or a refusal), or undefined when the request is none.
+ * The control socket and the dashboard's API both answer through it.
+ */
+export function commandAnswer(operations: ControlOperations, method: string, url: URL): Promise<unknown> | undefined {
+  const [, first, second] = url.pathname.split("/");
+  const apps = url.searchParams.getAll("app");
+  if (first === "apps" && method === "POST" && second === "scale") {
+    const replicas = Number(url.searchParams.get("n"));
+    const refusal = apps.length !== 1
+      ? { refused: "name one app" }
+      : !Number.isInteger(replicas) || replicas < 0
+        ? { refused: `expected a number of replicas (0 or more), found "${url.searchParams.get("n")}"` }
+        : (unknownApp(apps, operations.apps()) ?? notRun("scale", apps, operations));
+    return refusal ? Promise.resolve(refusal) : operations.scale(apps[0], replicas);
+  }
+  if (first === "apps" && method === "POST" && APP_ACTIONS.includes(second as AppAction)) {
+    const action = second as AppAction;
+    const known = [...new Set([...operations.apps(), ...operations.replicas()])];
+    const refusal = apps.length === 0 ? { refused: `name at least one app` } : (unknownApp(apps, known) ?? notRun(action, apps, operations));
+    return refusal ? Promise.resolve(refusal) : operations.act(action, apps);
+  }
+  if (first === "reload" && method === "POST") return operations.reload(url.searchParams.get("dryRun") === "1");
+  return undefined;
+}
+
+/** Why the logs of these apps cannot be read (an unknown app, one zoo does not run), or undefined. */
+export function logsRefusal(apps: readonly string[], operations: ControlOperations): Refusal | undefined {
+  return unknownApp(apps, operations.apps()) ?? notRun("logs", apps, operations);
 }
 
 function reply(res: ServerResponse, answer: Promise<unknown>): void {

@@ -28,6 +28,7 @@ const CONFIG_KEYS = {
   metrics: "restart",
   tls: "restart",
   limits: "restart",
+  dashboard: "restart",
 } as const satisfies Record<keyof Config, "live" | "restart" | "derived">;
 
 /** What a changed app field means for its running replicas: scaled (more or fewer), or each one replaced. */
@@ -56,6 +57,7 @@ const WHY_RESTART: Partial<Record<keyof Config, string>> = {
   control: "the control socket is how this command reached zoo",
   logFormat: "the log format is fixed when zoo starts",
   metrics: "zoo opens its metrics listener when it starts",
+  dashboard: "zoo opens the dashboard's listener when it starts",
   tls: "zoo reads its HTTPS listener's settings when it starts (its certificates are re-read on every reload)",
   limits: "zoo sets its listeners' limits when it starts",
 };
@@ -149,5 +151,6 @@ export function replicaCount(n: number): string {
 function show(value: unknown): string {
   if (value === undefined) return "unset";
   if (typeof value === "object" && value !== null && "port" in value && "host" in value) return `${value.host}:${value.port}`;
-  return JSON.stringify(value);
+  // A secret (the dashboard's token) never goes into a message.
+  return JSON.stringify(value, (key, field) => (key === "token" ? "(hidden)" : field));
 }

@@ -22,3 +22,8 @@ export function parseListen(value: number | string): ListenResult {
 function isPort(n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= 65535;
 }
+
+/** 127.0.0.0/8, ::1 or localhost: reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -13,6 +13,7 @@ import { checkExecLimits } from "./exec-limits.ts";
 import { formatIssues } from "./format.ts";
 import { interpolate } from "./interpolate.ts";
 import { resolveMetrics } from "./metrics.ts";
+import { resolveDashboard } from "./dashboard.ts";
 import { DEFAULT_PORT, parseListen } from "./listen.ts";
 import { normalizeApp, normalizeRoute } from "./normalize.ts";
 import { normalizeCompress, normalizeRouteOptions, type TopLevelOptions } from "./route-options.ts";
@@ -180,6 +181,8 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
 
   const metrics = resolveMetrics((value as { metrics?: unknown } | null)?.metrics, listen);
   problems.push(...metrics.problems);
+  const dashboard = resolveDashboard((value as { dashboard?: unknown } | null)?.dashboard, listen, metrics.value);
+  problems.push(...dashboard.problems);
 
   problems.push(...crossCheck(checkInputOf(value, listen.port)));
 
@@ -234,6 +237,7 @@ export function buildConfig(raw: unknown, options: BuildOptions): Config {
     drainTimeout: config.drainTimeout,
     control: config.control ? path.resolve(dir, config.control) : undefined,
     metrics: metrics.value,
+    dashboard: dashboard.value,
     envFiles: [...new Set([...shared.files, ...[...appFiles.values()].flatMap((files) => files.files)])],
     tls: tls?.value,
     compress: top.compress,

@@ -33,7 +33,7 @@ const WILDCARDS = new Set(["", "0.0.0.0", "::", "[::]"]);
 const isIp = (host: string) => /^[\d.]+$/.test(host) || host.includes(":");
 
 /** Same port (0 is always free), and hosts that may overlap: equal, a wildcard, or a name that may resolve to the other. */
-function collides(a: Address, b: Address): boolean {
+export function collides(a: Address, b: Address): boolean {
   if (a.port === 0 || a.port !== b.port) return false;
   if (a.host === b.host || WILDCARDS.has(a.host) || WILDCARDS.has(b.host)) return true;
   return !isIp(a.host) || !isIp(b.host);

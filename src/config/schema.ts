@@ -155,6 +155,16 @@ export const MetricsSchema = z.strictObject({
   }),
 });
 
+export const DEFAULT_DASHBOARD_LISTEN = "127.0.0.1:9465";
+export const DashboardSchema = z.strictObject({
+  listen: Listen.default(DEFAULT_DASHBOARD_LISTEN).meta({
+    description: `Where the dashboard page (/) and its JSON API (/api/) are served, never on the public listener. Default "${DEFAULT_DASHBOARD_LISTEN}".`,
+  }),
+  token: z.string().optional().meta({
+    description: 'The API\'s bearer token, e.g. "${ZOO_DASHBOARD_TOKEN}". Required when `listen` is not a loopback address.',
+  }),
+});
+
 export const ConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   listen: Listen.optional().meta({ description: 'A port or "host:port". Default: $PORT when set, else 8000; host 0.0.0.0.' }),
@@ -183,6 +193,7 @@ export const ConfigSchema = z.strictObject({
   compress: Compress.optional().meta({ description: "Compress the responses of every app, proxy and static route that does not say otherwise. Default false." }),
   maxBodySize: MaxBodySize.optional().meta({ description: "Largest request body on every app and proxy route that does not say otherwise. Default: none." }),
   limits: limitsSchema(Duration).prefault({}).meta({ description: "What one client may hold: timeouts, open connections, HTTP/2 streams." }),
+  dashboard: DashboardSchema.optional().meta({ description: "A live dashboard and an HTTP control API on their own listener. Default: off." }),
 });
 
 export type ParsedApp = z.output<typeof AppSchema>;

@@ -12,6 +12,7 @@ export function summarize(config: Config): string {
     `listen ${address(config.listen)}`,
     ...(config.tls ? [`tls https://${address(config.tls.listen)} (${tls(config.tls)})`] : []),
     ...(config.metrics ? [`metrics http://${address(config.metrics.listen)}/metrics`] : []),
+    ...(config.dashboard ? [`dashboard http://${address(config.dashboard.listen)}/${config.dashboard.token ? " (token required)" : ""}`] : []),
     ...(config.envFiles.length > 0 ? [`env files ${config.envFiles.map((file) => relative(config.dir, file)).join(", ")}`] : []),
     "",
     ...table(

@@ -151,6 +151,8 @@ export interface Config {
   control: string | undefined;
   /** Where /metrics is served; undefined: metrics are off. */
   metrics: { listen: Listen } | undefined;
+  /** Where the dashboard and its API are served; undefined: off. token: required off loopback. */
+  dashboard?: { listen: Listen; token: string | undefined } | undefined;
   /** Every envFile read (top-level and apps'), absolute, in order: what a reload re-reads and --watch watches. */
   envFiles: string[];
   /** undefined: plain HTTP only. */

@@ -1,5 +1,5 @@
 // The metrics listener: GET /metrics in Prometheus's text format, on its own address (never the public port).
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { keepAccepting } from "../descriptors.ts";
 import { AppMetrics, type AppSource } from "./apps.ts";
@@ -13,6 +13,8 @@ export class MetricsServer {
   /** The proxy's observer: pass it as ProxyServerOptions.observer. */
   readonly requests: RequestMetrics;
   readonly #server: Server;
+  /** Answers other paths on this listener (the dashboard, when it shares it); true when it did. */
+  also: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
 
   constructor(apps: AppSource) {
     this.requests = new RequestMetrics(this.registry);
@@ -26,6 +28,7 @@ export class MetricsServer {
     this.#server = createServer((req, res) => {
       const path = (req.url ?? "/").split("?")[0];
       if (path !== "/metrics") {
+        if (this.also?.(req, res)) return;
         res.writeHead(404, { "content-type": "text/plain" }).end("not found: metrics are at /metrics\n");
         return;
       }

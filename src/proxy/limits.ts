@@ -49,6 +49,11 @@ export class ClientLimits {
     this.#onRefused = onRefused;
   }
 
+  /** Client connections open now, on both listeners. */
+  get open(): number {
+    return this.#open;
+  }
+
   /** A new TCP connection on either listener: counted, or closed at once when maxConnections are open (false). */
   readonly admit = (socket: Socket): boolean => {
     if (this.#open >= this.limits.maxConnections) {

@@ -116,6 +116,11 @@ export class ProxyServer {
   }
 
   /** The node:http server underneath, for reading its settings. */
+  /** Client connections open now, plain and HTTPS. */
+  openConnections(): number {
+    return this.#limits.open;
+  }
+
   get httpServer(): http.Server {
     return this.#server;
   }
