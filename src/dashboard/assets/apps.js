@@ -90,7 +90,7 @@ function appCard(name) {
   const reason = el("p", { className: "reason", hidden: true });
   const rows = el("tbody");
   const head = ["replica", "state", "pid", "uptime", "restarts", "last exit", "CPU", "RSS"].map((h) => el("th", { textContent: h }));
-  const scale = el("input", { type: "number", min: "1", value: "1", ariaLabel: `replicas of ${name}` });
+  const scale = el("input", { type: "number", min: "0", value: "1", ariaLabel: `replicas of ${name}` });
   const button = (action, label, onClick) => el("button", { type: "button", textContent: label, dataset: { action }, onclick: onClick });
   const actions = el(
     "div",
