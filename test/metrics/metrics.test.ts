@@ -21,9 +21,13 @@ function promtool(text: string): { code: number | null; output: string } {
   return { code: result.status, output: result.stdout + result.stderr };
 }
 
-/** A child that burns about `ms` of CPU, allocates ~`mb` MB, then waits to be killed. */
+/**
+ * A child that burns about `ms` of CPU, allocates ~`mb` MB, then waits to be killed. It counts its own CPU time, not
+ * the clock's: on a loaded machine `ms` of wall time can be much less CPU.
+ */
 function busyChild(ms: number, mb: number) {
-  const script = `const b = Buffer.alloc(${mb} * 1e6, 1); const end = Date.now() + ${ms}; while (Date.now() < end); console.log("done " + b.length); setInterval(() => {}, 1e6);`;
+  const burnt = "(() => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; })()";
+  const script = `const b = Buffer.alloc(${mb} * 1e6, 1); while (${burnt} < ${ms}); console.log("done " + b.length); setInterval(() => {}, 1e6);`;
   const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
   const done = once(child.stdout!, "data");
   return { child, done };
