@@ -205,7 +205,7 @@ export async function runCli(argv: string[]): Promise<number> {
         return await validate(configPath, listen);
       case "status": {
         const { json, watch } = invocation;
-        if (watch) return await (await import("./admin/watch.ts")).watch({ configPath, listen, json });
+        if (watch) return await (await import("./admin/status-watch.ts")).watch({ configPath, listen, json });
         return await (await import("./admin/client.ts")).status({ configPath, listen, json });
       }
       case "health":

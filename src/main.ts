@@ -11,7 +11,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { detectLaunch } from "./launcher.ts";
 import { LogBook, recordingLogger } from "./logs/book.ts";
 import { MetricsServer } from "./metrics/server.ts";
-import { controlOperations } from "./operations.ts";
+import { controlOperations } from "./control-operations.ts";
 import { ProxyServer } from "./proxy/server.ts";
 import { Reloader } from "./reload.ts";
 import { LiveProxy } from "./running-proxy.ts";
@@ -21,7 +21,7 @@ import type { AcmeManager } from "./tls/acme.ts";
 import { prepareTls } from "./tls/setup.ts";
 import type { CertificateStore } from "./tls/store.ts";
 import type { Dashboard } from "./dashboard/index.ts";
-import { FileWatch } from "./watch.ts";
+import { FileWatch } from "./file-watch.ts";
 
 export { EXIT_INTERNAL_ERROR } from "./lifecycle.ts";
 

@@ -6,7 +6,7 @@ import type { RunningProxy } from "./reload.ts";
 import type { Operations } from "./supervisor/operations.ts";
 import type { CertificateStore } from "./tls/store.ts";
 import { reloadCertificates } from "./tls/setup.ts";
-import type { FileWatch } from "./watch.ts";
+import type { FileWatch } from "./file-watch.ts";
 
 export class LiveProxy implements RunningProxy {
   readonly #proxy: ProxyServer;

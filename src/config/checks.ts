@@ -2,7 +2,7 @@
 // with a misspelt key or a route with a bad status still has its port, dependencies and target checked: a
 // config with type errors gets its collisions and cycles reported in the same run.
 import type { ConfigPath, ConfigProblem } from "../errors.ts";
-import { findCycles } from "../dependencies.ts";
+import { findCycles } from "../dependency-cycles.ts";
 import { closest } from "./format.ts";
 import { parseRouteKey, routeKeyId } from "./hosts.ts";
 import { dependencyMap } from "./normalize.ts";

@@ -13,7 +13,7 @@ import { isRunning } from "./state.ts";
 import { describeExit } from "./status.ts";
 
 export type { AppStatus, StateChange } from "./status.ts";
-export { realDeps, type AppDeps, type AppHooks } from "./deps.ts";
+export { realDeps, type AppDeps, type AppHooks } from "./runtime.ts";
 export type { Upstream } from "./instance.ts";
 export type { StopMode } from "./member.ts";
 

@@ -2,7 +2,7 @@
 // for a run zoo started (restarted when its probe gives up) and for an address zoo only fronts (`url`: never
 // restarted, probed however long it takes). The app's #moveTo stays the one writer of its state: it is the sink.
 import type { AppConfig } from "../config/types.ts";
-import type { AppDeps } from "./deps.ts";
+import type { AppDeps } from "./runtime.ts";
 import { runProbeSchedule, type ProbeScheduleHooks } from "./probe-schedule.ts";
 import type { AppState } from "./state.ts";
 

@@ -2,7 +2,7 @@
 // are is the roster's (roster.ts); who hears of a state change, and in which order, the bus's (bus.ts).
 import type { AppConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
-import { dependencyProblem } from "../dependencies.ts";
+import { dependencyProblem } from "../dependency-cycles.ts";
 import { realDeps, SupervisedApp, type AppDeps, type AppHooks, type AppStatus, type StateChange, type Upstream } from "./app.ts";
 import type { InternalErrorHandler } from "./background.ts";
 import { changeBus, type ChangeBus } from "./bus.ts";

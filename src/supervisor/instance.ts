@@ -4,7 +4,7 @@ import type { AppConfig } from "../config/types.ts";
 import { isOutOfDescriptors } from "../descriptors.ts";
 import type { Logger } from "../log.ts";
 import { sleep, within, type Clock } from "./clock.ts";
-import type { AppDeps } from "./deps.ts";
+import type { AppDeps } from "./runtime.ts";
 import { LineSplitter } from "./lines.ts";
 import { formatMs, type Ending } from "./restart.ts";
 import { SpawnError, type AppProcess, type Exit } from "./spawn.ts";

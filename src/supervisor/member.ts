@@ -6,7 +6,7 @@ import type { AppConfig } from "../config/types.ts";
 import { RateLimitedNotice } from "../descriptors.ts";
 import { Activity } from "./activity.ts";
 import { background } from "./background.ts";
-import { realDeps, type AppDeps, type AppHooks } from "./deps.ts";
+import { realDeps, type AppDeps, type AppHooks } from "./runtime.ts";
 import type { HealthSink } from "./health.ts";
 import type { Upstream } from "./instance.ts";
 import { freePort } from "./ports.ts";
