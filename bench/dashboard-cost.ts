@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { freePort } from "./proc.ts";
+import { cpuMicros, freePort } from "./proc.ts";
 import { median } from "./median.ts";
 import { requestsPerSecond, runWrk } from "./load.ts";
 
@@ -17,14 +17,6 @@ const REPO = join(import.meta.dirname, "..");
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, seconds: { type: "string", default: "3" } } });
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
-const TICK_US = 1e6 / 100; // CLK_TCK is 100 on Linux
-
-function cpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-}
-
 interface Zoo {
   name: string;
   child: ChildProcess;
@@ -77,9 +69,9 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < zoos.length; k++) {
       const zoo = zoos[(round + k) % zoos.length];
-      const before = cpuUs(zoo.child.pid!);
+      const before = cpuMicros([zoo.child.pid!]);
       const run = await runWrk({ url: zoo.url, connections: 50, seconds });
-      const cpu = (cpuUs(zoo.child.pid!) - before) / run.requests;
+      const cpu = (cpuMicros([zoo.child.pid!]) - before) / run.requests;
       results.get(zoo.name)!.rps.push(requestsPerSecond(run));
       results.get(zoo.name)!.cpu.push(cpu);
       console.log(`round ${round + 1} ${zoo.name}: ${requestsPerSecond(run).toFixed(0)} req/s, ${cpu.toFixed(0)} CPU µs/request`);

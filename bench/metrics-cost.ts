@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { freePort } from "./proc.ts";
+import { cpuMicros, freePort } from "./proc.ts";
 import { median } from "./median.ts";
 import { requestsPerSecond, runWrk } from "./load.ts";
 
@@ -16,14 +16,6 @@ const REPO = join(import.meta.dirname, "..");
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, seconds: { type: "string", default: "3" } } });
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
-const TICK_US = 1e6 / 100; // CLK_TCK is 100 on Linux
-
-function cpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-}
-
 async function startZoo(name: string, metrics: boolean, tmp: string): Promise<{ name: string; child: ChildProcess; url: string }> {
   const config = JSON.parse(readFileSync(join(REPO, "bench/zoo.bench.json"), "utf8"));
   delete config.$schema;
@@ -54,12 +46,12 @@ try {
     // Rotate the order, so no zoo always runs first.
     for (let k = 0; k < zoos.length; k++) {
       const zoo = zoos[(round + k) % zoos.length];
-      const before = cpuUs(zoo.child.pid!);
+      const before = cpuMicros([zoo.child.pid!]);
       const run = await runWrk({ url: zoo.url, connections: 50, seconds });
       const requests = run.requests;
       results.get(zoo.name)!.rps.push(requestsPerSecond(run));
-      results.get(zoo.name)!.cpu.push((cpuUs(zoo.child.pid!) - before) / requests);
-      console.log(`round ${round + 1} ${zoo.name}: ${requestsPerSecond(run).toFixed(0)} req/s, ${((cpuUs(zoo.child.pid!) - before) / requests).toFixed(0)} CPU µs/request`);
+      results.get(zoo.name)!.cpu.push((cpuMicros([zoo.child.pid!]) - before) / requests);
+      console.log(`round ${round + 1} ${zoo.name}: ${requestsPerSecond(run).toFixed(0)} req/s, ${((cpuMicros([zoo.child.pid!]) - before) / requests).toFixed(0)} CPU µs/request`);
     }
   }
 } finally {
