@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { interpolate } from "./interpolate.ts";
 import { DEFAULT_PORT, parseListen } from "./listen.ts";
-import { findConfigFile, type LoadOptions } from "./load.ts";
+import { findConfigFile, type LoadOptions } from "./discovery.ts";
 import { loadYaml } from "./parse.ts";
 
 export interface ControlAddress {
