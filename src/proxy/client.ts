@@ -39,10 +39,9 @@ export class UpstreamClient {
     this.#undici = new UndiciTransport({ failed, log: options.log, poolIdleMs: POOL_IDLE_MS });
   }
 
-  /** An outside origin: the origin sees its own host name (changeOrigin), and https.Agent derives SNI from it. */
+  /** An outside origin: always on Node's client. */
   originDestination(origin: URL): Destination {
-    const agent = origin.protocol === "https:" ? this.#node.tlsAgent : this.#node.agent;
-    return { options: { target: origin, agent, changeOrigin: true, secure: true } };
+    return { options: this.#node.originOptions(origin) };
   }
 
   /** An app's instance: the app sees the client's Host. */
@@ -50,8 +49,7 @@ export class UpstreamClient {
     const cached = this.#appDestinations.get(app);
     if (cached && cached.host === address.host && cached.port === address.port) return cached.destination;
     const host = address.host.includes(":") ? `[${address.host}]` : address.host;
-    const target = { protocol: "http:", host: address.host, port: address.port };
-    const destination: Destination = { options: { target, agent: this.#node.agent, changeOrigin: false }, origin: `http://${host}:${address.port}` };
+    const destination: Destination = { options: this.#node.appOptions(address.host, address.port), origin: `http://${host}:${address.port}` };
     this.#appDestinations.set(app, { host: address.host, port: address.port, destination });
     return destination;
   }

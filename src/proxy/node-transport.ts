@@ -6,7 +6,7 @@ import https from "node:https";
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { ProxyServer as HttpProxy } from "http-proxy-3";
+import { ProxyServer as HttpProxy, type ServerOptions } from "http-proxy-3";
 import { countRequestBytes, exchangeOf, type Exchange, type HttpExchange } from "./exchange.ts";
 import { cutResponse, refuseUpstreamAnswer, relayHead, relayUpgradeHead } from "./relay.ts";
 import type { Destination, Transport, UpstreamError, UpstreamFailed } from "./transport.ts";
@@ -22,13 +22,13 @@ function noop() {}
 export class NodeTransport implements Transport {
   readonly #proxy: HttpProxy;
   readonly #failed: UpstreamFailed;
-  readonly agent: http.Agent;
-  readonly tlsAgent: https.Agent;
+  readonly #agent: http.Agent;
+  readonly #tlsAgent: https.Agent;
 
   constructor(options: { failed: UpstreamFailed; poolIdleMs: number }) {
     this.#failed = options.failed;
-    this.agent = new http.Agent({ keepAlive: true, timeout: options.poolIdleMs, maxFreeSockets: 256 });
-    this.tlsAgent = new https.Agent({ keepAlive: true, timeout: options.poolIdleMs, maxFreeSockets: 256 });
+    this.#agent = new http.Agent({ keepAlive: true, timeout: options.poolIdleMs, maxFreeSockets: 256 });
+    this.#tlsAgent = new https.Agent({ keepAlive: true, timeout: options.poolIdleMs, maxFreeSockets: 256 });
     this.#proxy = new HttpProxy({ toProxy: true, selfHandleResponse: true, xfwd: false });
     withoutDeleteLength(this.#proxy);
     // http-proxy-3 throws when an error has no listener; every call also passes onError.
@@ -38,14 +38,24 @@ export class NodeTransport implements Transport {
     this.#proxy.on("proxyReqWs", onProxyReqWs);
   }
 
+  /** An outside origin sees its own host name (changeOrigin), and https.Agent derives SNI from it. */
+  originOptions(origin: URL): ServerOptions {
+    return { target: origin, agent: origin.protocol === "https:" ? this.#tlsAgent : this.#agent, changeOrigin: true, secure: true };
+  }
+
+  /** An app's instance sees the client's Host. */
+  appOptions(host: string, port: number): ServerOptions {
+    return { target: { protocol: "http:", host, port }, agent: this.#agent, changeOrigin: false };
+  }
+
   send(exchange: Exchange, destination: Destination): void {
     if (exchange.websocket) return this.#proxy.ws(exchange.req, exchange.socket, exchange.takeHead(), destination.options, this.#onError);
     this.#proxy.web(exchange.req, exchange.res, destination.options, this.#onError);
   }
 
   close(): void {
-    this.agent.destroy();
-    this.tlsAgent.destroy();
+    this.#agent.destroy();
+    this.#tlsAgent.destroy();
   }
 
   readonly #onError = (error: UpstreamError, req: IncomingMessage): void => {
