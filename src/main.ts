@@ -1,4 +1,4 @@
-// The composition root: config → Supervisor + ProxyServer + control socket + metrics, wired; lifecycle.ts ends them.
+// The composition root: config → Supervisor + ZooProxy + control socket + metrics, wired; lifecycle.ts ends them.
 import { setFlagsFromString } from "node:v8";
 import { statusView, type ListenerState } from "./admin/status-view.ts";
 import { controlRoutes } from "./admin/routes.ts";
@@ -12,7 +12,7 @@ import { detectLaunch } from "./launcher.ts";
 import { LogBook, recordingLogger } from "./logs/book.ts";
 import { MetricsServer } from "./metrics/server.ts";
 import { controlOperations } from "./control-operations.ts";
-import { ProxyServer } from "./proxy/server.ts";
+import { ZooProxy } from "./proxy/server.ts";
 import { Reloader } from "./reload.ts";
 import { LiveProxy } from "./running-proxy.ts";
 import { warnAboutEnvironment } from "./stop-budget.ts";
@@ -98,7 +98,7 @@ async function run({ config, load, log, book, replicas, certificates, acme, watc
   const metrics = config.metrics && new MetricsServer({ apps: samples, processes: (app) => supervisor.processes(app), states: APP_STATES });
   // The dashboard's code is loaded only when the config asks for it.
   const dashboard = config.dashboard && new (await import("./dashboard/index.ts")).Dashboard(config.dashboard);
-  const proxy = new ProxyServer({
+  const proxy = new ZooProxy({
     ...proxySettings(config),
     upstreams: supervisor,
     log,
@@ -149,7 +149,7 @@ function proxySettings(config: Config) {
 interface Serving {
   config: Config;
   log: Logger;
-  proxy: ProxyServer;
+  proxy: ZooProxy;
   listener: ListenerState;
   acme: AcmeManager | undefined;
   metrics: MetricsServer | undefined;

@@ -1,7 +1,7 @@
 // The proxy's side of a reload (reload.ts RunningProxy): the new routes and settings swapped in, the certificate
 // files re-read, the watched files renewed.
 import type { Config } from "./config/types.ts";
-import type { ProxyServer } from "./proxy/server.ts";
+import type { ZooProxy } from "./proxy/server.ts";
 import type { RunningProxy } from "./reload.ts";
 import type { Operations } from "./supervisor/operations.ts";
 import type { CertificateStore } from "./tls/store.ts";
@@ -9,12 +9,12 @@ import { reloadCertificates } from "./tls/setup.ts";
 import type { FileWatch } from "./file-watch.ts";
 
 export class LiveProxy implements RunningProxy {
-  readonly #proxy: ProxyServer;
+  readonly #proxy: ZooProxy;
   readonly #operations: Operations;
   readonly #certificates: CertificateStore;
   readonly #watch: FileWatch | undefined;
 
-  constructor(proxy: ProxyServer, operations: Operations, certificates: CertificateStore, watch: FileWatch | undefined) {
+  constructor(proxy: ZooProxy, operations: Operations, certificates: CertificateStore, watch: FileWatch | undefined) {
     this.#proxy = proxy;
     this.#operations = operations;
     this.#certificates = certificates;

@@ -4,21 +4,22 @@
 import type { Logger } from "../log.ts";
 import type { UpstreamClient } from "./client.ts";
 import type { Exchange, HttpExchange } from "./exchange.ts";
-import { retryDelay, rewriteForUpstream } from "./forward.ts";
 import { collapseLeadingSlashes, normalizeTarget, type Target } from "./paths.ts";
 import type { AppRoute, PreparedRoute, RedirectRoute } from "./prepared.ts";
 import type { RouteTable } from "./routes.ts";
 import { serveStatic } from "./static.ts";
-import type { Upstream, UpstreamPool } from "./upstream.ts";
+import type { InstanceLease, InstancePool } from "./instances.ts";
 import { limitBody } from "./body-limit.ts";
 import { applyFeatures, applyRequestRules } from "./route-features.ts";
+import { retryDelay } from "./upstream-failure.ts";
+import { rewriteForUpstream } from "./upstream-request.ts";
 
 /** zoo's own answers before routing (ACME challenges, the redirect to HTTPS); true when it answered. */
 export type FrontDoor = (exchange: HttpExchange, target: Target) => boolean;
 
 export interface AdmissionOptions {
   table: RouteTable<PreparedRoute>;
-  upstreams: UpstreamPool;
+  upstreams: InstancePool;
   client: UpstreamClient;
   /** Milliseconds a request to a starting app is held before 503. */
   readyWait: number;
@@ -44,8 +45,7 @@ export class Admission {
     const match = this.#options.table.match(target.authority ?? exchange.req.headers.host, target.path);
     if (match === undefined) return refuse(exchange, 404, `no route for ${target.path}`);
     const { route, rest } = match;
-    exchange.route = route;
-    exchange.begin();
+    exchange.begin(route);
     if (route.features !== undefined) return applyFeatures(exchange, route.label, route.features, () => this.#dispatch(exchange, route, rest, target));
     this.#dispatch(exchange, route, rest, target);
   }
@@ -56,8 +56,7 @@ export class Admission {
       case "proxy": {
         if (exchange.websocket && !isWebSocketHandshake(exchange)) return refuse(exchange, 400, `${route.label}: only WebSocket upgrades are proxied`);
         const { websocket, requestId } = exchange;
-        const { client, trustProxy } = this.#options;
-        rewriteForUpstream(exchange.req, { route, rest, target, websocket, requestId, trustProxy, clientFramesBody: client.chooseClient(exchange, route) });
+        rewriteForUpstream(exchange.req, { route, rest, target, websocket, requestId, trustProxy: this.#options.trustProxy });
         applyRequestRules(exchange, route.features);
         if (route.kind === "proxy") {
           if (route.features?.maxBodySize !== undefined && !exchange.websocket) limitBody(exchange, route.features.maxBodySize);
@@ -77,25 +76,23 @@ export class Admission {
 
   /** The app refused or reset the connection before answering (it is restarting, say): send the request again. */
   readonly retry = (exchange: HttpExchange, route: AppRoute): void => {
-    exchange.releaseUpstream();
-    exchange.upstreamRequest = undefined;
-    exchange.retries++;
+    const attempt = exchange.startRetry();
     setTimeout(() => {
       if (!exchange.clientGone) this.#obtain(exchange, route);
-    }, retryDelay(exchange.retries));
+    }, retryDelay(attempt));
   };
 
   /** To a ready instance now, or held until one is. */
   #obtain(exchange: Exchange, route: AppRoute): void {
-    const upstream = this.#options.upstreams.acquire(route.app);
-    if (upstream) this.#forward(exchange, route, upstream);
+    const instance = this.#options.upstreams.acquire(route.app);
+    if (instance) this.#forward(exchange, route, instance);
     else this.#hold(exchange, route);
   }
 
-  #forward(exchange: Exchange, route: AppRoute, upstream: Upstream): void {
-    exchange.upstream = upstream;
+  #forward(exchange: Exchange, route: AppRoute, instance: InstanceLease): void {
+    exchange.useInstance(instance);
     if (route.features?.maxBodySize !== undefined && !exchange.websocket) limitBody(exchange, route.features.maxBodySize);
-    this.#options.client.forward(exchange, this.#options.client.appDestination(route.app, upstream));
+    this.#options.client.forward(exchange, this.#options.client.appDestination(route.app, instance));
   }
 
   #hold(exchange: Exchange, route: AppRoute): void {
@@ -104,10 +101,10 @@ export class Admission {
     const since = performance.now();
     const cause = `${exchange.method} ${exchange.url}${exchange.websocket ? " (WebSocket)" : ""}`;
     upstreams.waitFor(route.app, readyWait, signal, cause).then(
-      (upstream) => {
+      (instance) => {
         exchange.endHold();
-        if (exchange.clientGone) return upstream?.release(); // the client left while waiting: logged as 499
-        if (upstream) this.#forward(exchange, route, upstream);
+        if (exchange.clientGone) return instance?.release(); // the client left while waiting: logged as 499
+        if (instance) this.#forward(exchange, route, instance);
         else this.#notReady(exchange, route, performance.now() - since);
       },
       (error: Error) => {

@@ -36,7 +36,7 @@ function countBody(this: Limited, chunk: Buffer): void {
   if (exchange === undefined || exchange.websocket) return;
   // The answer first: the aborted upstream request then fails with nothing left to answer.
   tooLarge(exchange, state.limit, exchange.route?.label ?? "route");
-  exchange.upstreamRequest?.destroy();
+  exchange.abortUpstream();
   this.unpipe();
 }
 

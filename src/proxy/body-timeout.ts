@@ -33,7 +33,7 @@ export function watchBodyIdle(exchange: HttpExchange, timeoutMs: number): void {
     }
     // HTTP/1.1: the rest of the body will not be read, so the connection ends with this answer.
     else exchange.answer(408, detail, { connection: "close" });
-    exchange.upstreamRequest?.destroy();
+    exchange.abortUpstream();
   }
 }
 

@@ -6,11 +6,10 @@ const ALWAYS_HOP_BY_HOP = ["keep-alive", "proxy-connection", "te", "upgrade", "t
 
 /**
  * Removes hop-by-hop request headers in place. `TE: trailers` is kept (it asks for trailers end to end);
- * a WebSocket upgrade keeps `Connection: upgrade` and `Upgrade`. Transfer-Encoding stays when Node's client carries
- * the request (it frames the upstream body from it) and goes when undici does (`clientFramesBody`: undici frames a
- * streamed body itself, and refuses the header).
+ * a WebSocket upgrade keeps `Connection: upgrade` and `Upgrade`. Transfer-Encoding stays: Node's client frames the
+ * upstream body from it (undici frames a body itself and refuses the header: its transport drops it).
  */
-export function removeRequestHopByHop(headers: IncomingHttpHeaders, websocket: boolean, clientFramesBody = false): void {
+export function removeRequestHopByHop(headers: IncomingHttpHeaders, websocket: boolean): void {
   const connection = headers.connection;
   if (connection !== undefined) {
     for (const name of connection.split(",")) {
@@ -34,7 +33,6 @@ export function removeRequestHopByHop(headers: IncomingHttpHeaders, websocket: b
   if (headers.expect !== undefined) delete headers.expect;
   // zoo relays no request trailers, so it must not announce them (Node's client drops them, undici sends none).
   if (headers.trailer !== undefined) delete headers.trailer;
-  if (clientFramesBody && headers["transfer-encoding"] !== undefined) delete headers["transfer-encoding"];
 }
 
 /**

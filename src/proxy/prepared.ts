@@ -1,16 +1,7 @@
 // The route table's entries: each config route with what its requests need computed once, one shape per kind.
 import type { Route } from "../config/types.ts";
-import type { ServerOptions } from "http-proxy-3";
 import { compileFeatures, type RouteFeatures } from "./route-features.ts";
-
-/**
- * Where one request goes, built once per target (client.ts builds it): http-proxy-3's options, and for an app the
- * origin its plain requests are dispatched to on undici.
- */
-export interface Destination {
-  options: ServerOptions;
-  origin?: string;
-}
+import type { Destination } from "./transport.ts";
 
 interface Labelled {
   prefix: string;

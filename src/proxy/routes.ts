@@ -3,7 +3,6 @@
 // Paths: the longest prefix on whole segments — `/node` matches `/node`, `/node/` and `/node/x`, never `/nodejs`.
 // When the most specific host has no prefix for the path, the next kind of host is tried.
 import { domainToASCII } from "node:url";
-import type { Route } from "../config/types.ts";
 
 /** Anything with a normalized prefix ("/" or "/a/b", no trailing slash) and, optionally, a normalized host. */
 export interface Prefixed {
@@ -12,13 +11,13 @@ export interface Prefixed {
   host?: string;
 }
 
-export interface RouteMatch<R extends Prefixed = Route> {
+export interface RouteMatch<R extends Prefixed> {
   route: R;
   /** The path after the prefix, always starting with "/" (what a stripping route forwards). */
   rest: string;
 }
 
-export interface RouteTable<R extends Prefixed = Route> {
+export interface RouteTable<R extends Prefixed> {
   /**
    * `host` is the request's Host header or :authority as sent (any case, maybe a port), undefined when absent;
    * `path` is a normalized path without its query string.

@@ -21,13 +21,13 @@ import { prepareRoute } from "./prepared.ts";
 import type { ExchangeObserver } from "./record.ts";
 import { requestIdFor } from "./request-id.ts";
 import { compileRoutes } from "./routes.ts";
-import type { UpstreamPool } from "./upstream.ts";
+import type { InstancePool } from "./instances.ts";
 import { TlsListener, type TlsListenerOptions } from "./tls-listener.ts";
 import { Upgrades } from "./websocket.ts";
 
-export interface ProxyServerOptions {
+export interface ZooProxyOptions {
   routes: Route[];
-  upstreams: UpstreamPool;
+  upstreams: InstancePool;
   log: Logger;
   /** Milliseconds to wait for an upstream's response headers before 504. */
   upstreamTimeout: number;
@@ -49,7 +49,7 @@ export interface ProxyServerOptions {
 }
 
 /** What a reload may change; a request or upgrade keeps the settings it started with. */
-export type ProxySettings = Pick<ProxyServerOptions, "routes" | "upstreamTimeout" | "readyWait" | "trustProxy" | "accessLog">;
+export type ProxySettings = Pick<ZooProxyOptions, "routes" | "upstreamTimeout" | "readyWait" | "trustProxy" | "accessLog">;
 
 const DRAIN_POLL_MS = 50;
 
@@ -58,8 +58,8 @@ function isWebSocketUpgrade(req: IncomingMessage): boolean {
   return req.headers.upgrade?.toLowerCase() === "websocket";
 }
 
-export class ProxyServer {
-  readonly #options: ProxyServerOptions;
+export class ZooProxy {
+  readonly #options: ZooProxyOptions;
   readonly #context: ExchangeContext;
   readonly #client: UpstreamClient;
   #admission: Admission;
@@ -70,7 +70,7 @@ export class ProxyServer {
   readonly #limits: ClientLimits;
   #closing = false;
 
-  constructor(options: ProxyServerOptions) {
+  constructor(options: ZooProxyOptions) {
     this.#options = options;
     const { log, accessLog, observer, upstreamTimeout } = options;
     this.#limits = new ClientLimits(options.limits, log, () => observer?.connectionRefused?.());
@@ -115,14 +115,9 @@ export class ProxyServer {
     return new Admission({ table, upstreams: this.#options.upstreams, client, readyWait, trustProxy, log: this.#options.log, front });
   }
 
-  /** The node:http server underneath, for reading its settings. */
   /** Client connections open now, plain and HTTPS. */
   openConnections(): number {
     return this.#limits.open;
-  }
-
-  get httpServer(): http.Server {
-    return this.#server;
   }
 
   listen(host: string, port: number): Promise<number> {

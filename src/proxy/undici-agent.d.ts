@@ -1,4 +1,4 @@
-// undici's Agent on its own (see loadAppClient in client.ts): the package's types, for the module that holds it.
+// undici's Agent on its own (see loadAppClient in undici-transport.ts): the package's types, for the module that holds it.
 declare module "undici/lib/dispatcher/agent.js" {
   import type { Agent } from "undici";
   const AgentClass: typeof Agent;

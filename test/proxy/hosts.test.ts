@@ -1,4 +1,4 @@
-// Host routes and same-host redirects through a real ProxyServer on the plain listener.
+// Host routes and same-host redirects through a real ZooProxy on the plain listener.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Route } from "../../src/config/types.ts";

@@ -1,4 +1,4 @@
-// Routing and headers through a real ProxyServer to real upstreams on loopback.
+// Routing and headers through a real ZooProxy to real upstreams on loopback.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";

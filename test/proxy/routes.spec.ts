@@ -18,13 +18,13 @@ const seed: Route[] = [
 type Case = [path: string, expected: string | undefined, rest?: string];
 type HostCase = [host: string | undefined, path: string, expected: string | undefined, rest?: string];
 
-export function runRouteSuite(name: string, compile: (routes: Route[]) => RouteTable) {
+export function runRouteSuite(name: string, compile: (routes: Route[]) => RouteTable<Route>) {
   const nameOf = (route: Route | undefined) =>
     route === undefined ? undefined : route.kind === "app" ? route.app : `${route.kind}:${route.prefix}`;
-  const check = (table: RouteTable, [path, expected, rest]: Case) => {
+  const check = (table: RouteTable<Route>, [path, expected, rest]: Case) => {
     checkHost(table, [undefined, path, expected, rest]);
   };
-  const checkHost = (table: RouteTable, [host, path, expected, rest]: HostCase) => {
+  const checkHost = (table: RouteTable<Route>, [host, path, expected, rest]: HostCase) => {
     const match = table.match(host, path);
     assert.equal(nameOf(match?.route), expected, `route for ${host} ${path}`);
     if (rest !== undefined) assert.equal(match?.rest, rest, `rest for ${host} ${path}`);

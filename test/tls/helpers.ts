@@ -1,4 +1,4 @@
-// A ProxyServer with its HTTPS listener on loopback, and clients that speak HTTP/1.1 or HTTP/2 over TLS with a
+// A ZooProxy with its HTTPS listener on loopback, and clients that speak HTTP/1.1 or HTTP/2 over TLS with a
 // chosen SNI name, so that behaviour tests can run over both protocols.
 import { once } from "node:events";
 import http from "node:http";
@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import type { TestContext } from "node:test";
 import type { Route } from "../../src/config/types.ts";
 import { silentLogger, type AccessEntry, type Logger } from "../../src/log.ts";
-import { ProxyServer, type ProxyServerOptions } from "../../src/proxy/server.ts";
+import { ZooProxy, type ZooProxyOptions } from "../../src/proxy/server.ts";
 import { loadAppClient } from "../../src/proxy/client.ts";
 import { parseCertificate } from "../../src/tls/certificates.ts";
 import { CertificateStore } from "../../src/tls/store.ts";
@@ -20,7 +20,7 @@ export type Protocol = "http/1.1" | "h2";
 export const PROTOCOLS: Protocol[] = ["http/1.1", "h2"];
 
 export interface TlsProxy {
-  proxy: ProxyServer;
+  proxy: ZooProxy;
   port: number;
   tlsPort: number;
   access: AccessEntry[];
@@ -45,7 +45,7 @@ export async function startTlsProxy(
   routes: Route[],
   gate: TestGate,
   certificates: Issued[],
-  options: Partial<Omit<ProxyServerOptions, "routes" | "upstreams" | "tls">> & { redirectHttp?: boolean; handshakeTimeout?: number } = {},
+  options: Partial<Omit<ZooProxyOptions, "routes" | "upstreams" | "tls">> & { redirectHttp?: boolean; handshakeTimeout?: number } = {},
 ): Promise<TlsProxy> {
   const access: AccessEntry[] = [];
   const lines: string[] = [];
@@ -53,7 +53,7 @@ export async function startTlsProxy(
   const store = storeOf(certificates);
   const { redirectHttp = false, handshakeTimeout = 10_000, ...rest } = options;
   await loadAppClient();
-  const proxy = new ProxyServer({
+  const proxy = new ZooProxy({
     routes,
     upstreams: gate,
     log,

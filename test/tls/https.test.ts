@@ -1,4 +1,4 @@
-// HTTPS on a real ProxyServer: strict SNI, ALPN (h2 and http/1.1 on one port), the plain listener beside it
+// HTTPS on a real ZooProxy: strict SNI, ALPN (h2 and http/1.1 on one port), the plain listener beside it
 // (308 to HTTPS, ACME challenges), and the proxy's behaviour over both protocols.
 import assert from "node:assert/strict";
 import { once } from "node:events";

@@ -1,11 +1,11 @@
-// Route-feature tests run over the plain listener (HTTP/1.1) and over HTTPS with HTTP/2: one ProxyServer with both
+// Route-feature tests run over the plain listener (HTTP/1.1) and over HTTPS with HTTP/2: one ZooProxy with both
 // listeners, and a client that returns the raw body bytes (compressed bodies are decoded by the tests themselves).
 import { once } from "node:events";
 import http from "node:http";
 import type http2 from "node:http2";
 import type { TestContext } from "node:test";
 import type { Route } from "../../../src/config/types.ts";
-import type { ProxyServerOptions } from "../../../src/proxy/server.ts";
+import type { ZooProxyOptions } from "../../../src/proxy/server.ts";
 import { issue, makeCa } from "../../tls/certs.ts";
 import { h2Session, startTlsProxy, type TlsProxy } from "../../tls/helpers.ts";
 import type { TestGate } from "./gate.ts";
@@ -17,7 +17,7 @@ export const ca = makeCa();
 export const HOST = "a.test";
 const site = issue(ca, [HOST]);
 
-export function startBoth(t: TestContext, routes: Route[], gate: TestGate, options: Partial<Omit<ProxyServerOptions, "routes" | "upstreams" | "tls">> = {}): Promise<TlsProxy> {
+export function startBoth(t: TestContext, routes: Route[], gate: TestGate, options: Partial<Omit<ZooProxyOptions, "routes" | "upstreams" | "tls">> = {}): Promise<TlsProxy> {
   return startTlsProxy(t, routes, gate, [site], options);
 }
 

@@ -1,5 +1,5 @@
-// A small real UpstreamPool for tests: app → { host, port, ready }, waitFor resolves when the test flips ready.
-import type { Upstream, UpstreamPool } from "../../../src/proxy/upstream.ts";
+// A small real InstancePool for tests: app → { host, port, ready }, waitFor resolves when the test flips ready.
+import type { InstanceLease, InstancePool } from "../../../src/proxy/instances.ts";
 
 interface Entry {
   host: string;
@@ -8,7 +8,7 @@ interface Entry {
   waiters: Set<(ready: boolean) => void>;
 }
 
-export class TestGate implements UpstreamPool {
+export class TestGate implements InstancePool {
   readonly apps = new Map<string, Entry>();
   /** Requests and connections currently open per app (via track). */
   readonly active = new Map<string, number>();
@@ -43,13 +43,13 @@ export class TestGate implements UpstreamPool {
     return entry ? { host: entry.host, port: entry.port } : undefined;
   }
 
-  acquire(app: string): Upstream | undefined {
+  acquire(app: string): InstanceLease | undefined {
     if (!this.isReady(app)) return undefined;
     const address = this.upstream(app);
     return address && { ...address, release: this.track(app) };
   }
 
-  async waitFor(app: string, timeoutMs: number, signal?: AbortSignal): Promise<Upstream | undefined> {
+  async waitFor(app: string, timeoutMs: number, signal?: AbortSignal): Promise<InstanceLease | undefined> {
     return (await this.waitReady(app, timeoutMs, signal)) ? this.acquire(app) : undefined;
   }
 

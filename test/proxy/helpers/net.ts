@@ -6,7 +6,7 @@ import { once } from "node:events";
 import type { TestContext } from "node:test";
 import type { Route } from "../../../src/config/types.ts";
 import { silentLogger, type AccessEntry, type Logger } from "../../../src/log.ts";
-import { ProxyServer, type ProxyServerOptions } from "../../../src/proxy/server.ts";
+import { ZooProxy, type ZooProxyOptions } from "../../../src/proxy/server.ts";
 import { loadAppClient } from "../../../src/proxy/client.ts";
 import { TestGate } from "./gate.ts";
 
@@ -52,24 +52,24 @@ export function echo(t: TestContext): Promise<Upstream> {
 }
 
 export interface Proxy {
-  proxy: ProxyServer;
+  proxy: ZooProxy;
   port: number;
   gate: TestGate;
   access: AccessEntry[];
 }
 
-/** A ProxyServer on a free port with a TestGate, closed after the test. */
+/** A ZooProxy on a free port with a TestGate, closed after the test. */
 export async function startProxy(
   t: TestContext,
   routes: Route[],
   gate: TestGate,
-  options: Partial<Omit<ProxyServerOptions, "routes" | "upstreams">> = {},
+  options: Partial<Omit<ZooProxyOptions, "routes" | "upstreams">> = {},
 ): Promise<Proxy> {
   // zoo loads its app client on the first request; tests load it first, so every request takes the default path.
   await loadAppClient();
   const access: AccessEntry[] = [];
   const log: Logger = { ...silentLogger, access: (entry) => access.push(entry) };
-  const proxy = new ProxyServer({ routes, upstreams: gate, log, upstreamTimeout: 5000, readyWait: 2000, trustProxy: false, accessLog: true, ...options });
+  const proxy = new ZooProxy({ routes, upstreams: gate, log, upstreamTimeout: 5000, readyWait: 2000, trustProxy: false, accessLog: true, ...options });
   const port = await listenBelowEphemeral(proxy);
   t.after(() => proxy.close(0));
   return { proxy, port, gate, access };
@@ -80,7 +80,7 @@ export async function startProxy(
  * process can be: a test elsewhere that keeps such a port for an app that is down, or zoo probing the port it picked
  * for an app before the app listens, would otherwise send its requests here, and its lines to this proxy's access log.
  */
-async function listenBelowEphemeral(proxy: ProxyServer): Promise<number> {
+async function listenBelowEphemeral(proxy: ZooProxy): Promise<number> {
   const FIRST = 20_000;
   let ephemeral = 0; // unknown off Linux: any free port, as before
   try {

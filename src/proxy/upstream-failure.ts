@@ -1,9 +1,5 @@
-// What goes upstream and what an upstream failure means, whichever client carries the request: the request's
-// path and headers as the upstream sees them, the status a failure is answered with, and when to try again.
-import type { IncomingMessage } from "node:http";
-import { removeRequestHopByHop, setForwardedHeaders } from "./headers.ts";
-import { collapseLeadingSlashes, type Target } from "./paths.ts";
-import type { AppRoute, OriginRoute } from "./prepared.ts";
+// What an upstream failure means, whichever transport saw it: the status it is answered with, the kind the metrics
+// count, and when to try again.
 import type { UpstreamErrorKind } from "./record.ts";
 
 // An app that has just died may still count as ready for a few milliseconds, until the supervisor sees its exit:
@@ -11,28 +7,6 @@ import type { UpstreamErrorKind } from "./record.ts";
 const RETRY_FIRST_DELAY_MS = 10;
 const MAX_RETRIES = 5;
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
-
-export interface Forwarding {
-  route: AppRoute | OriginRoute;
-  /** The path after the route's prefix (what a stripping route forwards). */
-  rest: string;
-  target: Target;
-  websocket: boolean;
-  trustProxy: boolean;
-  requestId: string;
-  /** The upstream client frames the body itself (undici): Transfer-Encoding goes too. */
-  clientFramesBody: boolean;
-}
-
-/** Rewrites the request in place as the upstream sees it: its path (prefix stripped or not, query as sent) and headers. */
-export function rewriteForUpstream(req: IncomingMessage, { route, rest, target, websocket, trustProxy, requestId, clientFramesBody }: Forwarding): void {
-  // "/node//evil" stripped would hand the app "//evil", which many apps read as a protocol-relative URL.
-  req.url = (route.stripPrefix ? collapseLeadingSlashes(rest) : target.path) + target.query;
-  if (target.authority !== undefined) req.headers.host = target.authority;
-  removeRequestHopByHop(req.headers, websocket, clientFramesBody);
-  setForwardedHeaders(req, trustProxy, route.stripPrefix ? route.prefix : undefined);
-  req.headers["x-request-id"] = requestId;
-}
 
 export interface UpstreamFailure {
   status: 502 | 504;
@@ -92,15 +66,6 @@ function switchedProtocols(error: Error & { code?: string }): boolean {
  */
 export function isUnaskedContinue(error: Error & { code?: string }): boolean {
   return error.code === "UND_ERR_SOCKET" && error.message === "bad response";
-}
-
-/**
- * The request comes with a body (read from its head, before zoo removes any framing header). An HTTP/2 request has
- * one unless its HEADERS frame ended the stream: it need not say Content-Length.
- */
-export function hasRequestBody(req: IncomingMessage): boolean {
-  if (req.httpVersionMajor === 2) return !(req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders;
-  return req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0";
 }
 
 /**

@@ -1,34 +1,30 @@
-// One request to an app on undici's dispatcher: hands the request over and relays the answer, with backpressure both
-// ways. What the answer means when it fails is decided by the client (client.ts → forward.ts), not here.
+// One request to an app on undici's dispatcher: hands the request over and streams the answer through the relay
+// (relay.ts), with backpressure both ways. A request that gets no answer goes to the transport's `failed`.
 import type { IncomingHttpHeaders } from "node:http";
 import { PassThrough } from "node:stream";
 import type { Dispatcher } from "undici";
 import { countRequestBytes, type HttpExchange } from "./exchange.ts";
-import { responseHeaders } from "./headers.ts";
-
-export interface AppRequestEvents {
-  /** No answer came (or none zoo can relay): answer, retry or drop, as for any client. */
-  failed(exchange: HttpExchange, error: Error & { code?: string }): void;
-}
+import { cutResponse, hasNoBody, refuseUpstreamAnswer, relayHead } from "./relay.ts";
+import type { UpstreamFailed } from "./transport.ts";
 
 const CONNECTION = "connection";
 
 /** undici's (legacy) dispatch handler, the interface its core calls directly: the raw head, chunks as they arrive. */
-export class AppRequest implements Dispatcher.DispatchHandler {
+export class UndiciRequest implements Dispatcher.DispatchHandler {
   readonly #exchange: HttpExchange;
-  readonly #events: AppRequestEvents;
+  readonly #failed: UpstreamFailed;
   #abort: ((error?: Error) => void) | undefined = undefined;
   /** An abort asked for before undici had written the request (still connecting). */
   #abortPending: Error | undefined = undefined;
   #streaming = false;
   #done = false;
 
-  constructor(exchange: HttpExchange, events: AppRequestEvents) {
+  constructor(exchange: HttpExchange, failed: UpstreamFailed) {
     this.#exchange = exchange;
-    this.#events = events;
+    this.#failed = failed;
   }
 
-  /** undici's options for this request: the path and headers forward.ts rewrote, the body streamed if there is one. */
+  /** undici's options for this request: the path and headers as rewritten, the body streamed if there is one. */
   options(origin: string): Dispatcher.DispatchOptions {
     const exchange = this.#exchange;
     const req = exchange.req;
@@ -39,6 +35,8 @@ export class AppRequest implements Dispatcher.DispatchHandler {
       body = new PassThrough();
       req.pipe(body);
       countRequestBytes(exchange);
+      // undici frames a streamed body itself (chunked, or exactly Content-Length bytes) and refuses this header.
+      if (req.headers["transfer-encoding"] !== undefined) delete req.headers["transfer-encoding"];
     }
     const headers = req.httpVersionMajor === 2 ? withoutPseudoHeaders(req.headers) : req.headers;
     return { origin, path: req.url ?? "/", method: exchange.method as Dispatcher.HttpMethod, headers, body, headersTimeout: 0, bodyTimeout: 0 };
@@ -64,14 +62,8 @@ export class AppRequest implements Dispatcher.DispatchHandler {
     if (statusCode < 200) {
       // An interim answer (103 Early Hints…) is not relayed, as Node's client does not either; below 100 is no status.
       if (statusCode >= 100) return true;
-      return this.#invalidHead();
-    }
-    if (exchange.timer) clearTimeout(exchange.timer);
-    exchange.timer = undefined;
-    const res = exchange.res;
-    if (res.headersSent || res.destroyed) {
-      this.#done = true;
-      this.#abort?.();
+      this.#stop();
+      refuseUpstreamAnswer(exchange, "invalid response head");
       return false;
     }
     const raw = new Array<string>(rawHeaders.length);
@@ -81,24 +73,18 @@ export class AppRequest implements Dispatcher.DispatchHandler {
       const value = (raw[i + 1] = rawHeaders[i + 1].toString("latin1"));
       if (name.length === CONNECTION.length && name.toLowerCase() === CONNECTION) connection = connection === undefined ? value : `${connection}, ${value}`;
     }
-    exchange.markHeaders();
-    try {
-      const headers = responseHeaders(raw, connection, exchange.requestId);
-      // HTTP/2 has no reason phrase (Node warns when given one).
-      if (exchange.req.httpVersionMajor === 2) res.writeHead(statusCode, headers);
-      else res.writeHead(statusCode, statusText, headers);
-    } catch {
-      // A head Node will not repeat (an odd status line or header): the app's fault, answered as one.
-      return this.#invalidHead();
+    if (!relayHead(exchange, statusCode, statusText, raw, connection)) {
+      this.#stop();
+      return false;
     }
-    if (statusCode === 204 || statusCode === 304 || exchange.method === "HEAD") {
-      // No body follows, whatever the head says: the response is whole (undici may still fail on stray bytes after it).
+    if (hasNoBody(statusCode, exchange.method)) {
+      // The response is whole, whatever the head says (undici may still fail on stray bytes after it).
       this.#done = true;
-      res.end();
+      exchange.res.end();
       return true;
     }
     this.#streaming = true;
-    res.on("drain", resume);
+    exchange.res.on("drain", resume);
     return true;
   }
 
@@ -117,25 +103,14 @@ export class AppRequest implements Dispatcher.DispatchHandler {
     // response stands.
     if (this.#done) return;
     this.#done = true;
-    const exchange = this.#exchange;
-    if (exchange.timer) clearTimeout(exchange.timer);
-    exchange.timer = undefined;
-    if (this.#streaming) {
-      // The upstream ended before its body did: abort the client's response so it cannot hang or pass as complete.
-      if (!exchange.clientGone) exchange.upstreamError ??= "reset";
-      exchange.res.destroy();
-      return;
-    }
-    this.#events.failed(exchange, error);
+    if (this.#streaming) return cutResponse(this.#exchange, "reset");
+    this.#failed(this.#exchange, error);
   }
 
-  #invalidHead(): false {
+  /** Nothing more of this answer is wanted (the relay answered or the client is gone): end the request to the app. */
+  #stop(): void {
     this.#done = true;
     this.#abort?.();
-    const exchange = this.#exchange;
-    exchange.upstreamError = "other";
-    exchange.answer(502, `${exchange.route?.label ?? "upstream"}: invalid response head`);
-    return false;
   }
 }
 
