@@ -2,6 +2,7 @@
 // response (Vary, no Content-Length, weak ETag), over the plain listener and HTTPS/HTTP/2, on app and static routes;
 // streaming with backpressure (memory stays flat over 1 GiB, a paused client pauses the app, a pausing app's data is
 // flushed), and the bodies decoded by real clients: curl --compressed, Python's brotli and zstandard.
+import { randomBytes } from "node:crypto";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { once } from "node:events";
@@ -242,13 +243,19 @@ test("curl --compressed (HTTP/1.1 and HTTP/2 over TLS) and Python's brotli and z
 
 test("256 MiB compressed on the fly: zoo's memory stays flat; a client that stops reading stops the app", { timeout: 90_000 }, async (t) => {
   const TOTAL = 256 * MB;
-  const chunk = Buffer.from(`${JSON.stringify({ line: "a fairly repetitive log line", level: "info" })}\n`.repeat(1024)).subarray(0, 64 * 1024);
+  const repetitive = Buffer.from(`${JSON.stringify({ line: "a fairly repetitive log line", level: "info" })}\n`.repeat(1024)).subarray(0, 64 * 1024);
+  // The client that stops reading gets text that compresses about 2:1 (fresh random hex in every chunk), so that what
+  // the socket buffers hold stays small beside the bound: a repeated chunk compresses so well under zstd (whose
+  // window spans many chunks) that hundreds of megabytes fit in them.
+  const hex = () => Buffer.from(randomBytes(32 * 1024).toString("hex"));
   let written = 0;
-  const up = await upstream(t, (_req, res) => {
+  const up = await upstream(t, (req, res) => {
     written = 0;
+    const chunkOf = req.url === "/paused" ? hex : () => repetitive;
     res.writeHead(200, { "content-type": "text/plain", "content-length": TOTAL });
     const more = () => {
       while (written < TOTAL) {
+        const chunk = chunkOf();
         written += chunk.length;
         if (!res.write(chunk)) return void res.once("drain", more);
       }
@@ -258,7 +265,7 @@ test("256 MiB compressed on the fly: zoo's memory stays flat; a client that stop
   });
   const routes: Route[] = [{ prefix: "/", kind: "app", app: "web", stripPrefix: false, compress }];
   const { child, port } = await serveInProcess(t, { routes, apps: { web: { port: up.port } } });
-  const get = () => http.request({ host: "127.0.0.1", port, path: "/", headers: { "accept-encoding": "zstd" }, agent: false }).end();
+  const get = (path = "/") => http.request({ host: "127.0.0.1", port, path, headers: { "accept-encoding": "zstd" }, agent: false }).end();
 
   const [warm] = (await once(get(), "response")) as [http.IncomingMessage];
   warm.destroy();
@@ -279,7 +286,7 @@ test("256 MiB compressed on the fly: zoo's memory stays flat; a client that stop
   assert.ok(peak - atRest < 96 * MB, `RSS grew by ${((peak - atRest) / MB).toFixed(1)} MB`);
 
   // A client that reads nothing: the app's writes stop once the socket buffers and the compressor's are full.
-  const [paused] = (await once(get(), "response")) as [http.IncomingMessage];
+  const [paused] = (await once(get("/paused"), "response")) as [http.IncomingMessage];
   paused.pause();
   let last = -1;
   await until(() => {
