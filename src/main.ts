@@ -7,10 +7,10 @@ import { createLogger, type Logger } from "./log.ts";
 import { APP_STATES, Supervisor } from "./supervisor/index.ts";
 import { ProxyServer } from "./proxy/server.ts";
 import { ControlServer, controlSocketPath } from "./admin/server.ts";
+import { zooProcessStatus } from "./admin/status.ts";
 import type { AcmeManager } from "./tls/acme.ts";
 import { loadCertificates } from "./tls/certificates.ts";
 import { CertificateStore } from "./tls/store.ts";
-import { MetricsServer } from "./metrics/server.ts";
 import { readUsage } from "./metrics/proc.ts";
 import { controlRoutes } from "./admin/routes.ts";
 import { LogBook, recordingLogger } from "./logs/book.ts";
@@ -119,7 +119,8 @@ async function run(
   const processesOf = (app: string) => supervisor.processes(app);
   // One series per replica: app="node", replica="1" for node.1 (replica="0" for an app with one replica).
   const samples = () => supervisor.snapshot().map((status) => ({ ...status, ...supervisor.replicaOf(status.name) }));
-  const metrics = config.metrics && new MetricsServer({ apps: samples, processes: processesOf, states: APP_STATES });
+  // prom-client (and @opentelemetry/api under it, ~80 modules) is loaded only by a zoo that serves metrics.
+  const metrics = config.metrics && new (await import("./metrics/server.ts")).MetricsServer({ apps: samples, processes: processesOf, states: APP_STATES });
   operate.replicas.appOf = (name) => supervisor.appOf(name);
   const proxy = new ProxyServer({
     routes: config.routes,
@@ -157,6 +158,7 @@ async function run(
     () => ({
       listening,
       listen,
+      zoo: zooProcessStatus(),
       apps: supervisor.snapshot().map((status) => {
         const app = reloader.config.apps.find((candidate) => candidate.name === supervisor.appOf(status.name));
         const usage = readUsage(processesOf(status.name));
