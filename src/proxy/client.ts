@@ -105,7 +105,8 @@ export class UpstreamClient {
       loadAppClient().catch((error: Error) => this.#options.log.zoo("warn", `undici did not load (${error.message}): http-proxy-3 carries every request`));
       return undefined;
     }
-    this.#dispatcher = new UndiciAgent({ keepAliveTimeout: POOL_IDLE_MS, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+    // keepAliveMaxTimeout too: otherwise an app's `Keep-Alive: timeout=N` hint keeps idle connections (and fds) up to 10 min.
+    this.#dispatcher = new UndiciAgent({ keepAliveTimeout: POOL_IDLE_MS, keepAliveMaxTimeout: POOL_IDLE_MS, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
     return this.#dispatcher;
   }
 
