@@ -1,0 +1,114 @@
+// The image under a tight memory limit (issue 22): zoo and one small Node app in a container run by Debian's Docker
+// engine with --memory=128m (no swap), 5 minutes of the soak load (20 connections of small GETs and 4 of 1 MiB
+// downloads, wrk on the host): zoo is not OOM-killed, no request fails, and the cgroup's peak stays under the limit.
+// ZOO_MEMORY_SOAK_MINUTES shortens the load for a quick local check. Engines here: ../shared/container/README.md.
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { failedRequests, runWrk } from "../../bench/load.ts";
+import { freePort } from "../helpers/zoo-process.ts";
+import { buildImage, podmanEnv, run, TOOLS, whyNoPodman } from "./tools.ts";
+
+const IMAGE = "localhost/zoo-memory-test:latest";
+const LIMIT = 128 * 1024 * 1024;
+const MINUTES = Number(process.env.ZOO_MEMORY_SOAK_MINUTES ?? 5);
+/** Debian's docker CLI (20.10), matching Debian's engine; a newer one may be first on PATH. */
+const DOCKER = existsSync("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
+
+/** The small Node app: a short text at /, 1 MiB at /1m. */
+const APP = `const http = require("node:http");
+const big = Buffer.alloc(1024 * 1024, "z");
+http.createServer((req, res) => {
+  if (req.url === "/1m") { res.writeHead(200, { "content-length": big.length }); return res.end(big); }
+  res.end("Hello, world\\n");
+}).listen(Number(process.env.PORT), "127.0.0.1");
+`;
+
+function must(result: { code: number | null; stdout: string; stderr: string }, what: string): string {
+  assert.equal(result.code, 0, `${what} failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
+  return result.stdout;
+}
+
+/** Debian's Docker engine, started by ../shared/container/docker-engine.sh unless one is running. */
+async function dockerEngine(): Promise<NodeJS.ProcessEnv> {
+  const socket = `unix://${process.env.ZOO_DOCKER_DIR ?? "/tmp/zoo-docker"}/docker.sock`;
+  if (existsSync("/usr/bin/dockerd") && (await run(DOCKER, ["info"], { ...process.env, DOCKER_HOST: socket }, 20_000)).code === 0) {
+    return { ...process.env, DOCKER_HOST: socket };
+  }
+  const started = must(await run(resolve(TOOLS, "docker-engine.sh"), ["start"], process.env, 10 * 60_000), "docker-engine.sh start");
+  const host = /DOCKER_HOST=(\S+)/.exec(started)?.[1];
+  assert.ok(host, `docker-engine.sh printed no DOCKER_HOST: ${started}`);
+  return { ...process.env, DOCKER_HOST: host };
+}
+
+function skipUnlessTools(t: TestContext): boolean {
+  const hasWrk = spawnSync("sh", ["-c", "command -v wrk"]).status === 0;
+  const reason = whyNoPodman() ?? (hasWrk ? undefined : "wrk is not installed (apt-get install wrk)");
+  if (!reason) return false;
+  if (process.env.CI) assert.fail(`CI must run the container tests: ${reason}`);
+  t.skip(reason);
+  return true;
+}
+
+test(`zoo and a Node app under --memory=128m: ${MINUTES} min of mixed load, no OOM kill, no failed request, peak under the limit`, { timeout: (MINUTES + 25) * 60_000 }, async (t) => {
+  if (skipUnlessTools(t)) return;
+  const podman = { ...process.env, ...podmanEnv() };
+  await buildImage(IMAGE, podman);
+  const docker = await dockerEngine();
+  must(await run("sh", ["-c", `podman save ${IMAGE} | ${DOCKER} load`], { ...podman, DOCKER_HOST: docker.DOCKER_HOST }, 10 * 60_000), "podman save | docker load");
+
+  // The container shares the host's network (no iptables here): zoo and its app listen on free loopback ports.
+  const [port, appPort] = [await freePort(), await freePort()];
+  const dir = mkdtempSync(join(tmpdir(), "zoo-memory-"));
+  chmodSync(dir, 0o755); // the image runs as uid 10001
+  writeFileSync(join(dir, "app.js"), APP);
+  writeFileSync(join(dir, "zoo.config.json"), JSON.stringify({
+    listen: `127.0.0.1:${port}`,
+    control: "/tmp/zoo.sock",
+    apps: { node: { command: ["node", "/cfg/app.js"], port: appPort } },
+    routes: { "/": "node" },
+    accessLog: false,
+  }));
+  const name = `zoo-memory-${process.pid}`;
+  t.after(async () => {
+    await run(DOCKER, ["rm", "--force", name], docker);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const id = must(await run(DOCKER, [
+    "run", "--detach", "--name", name, "--network", "host", "--memory=128m", "--memory-swap=128m",
+    "--volume", `${dir}:/cfg:ro`, IMAGE, "zoo", "start", "--config", "/cfg/zoo.config.json",
+  ], docker), "docker run").trim();
+  const logs = async () => { const r = await run(DOCKER, ["logs", "--tail", "40", name], docker); return `container output:\n${r.stdout}${r.stderr}`; };
+
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while ((await fetch(`${origin}/`).then((r) => r.status, () => 0)) !== 200) {
+    assert.ok(Date.now() < deadline, `zoo did not serve within 60 s\n${await logs()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const zooStatus = async () => JSON.parse(must(await run(DOCKER, ["exec", name, "zoo", "status", "--json", "--config", "/cfg/zoo.config.json"], docker), "zoo status")) as { zoo: { memoryBytes: number }; apps: { memoryBytes: number }[] };
+  const idle = await zooStatus();
+
+  const seconds = Math.round(MINUTES * 60);
+  const [small, large] = await Promise.all([
+    runWrk({ url: `${origin}/`, connections: 20, seconds, timeoutSeconds: 10 }),
+    runWrk({ url: `${origin}/1m`, connections: 4, seconds, timeoutSeconds: 10 }),
+  ]);
+  const loaded = await zooStatus();
+
+  const cgroup = `/sys/fs/cgroup/memory/docker/${id}`;
+  const peak = Number(readFileSync(join(cgroup, "memory.max_usage_in_bytes"), "utf8"));
+  const failcnt = Number(readFileSync(join(cgroup, "memory.failcnt"), "utf8"));
+  const state = must(await run(DOCKER, ["inspect", "--format", "{{.State.Running}} {{.State.OOMKilled}} {{.State.ExitCode}}", name], docker), "docker inspect").trim();
+  const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  t.diagnostic(`cgroup peak ${mib(peak)} of ${mib(LIMIT)} (failcnt ${failcnt}); zoo RSS idle ${mib(idle.zoo.memoryBytes)}, after load ${mib(loaded.zoo.memoryBytes)}; ` +
+    `app RSS after load ${mib(loaded.apps[0].memoryBytes)}; small GETs ${small.requests} (${(small.requests / seconds).toFixed(0)}/s), 1 MiB ${large.requests}`);
+
+  assert.equal(state, "true false 0", `the container was not running, or was OOM-killed (Running OOMKilled ExitCode: ${state})\n${await logs()}`);
+  assert.equal(failedRequests(small) + failedRequests(large), 0, `failed requests: small ${JSON.stringify(small.errors)}, 1 MiB ${JSON.stringify(large.errors)}`);
+  assert.ok(small.requests > 0 && large.requests > 0, "the load went through");
+  assert.ok(peak < LIMIT, `cgroup peak ${mib(peak)} reached the limit`);
+});
