@@ -79,7 +79,8 @@ test(`zoo and a Node app under --memory=128m: ${MINUTES} min of mixed load, no O
   });
   const id = must(await run(DOCKER, [
     "run", "--detach", "--name", name, "--network", "host", "--memory=128m", "--memory-swap=128m",
-    "--volume", `${dir}:/cfg:ro`, IMAGE, "zoo", "start", "--config", "/cfg/zoo.config.json",
+    // ZOO_CONFIG: the image's HEALTHCHECK (`zoo health`, a second Node process every 10 s) finds this config too.
+    "--volume", `${dir}:/cfg:ro`, "--env", "ZOO_CONFIG=/cfg/zoo.config.json", IMAGE,
   ], docker), "docker run").trim();
   const logs = async () => { const r = await run(DOCKER, ["logs", "--tail", "40", name], docker); return `container output:\n${r.stdout}${r.stderr}`; };
 
@@ -89,7 +90,7 @@ test(`zoo and a Node app under --memory=128m: ${MINUTES} min of mixed load, no O
     assert.ok(Date.now() < deadline, `zoo did not serve within 60 s\n${await logs()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  const zooStatus = async () => JSON.parse(must(await run(DOCKER, ["exec", name, "zoo", "status", "--json", "--config", "/cfg/zoo.config.json"], docker), "zoo status")) as { zoo: { memoryBytes: number }; apps: { memoryBytes: number }[] };
+  const zooStatus = async () => JSON.parse(must(await run(DOCKER, ["exec", name, "zoo", "status", "--json"], docker), "zoo status")) as { zoo: { memoryBytes: number }; apps: { memoryBytes: number }[] };
   const idle = await zooStatus();
 
   const seconds = Math.round(MINUTES * 60);
@@ -102,12 +103,12 @@ test(`zoo and a Node app under --memory=128m: ${MINUTES} min of mixed load, no O
   const cgroup = `/sys/fs/cgroup/memory/docker/${id}`;
   const peak = Number(readFileSync(join(cgroup, "memory.max_usage_in_bytes"), "utf8"));
   const failcnt = Number(readFileSync(join(cgroup, "memory.failcnt"), "utf8"));
-  const state = must(await run(DOCKER, ["inspect", "--format", "{{.State.Running}} {{.State.OOMKilled}} {{.State.ExitCode}}", name], docker), "docker inspect").trim();
+  const state = must(await run(DOCKER, ["inspect", "--format", "{{.State.Running}} {{.State.OOMKilled}} {{.State.ExitCode}} {{.State.Health.Status}}", name], docker), "docker inspect").trim();
   const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
   t.diagnostic(`cgroup peak ${mib(peak)} of ${mib(LIMIT)} (failcnt ${failcnt}); zoo RSS idle ${mib(idle.zoo.memoryBytes)}, after load ${mib(loaded.zoo.memoryBytes)}; ` +
     `app RSS after load ${mib(loaded.apps[0].memoryBytes)}; small GETs ${small.requests} (${(small.requests / seconds).toFixed(0)}/s), 1 MiB ${large.requests}`);
 
-  assert.equal(state, "true false 0", `the container was not running, or was OOM-killed (Running OOMKilled ExitCode: ${state})\n${await logs()}`);
+  assert.equal(state, "true false 0 healthy", `the container was not running, was OOM-killed or unhealthy (Running OOMKilled ExitCode Health: ${state})\n${await logs()}`);
   assert.equal(failedRequests(small) + failedRequests(large), 0, `failed requests: small ${JSON.stringify(small.errors)}, 1 MiB ${JSON.stringify(large.errors)}`);
   assert.ok(small.requests > 0 && large.requests > 0, "the load went through");
   assert.ok(peak < LIMIT, `cgroup peak ${mib(peak)} reached the limit`);
