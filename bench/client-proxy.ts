@@ -213,3 +213,13 @@ if (!make) {
 const server = http.createServer({ keepAliveTimeout: 120_000 }, make());
 server.listen(listenPort, "127.0.0.1", () => console.log(`${client} proxy on 127.0.0.1:${listenPort} -> ${origin}`));
 process.on("SIGTERM", () => process.exit(0));
+
+// The soak workload (bench/soak.ts) reads the floor's V8 heap and external memory from this file, written each second.
+const memoryFile = process.env.BENCH_MEMORY_FILE;
+if (memoryFile) {
+  const { writeFileSync } = await import("node:fs");
+  setInterval(() => {
+    const { heapUsed, heapTotal, external } = process.memoryUsage();
+    writeFileSync(memoryFile, JSON.stringify({ heapUsedBytes: heapUsed, heapTotalBytes: heapTotal, externalBytes: external }));
+  }, 1000).unref();
+}

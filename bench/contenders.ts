@@ -141,6 +141,8 @@ export interface ZooOptions {
   logName: string;
   /** Directory for `node --cpu-prof` output; no profiling when absent. */
   cpuProfDir?: string;
+  /** Another zoo than zooCli(): a file `node` runs, or an executable (the single executable). */
+  cli?: string;
 }
 
 let zooCliOverride: string | undefined;
@@ -165,10 +167,12 @@ export async function useCompiledZoo(): Promise<string> {
 export async function spawnZoo(options: ZooOptions): Promise<{ proc: Running; origin: string; port: number }> {
   const port = await freePort();
   const nodeFlags = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  const cli = options.cli ?? zooCli();
+  const executable = !/\.[cm]?[jt]s$/.test(cli);
   const proc = startProcess(
     "zoo",
-    process.execPath,
-    [...nodeFlags, zooCli(), "start", "--config", options.configPath, "--listen", `127.0.0.1:${port}`],
+    executable ? cli : process.execPath,
+    [...(executable ? [] : [...nodeFlags, cli]), "start", "--config", options.configPath, "--listen", `127.0.0.1:${port}`],
     {
       cwd: REPO_DIR,
       env: { ...process.env, ...options.env, PATH: `${join(REPO_DIR, "node_modules", ".bin")}:${process.env.PATH ?? ""}` },

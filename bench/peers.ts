@@ -86,10 +86,11 @@ backend app
 }
 
 /** A bare Node proxy of bench/client-proxy.ts: `bare-http` (node-floor) or `bare-undici` (undici-floor). */
-export async function startNodeFloor(client: "bare-http" | "bare-undici", upstreamPort: number, tmp: string): Promise<Contender> {
+export async function startNodeFloor(client: "bare-http" | "bare-undici", upstreamPort: number, tmp: string, env?: NodeJS.ProcessEnv): Promise<Contender> {
   const name = client === "bare-http" ? "node-floor" : "undici-floor";
   const port = await freePort();
   const proc = startProcess(name, process.execPath, [join(BENCH_DIR, "client-proxy.ts"), client, String(port), String(upstreamPort)], {
+    env: env && { ...process.env, ...env },
     logFile: join(tmp, `${name}.log`),
   });
   const origin = `http://127.0.0.1:${port}`;

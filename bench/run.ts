@@ -29,6 +29,7 @@ import { BENCH_CONFIG, runSupervision, stopZoo, type SupervisionResults } from "
 import { measureWake, type WakeResult } from "./wake.ts";
 import { missingTlsTools, runTlsBench } from "./tls.ts";
 import { runReplicasBench, type ReplicasResult } from "./replicas.ts";
+import { runSoak } from "./soak.ts";
 import { DEFAULT_SETTINGS, QUICK_SETTINGS, runThroughput, type ThroughputResults } from "./workloads.ts";
 
 const { values: flags } = parseArgs({
@@ -39,6 +40,7 @@ const { values: flags } = parseArgs({
     compiled: { type: "boolean", default: false },
     "no-zoo": { type: "boolean", default: false },
     only: { type: "string" },
+    "soak-minutes": { type: "string" },
     rounds: { type: "string" },
     out: { type: "string", default: join(BENCH_DIR, "results") },
     help: { type: "boolean", short: "h", default: false },
@@ -53,7 +55,8 @@ if (flags.help) {
   --profile      run the throughput zoo under node --cpu-prof and print its hot spots
   --compiled     measure zoo compiled to JavaScript (tsconfig.build.json, as the image runs it)
   --no-zoo       measure only the others (direct, nginx, go-proxy, caddy, haproxy, the Node floors)
-  --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, compress, supervision, wake, tls, replicas
+  --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, compress, supervision, wake, tls, replicas, soak
+  --soak-minutes N  length of the soak's load per contender (default 10 with --only soak, else 1; then 90 s idle)
   --rounds N     alternating rounds per workload (default 5, 3 for the 1 GiB streams and the WebSocket echo; quick 1)
   --out DIR      where the report goes (default bench/results)
 
@@ -232,6 +235,22 @@ async function main(): Promise<number> {
     }
   }
 
+  const stamp = date.toISOString().slice(0, 16).replace(":", "");
+  let soakSection = "";
+  if (zoo.available && (!only || only.has("soak"))) {
+    const minutes = Number(flags["soak-minutes"] ?? (only?.has("soak") ? 10 : 1));
+    mkdirSync(flags.out, { recursive: true });
+    const chartName = `${stamp}Z${flags.quick ? "-quick" : ""}-soak-rss.svg`;
+    try {
+      // The soak measures zoo as it is shipped: compiled (dist/cli.js), and the single executable.
+      const cli = flags.compiled ? zooCli() : await useCompiledZoo();
+      const { markdown } = await runSoak({ minutes, tmp, log, chartFile: join(flags.out, chartName), chartLink: chartName, zooCli: cli });
+      soakSection = markdown;
+    } catch (error) {
+      throughput.failures.push(`soak: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+
   machine.load.end = loadavg()[0];
   const input: ReportInput = {
     date,
@@ -246,7 +265,7 @@ async function main(): Promise<number> {
     wake,
   };
   const targets = computeTargets(input);
-  let report = renderReport(input, targets) + (tlsSection ? `\n${tlsSection}` : "") + (replicasSection ? `\n${replicasSection}` : "");
+  let report = renderReport(input, targets) + (tlsSection ? `\n${tlsSection}` : "") + (replicasSection ? `\n${replicasSection}` : "") + (soakSection ? `\n${soakSection}` : "");
   if (cpuProfDir) {
     keepTmp = true;
     const profiles = readdirSync(cpuProfDir).filter((f) => f.endsWith(".cpuprofile"));
@@ -258,7 +277,6 @@ async function main(): Promise<number> {
   console.log(`\n${report}`);
 
   mkdirSync(flags.out, { recursive: true });
-  const stamp = date.toISOString().slice(0, 16).replace(":", "");
   const base = join(flags.out, `${stamp}Z${flags.quick ? "-quick" : ""}`);
   writeFileSync(`${base}.md`, report);
   writeFileSync(`${base}.json`, JSON.stringify({ ...input, targets, replicas }, null, 2) + "\n");

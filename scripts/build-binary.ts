@@ -17,6 +17,7 @@ import { arch as hostArch } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { assetTexts } from "../src/dashboard/assets.ts";
+import { SEMI_SPACE_MB } from "../src/memory-settings.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const WORK = resolve(ROOT, "dist/sea");
@@ -80,7 +81,10 @@ if (bundled.includes(NO_FILES)) {
 // 2. The SEA blob.
 const blob = resolve(WORK, "zoo.blob");
 const seaConfig = resolve(WORK, "sea-config.json");
-writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache }, null, 2));
+// V8's young generation is sized when the process starts: the cap goes in the binary's own command line (README,
+// "Memory"). NODE_OPTIONS still extends it, so a user's own --max-semi-space-size wins.
+const execArgv = [`--max-semi-space-size=${SEMI_SPACE_MB}`];
+writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache, execArgv, execArgvExtension: "env" }, null, 2));
 execFileSync(runningNode, ["--experimental-sea-config", seaConfig], { stdio: "inherit" });
 
 // 3. A copy of the base Node, without its debug symbols (18 MB of the official binary) when binutils' strip is here,

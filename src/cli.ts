@@ -261,6 +261,7 @@ function version(): string {
 /** The process entry (bin/zoo.js, `node src/cli.ts`). */
 export async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (isStart(argv)) (await import("./memory-settings.ts")).applyMemorySettings();
   const code = await runCli(argv);
   // `start` may leave handles (signal listeners, sockets) that are done with: exit now. Others exit naturally, so output is flushed.
   if (isStart(argv)) process.exit(code);

@@ -10,7 +10,7 @@ import { Lifecycle } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { detectLaunch } from "./launcher.ts";
 import { LogBook, recordingLogger } from "./logs/book.ts";
-import { MetricsServer } from "./metrics/server.ts";
+import type { MetricsServer } from "./metrics/server.ts";
 import { controlOperations } from "./control-operations.ts";
 import { ZooProxy } from "./proxy/server.ts";
 import { Reloader } from "./reload.ts";
@@ -95,7 +95,8 @@ async function run({ config, load, log, book, replicas, certificates, acme, watc
   replicas.appOf = (name) => supervisor.appOf(name);
   // One series per replica: app="node", replica="1" for node.1 (replica="0" for an app with one replica).
   const samples = () => supervisor.snapshot().map((status) => ({ ...status, ...supervisor.replicaOf(status.name) }));
-  const metrics = config.metrics && new MetricsServer({ apps: samples, processes: (app) => supervisor.processes(app), states: APP_STATES });
+  // prom-client (and @opentelemetry/api under it, ~80 modules) is loaded only by a zoo that serves metrics.
+  const metrics = config.metrics && new (await import("./metrics/server.ts")).MetricsServer({ apps: samples, processes: (app) => supervisor.processes(app), states: APP_STATES });
   // The dashboard's code is loaded only when the config asks for it.
   const dashboard = config.dashboard && new (await import("./dashboard/index.ts")).Dashboard(config.dashboard);
   const proxy = new ZooProxy({

@@ -143,6 +143,7 @@ export function formatStatus(status: ControlStatus, now: number, watching?: { ea
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd() + "\n";
   const where = `${status.listen.host}:${status.listen.port}`;
   return `proxy: ${status.listening ? `listening on ${where}` : `not listening (${where})`}\n` +
+    (status.zoo ? zooLine(status.zoo, watching?.earlier, now) : "") +
     line(header) + rows.map(line).join("") + (status.apps.some((a) => a.essential) ? "* essential\n" : "");
 }
 
@@ -153,6 +154,16 @@ function lastRequest(app: AppView, now: number): string {
 }
 
 type AppView = ControlStatus["apps"][number];
+
+/** zoo's own process, above its apps, in the apps' units: "zoo: pid 7, memory 52.1 MiB (heap 9.8 MiB), CPU 1.20s". */
+function zooLine(zoo: NonNullable<ControlStatus["zoo"]>, earlier: EarlierStatus | undefined, now: number): string {
+  const before = earlier?.status.zoo;
+  const seconds = earlier ? (now - earlier.at) / 1000 : 0;
+  const cpu = !earlier ? `CPU time ${zoo.cpuSeconds.toFixed(2)}s`
+    : before && before.pid === zoo.pid && seconds > 0 ? `CPU ${(((zoo.cpuSeconds - before.cpuSeconds) / seconds) * 100).toFixed(1)}%`
+    : "CPU -";
+  return `zoo: pid ${zoo.pid}, memory ${formatBytes(zoo.memoryBytes)} (JS heap ${formatBytes(zoo.heapUsedBytes)} used of ${formatBytes(zoo.heapTotalBytes)}), ${cpu}\n`;
+}
 
 function cpuPercent(app: AppView, earlier: EarlierStatus | undefined, now: number): string {
   if (!earlier) return "-";

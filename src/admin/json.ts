@@ -5,7 +5,18 @@ import type { ControlStatus } from "./status.ts";
 export interface StatusJson {
   listening: boolean;
   listen: { host: string; port: number };
+  /** zoo's own process (null when the running zoo predates this field). */
+  zoo: ZooJson | null;
   apps: AppJson[];
+}
+
+export interface ZooJson {
+  pid: number;
+  memoryBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  externalBytes: number;
+  cpuSeconds: number;
 }
 
 export interface AppJson {
@@ -33,6 +44,7 @@ export function statusJson(status: ControlStatus): StatusJson {
   return {
     listening: status.listening,
     listen: { host: status.listen.host, port: status.listen.port },
+    zoo: status.zoo ? { ...status.zoo } : null,
     apps: status.apps.map((app) => ({
       name: app.name,
       state: app.state,

@@ -3,7 +3,7 @@
 import type { Config } from "../config/types.ts";
 import { readUsage } from "../metrics/proc.ts";
 import type { Supervisor } from "../supervisor/index.ts";
-import type { ControlStatus } from "./status.ts";
+import { zooProcessStatus, type ControlStatus } from "./status.ts";
 
 export interface ListenerState {
   listening: boolean;
@@ -15,6 +15,7 @@ export function statusView(supervisor: Supervisor, running: () => Config, listen
   return () => ({
     listening: listener.listening,
     listen: listener.listen,
+    zoo: zooProcessStatus(),
     apps: supervisor.snapshot().map((status) => {
       const app = running().apps.find((candidate) => candidate.name === supervisor.appOf(status.name));
       const usage = readUsage(supervisor.processes(status.name));

@@ -51,7 +51,8 @@ export class UndiciTransport implements Transport {
       loadAppClient().catch((error: Error) => this.#log.zoo("warn", `undici did not load (${error.message}): http-proxy-3 carries every request`));
       return false;
     }
-    this.#dispatcher = new UndiciAgent({ keepAliveTimeout: this.#poolIdleMs, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+    // keepAliveMaxTimeout too: otherwise an app's `Keep-Alive: timeout=N` hint keeps idle connections (and fds) up to 10 min.
+    this.#dispatcher = new UndiciAgent({ keepAliveTimeout: this.#poolIdleMs, keepAliveMaxTimeout: this.#poolIdleMs, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
     return true;
   }
 

@@ -53,7 +53,7 @@ test("zoo status --json: every app with the documented keys, CPU seconds and res
   const result = spawnSync(process.execPath, [CLI, "status", "--json", "--config", file, "--listen", listen], { encoding: "utf8" });
   assert.equal(result.status, 0, result.stderr);
   const status = JSON.parse(result.stdout);
-  assert.deepEqual(Object.keys(status), ["listening", "listen", "apps"]);
+  assert.deepEqual(Object.keys(status), ["listening", "listen", "zoo", "apps"]);
   assert.equal(status.listening, true);
   assert.deepEqual(status.listen, { host: "127.0.0.1", port: Number(listen.split(":")[1]) });
   assert.equal(status.apps.length, 1);

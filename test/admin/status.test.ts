@@ -48,6 +48,35 @@ test("zoo status prints every app's state, pid, port and restarts; zoo health fo
   assert.match(gone.stderr, /zoo is not running here: no answer on its control socket/);
 });
 
+test("zoo status shows zoo's own memory (RSS and JS heap) and CPU beside its apps, in the table and in --json", async (t) => {
+  const { file } = tempConfig({ apps: { web: { command: [process.execPath, SERVER] } }, routes: { "/": "web" } });
+  const zoo = startZoo(["start", "--config", file, "--listen", "127.0.0.1:0"]);
+  t.after(() => stopZoo(zoo));
+  const listen = `127.0.0.1:${await listeningPort(zoo)}`;
+  await zoo.waitFor(/web: ready/);
+
+  const table = zooCommand("status", "--config", file, "--listen", listen);
+  assert.equal(table.code, 0, table.stderr);
+  const line = new RegExp(`^zoo: pid ${zoo.child.pid}, memory (\\d+\\.\\d) MiB \\(JS heap [\\d.]+ MiB used of [\\d.]+ MiB\\), CPU time \\d+\\.\\d\\ds$`, "m");
+  assert.match(table.stdout, line);
+  assert.ok(table.stdout.indexOf("zoo: pid") < table.stdout.indexOf("APP "), "zoo's line comes above the apps");
+
+  const json = zooCommand("status", "--json", "--config", file, "--listen", listen);
+  assert.equal(json.code, 0, json.stderr);
+  const parsed = JSON.parse(json.stdout);
+  assert.deepEqual(Object.keys(parsed.zoo), ["pid", "memoryBytes", "heapUsedBytes", "heapTotalBytes", "externalBytes", "cpuSeconds"]);
+  assert.equal(parsed.zoo.pid, zoo.child.pid);
+  // zoo's RSS as the kernel counts it: the same figure /proc gives for its pid, within what a status request costs.
+  const { readFileSync } = await import("node:fs");
+  const kernelRss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${zoo.child.pid}/status`, "utf8"))![1]) * 1024;
+  assert.ok(Math.abs(parsed.zoo.memoryBytes - kernelRss) < 8 * 1024 ** 2, `zoo.memoryBytes ${parsed.zoo.memoryBytes} vs VmRSS ${kernelRss}`);
+  assert.ok(parsed.zoo.heapUsedBytes > 0 && parsed.zoo.heapUsedBytes <= parsed.zoo.heapTotalBytes);
+  assert.ok(parsed.zoo.cpuSeconds > 0);
+  const web = parsed.apps.find((app: { name: string }) => app.name === "web");
+  assert.notEqual(web.pid, parsed.zoo.pid);
+  assert.ok(web.memoryBytes > 0);
+});
+
 test("zoo health fails while an essential app is not ready, and names it", async (t) => {
   const { file } = tempConfig({
     apps: { web: { command: [process.execPath, SERVER], essential: true, env: { LISTEN_DELAY_MS: "60000" } } },

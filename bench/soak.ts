@@ -1,0 +1,219 @@
+// The soak workload (issue 22): the mixed load — 20 connections of small GETs and 4 of 1 MiB downloads — through
+// each contender for N minutes, one contender at a time, then 90 s without load. Every 10 s: RSS, V8 heap used and
+// committed and external memory (Node contenders), open fds. zoo is also measured idle after boot and after 2,000
+// requests and 60 s idle. The report and the RSS chart come from soak-report.ts.
+import { readdirSync, readFileSync } from "node:fs";
+import { Agent, get, request } from "node:http";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { execa } from "execa";
+import { controlSocketPath } from "../src/admin/server.ts";
+import { BENCH_DIR, REPO_DIR, spawnZoo, startNginx, startUpstream, waitForUpstreamInfo, type Contender } from "./contenders.ts";
+import { failedRequests, startWrk, type WrkResult } from "./load.ts";
+import { startCaddy, startHaproxy, startNodeFloor } from "./peers.ts";
+import { cpuMicros, descendantsOf, freePort, memoryOf, type Running } from "./proc.ts";
+import { renderSoak, type SoakRun, type SoakSample } from "./soak-report.ts";
+import type { Log } from "./workloads.ts";
+
+export interface SoakOptions {
+  minutes: number;
+  idleSeconds?: number;
+  /** The idle after 2,000 requests (issue 22: 60 s). */
+  afterTrafficSeconds?: number;
+  sampleSeconds?: number;
+  tmp: string;
+  log: Log;
+  /** Where the chart goes, and its name relative to the report. */
+  chartFile: string;
+  chartLink: string;
+  /** The zoo CLI to run (`node CLI start`): the compiled dist/cli.js. */
+  zooCli: string;
+}
+
+/** What the soak knows how to read from a contender besides /proc. */
+interface SoakContender {
+  name: string;
+  /** zoo's own process: measured idle after boot and after 2,000 requests; heap read from `zoo status`. */
+  zoo?: { controlSocket: string };
+  /** A Node floor writes its heap figures to this file. */
+  memoryFile?: string;
+  /** RSS and fds are summed over the process and its descendants (nginx's workers), not zoo's apps. */
+  tree?: boolean;
+  start(): Promise<Contender>;
+}
+
+export async function runSoak(options: SoakOptions): Promise<{ markdown: string; runs: SoakRun[] }> {
+  const { tmp, log } = options;
+  const upstreamPort = await freePort();
+  const upstream = await startUpstream(upstreamPort, tmp);
+  const binary = await buildBinary(tmp, log);
+  const contenders: SoakContender[] = [
+    zooContender("zoo", options.zooCli, tmp, {}),
+    // Today's settings before issue 22: Node's default young generation, glibc's default arenas.
+    zooContender("zoo, Node defaults", options.zooCli, tmp, { ZOO_MEMORY_SETTINGS: "off" }),
+    ...(binary ? [zooContender("zoo binary", binary, tmp, {})] : []),
+    {
+      name: "undici-floor",
+      memoryFile: join(tmp, "undici-floor-memory.json"),
+      start: () => startNodeFloor("bare-undici", upstreamPort, tmp, { BENCH_MEMORY_FILE: join(tmp, "undici-floor-memory.json") }),
+    },
+    { name: "caddy", start: () => startCaddy(upstreamPort, tmp) },
+    { name: "nginx", tree: true, start: () => startNginx(upstreamPort, tmp) },
+    { name: "haproxy", start: () => startHaproxy(upstreamPort, tmp) },
+  ];
+  const runs: SoakRun[] = [];
+  try {
+    for (const contender of contenders) {
+      log(`[soak] ${contender.name}: ${options.minutes} min of load, then ${options.idleSeconds ?? 90} s idle`);
+      runs.push(await soakOne(contender, options));
+    }
+  } finally {
+    await upstream.stop(3000);
+  }
+  return { markdown: await renderSoak(runs, options), runs };
+}
+
+function zooContender(name: string, cli: string, tmp: string, env: Record<string, string>): SoakContender {
+  const state: { controlSocket: string } = { controlSocket: "" };
+  return {
+    name,
+    zoo: state,
+    async start() {
+      const upstreamPort = await freePort();
+      // The bench's zoo config: one app (the upstream) behind its routes, no access log.
+      const baseEnv = { BENCH_UPSTREAM_PORT: String(upstreamPort), ...env };
+      const { proc, origin, port } = await spawnZoo({ configPath: join(BENCH_DIR, "zoo.bench.json"), env: baseEnv, tmp, logName: `soak-${name.replace(/\W+/g, "-")}.log`, cli });
+      await waitForUpstreamInfo(origin, 60_000, proc.exited);
+      state.controlSocket = controlSocketPath(undefined, port);
+      return { name: "zoo", origin, process: proc, stop: async () => void (await proc.stop(12_000)) };
+    },
+  };
+}
+
+/** zoo's single executable, built into tmp with scripts/build-binary.ts; undefined when it cannot be built here. */
+async function buildBinary(tmp: string, log: Log): Promise<string | undefined> {
+  const out = join(tmp, "zoo-binary");
+  const built = await execa(process.execPath, [join(REPO_DIR, "scripts", "build-binary.ts"), "--out", out], { cwd: REPO_DIR, reject: false });
+  if (built.exitCode !== 0) {
+    log(`[soak] the single executable is not measured: build-binary failed: ${String(built.stderr).split("\n").slice(-2).join(" ")}`);
+    return undefined;
+  }
+  return out;
+}
+
+async function soakOne(contender: SoakContender, options: SoakOptions): Promise<SoakRun> {
+  const sampleMs = (options.sampleSeconds ?? 10) * 1000;
+  const idleMs = (options.idleSeconds ?? 90) * 1000;
+  const started = await contender.start();
+  const proc = started.process!;
+  const pids = () => (contender.tree ? [proc.pid, ...descendantsOf(proc.pid)] : [proc.pid]);
+  const sample = async (t: number, phase: SoakSample["phase"]): Promise<SoakSample> => ({ t, phase, ...(await readSample(contender, pids())) });
+  try {
+    await sleep(2000);
+    const boot = await sample(0, "boot");
+    let afterTraffic: SoakSample | undefined;
+    if (contender.zoo) {
+      await smallRequests(started.origin, 2000);
+      await sleep((options.afterTrafficSeconds ?? 60) * 1000);
+      afterTraffic = await sample(0, "after-traffic");
+    }
+
+    const samples: SoakSample[] = [];
+    const loadMs = options.minutes * 60_000;
+    const cpuBefore = cpuMicros(pids());
+    const began = Date.now();
+    const small = startWrk({ url: `${started.origin}/`, connections: 20, seconds: Math.round(options.minutes * 60) });
+    const large = startWrk({ url: `${started.origin}/1m`, connections: 4, seconds: Math.round(options.minutes * 60) });
+    let peakRss = 0;
+    for (let next = sampleMs; next <= loadMs; next += sampleMs) {
+      await sleep(Math.max(0, began + next - Date.now()));
+      const s = await sample(next / 1000, "load");
+      samples.push(s);
+      peakRss = Math.max(peakRss, s.rss);
+    }
+    const [smallResult, largeResult] = await Promise.all([small.result, large.result]);
+    const cpu = cpuMicros(pids()) - cpuBefore;
+    const loadEnded = Date.now();
+    for (let next = sampleMs; next <= idleMs; next += sampleMs) {
+      await sleep(Math.max(0, loadEnded + next - Date.now()));
+      samples.push(await sample((loadMs + next) / 1000, "idle"));
+    }
+    peakRss = Math.max(peakRss, ...pids().map((pid) => memoryOf(pid)?.hwm ?? 0).slice(0, 1));
+    return {
+      name: contender.name,
+      minutes: options.minutes,
+      boot,
+      afterTraffic,
+      samples,
+      peakRss,
+      small: wrkSummary(smallResult),
+      large: wrkSummary(largeResult),
+      cpuMicrosPerRequest: cpu / Math.max(1, smallResult.requests + largeResult.requests),
+    };
+  } finally {
+    await started.stop();
+  }
+}
+
+function wrkSummary(result: WrkResult) {
+  return { requests: result.requests, perSecond: result.requests / (result.duration_us / 1e6), failed: failedRequests(result) };
+}
+
+async function readSample(contender: SoakContender, pids: number[]): Promise<Omit<SoakSample, "t" | "phase">> {
+  let rss = 0;
+  let fds = 0;
+  for (const pid of pids) {
+    rss += memoryOf(pid)?.rss ?? 0;
+    try {
+      fds += readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+      // gone
+    }
+  }
+  const heap = contender.zoo ? await zooHeap(contender.zoo.controlSocket) : contender.memoryFile ? floorHeap(contender.memoryFile) : undefined;
+  return { rss, fds, ...heap };
+}
+
+type Heap = { heapUsed: number; heapTotal: number; external: number };
+
+/** From `zoo status` (the control socket's /status): zoo's own heap figures. */
+function zooHeap(socketPath: string): Promise<Heap | undefined> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path: "/status", timeout: 3000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (chunk) => (body += chunk)).on("end", () => {
+        try {
+          const { zoo } = JSON.parse(body) as { zoo?: { heapUsedBytes: number; heapTotalBytes: number; externalBytes: number } };
+          resolve(zoo && { heapUsed: zoo.heapUsedBytes, heapTotal: zoo.heapTotalBytes, external: zoo.externalBytes });
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    req.on("timeout", () => req.destroy()).on("error", () => resolve(undefined)).end();
+  });
+}
+
+function floorHeap(file: string): Heap | undefined {
+  try {
+    const figures = JSON.parse(readFileSync(file, "utf8")) as { heapUsedBytes: number; heapTotalBytes: number; externalBytes: number };
+    return { heapUsed: figures.heapUsedBytes, heapTotal: figures.heapTotalBytes, external: figures.externalBytes };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `count` small GETs over 4 keep-alive connections; the connections are closed afterwards. */
+async function smallRequests(origin: string, count: number): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  let left = count;
+  const worker = async () => {
+    while (left-- > 0) {
+      await new Promise<void>((resolve, reject) => {
+        get(`${origin}/`, { agent }, (res) => res.resume().on("end", resolve).on("error", reject)).on("error", reject);
+      });
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  agent.destroy();
+}

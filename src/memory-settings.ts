@@ -1,0 +1,60 @@
+// The memory settings zoo runs with: V8's young generation capped, glibc's malloc arenas limited. Both must be in
+// place before the process starts (V8 sizes its heap when the isolate is made, glibc reads MALLOC_ARENA_MAX at the
+// first malloc), so `zoo start` without them replaces itself (execve: same pid, same stdio) with a process that has
+// them. Chosen by measurement under the soak load (README, "Memory"); a user who sets either keeps their own.
+import { isSea } from "node:sea";
+
+/**
+ * MB per semi-space. Node 24's default grows to 64 MB semi-spaces (128 MB committed) under sustained load while
+ * the JS heap in use stays 20–60 MB; 2 MB keeps the same req/s and CPU per request.
+ */
+export const SEMI_SPACE_MB = 2;
+/** glibc keeps up to 8 arenas per core, one per busy thread; Node's threads (V8 platform, libuv pool) make several. */
+export const MALLOC_ARENAS = 2;
+
+const SEMI_SPACE_FLAG = /(^|\s)--max-semi-space-size[= ]/;
+/** Names the variables zoo added for itself, so that its apps do not inherit them. */
+const ADDED = "ZOO_ADDED_ENV";
+
+export interface MemorySettingsPlan {
+  /** The extra command-line flags for Node (empty when the user gave their own). */
+  execArgv: string[];
+  /** The extra environment (empty when the user gave their own). */
+  env: Record<string, string>;
+}
+
+/** What is missing from this process's settings: the caller's own values always win. */
+export function missingMemorySettings(execArgv: readonly string[], env: NodeJS.ProcessEnv, platform = process.platform): MemorySettingsPlan {
+  const semiGiven = execArgv.some((arg) => SEMI_SPACE_FLAG.test(arg)) || SEMI_SPACE_FLAG.test(env.NODE_OPTIONS ?? "");
+  return {
+    execArgv: semiGiven ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`],
+    // MALLOC_ARENA_MAX is glibc's: elsewhere it means nothing.
+    env: platform !== "linux" || env.MALLOC_ARENA_MAX !== undefined ? {} : { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) },
+  };
+}
+
+/**
+ * Replaces this process with the same command plus the missing settings; returns only when nothing is missing or
+ * the platform cannot exec (then zoo runs with Node's defaults). `ZOO_MEMORY_SETTINGS=off` skips it.
+ */
+export function applyMemorySettings(): void {
+  const added = process.env[ADDED];
+  if (added !== undefined) {
+    // Read by glibc when this process started; the apps keep the environment zoo was given.
+    for (const name of [ADDED, ...added.split(",")]) delete process.env[name];
+    return;
+  }
+  if (process.env.ZOO_MEMORY_SETTINGS === "off" || typeof process.execve !== "function" || process.platform !== "linux") return;
+  const sea = isSea();
+  // The single executable carries --max-semi-space-size in its own execArgv (scripts/build-binary.ts).
+  const plan = missingMemorySettings(sea ? [...process.execArgv, `--max-semi-space-size=${SEMI_SPACE_MB}`] : process.execArgv, process.env);
+  if (plan.execArgv.length === 0 && Object.keys(plan.env).length === 0) return;
+  // A SEA's process.argv[1] is a copy of argv[0] that Node adds, and Node applies its execArgv itself.
+  const args = sea ? [process.argv[0], ...process.argv.slice(2)] : [process.argv[0], ...process.execArgv, ...plan.execArgv, ...process.argv.slice(1)];
+  try {
+    const env = Object.keys(plan.env).length === 0 ? process.env : { ...process.env, ...plan.env, [ADDED]: Object.keys(plan.env).join(",") };
+    process.execve(process.execPath, args, env);
+  } catch {
+    // execve failed before replacing anything (a seccomp profile, say): run on with Node's defaults.
+  }
+}
