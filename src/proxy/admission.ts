@@ -10,7 +10,7 @@ import type { RouteTable } from "./routes.ts";
 import { serveStatic } from "./static.ts";
 import type { InstanceLease, InstancePool } from "./instances.ts";
 import { limitBody } from "./body-limit.ts";
-import { applyFeatures, applyRequestRules } from "./route-features.ts";
+import { applyFeatures, applyRequestRules, type RouteFeatures } from "./route-features.ts";
 import { retryDelay } from "./upstream-failure.ts";
 import { rewriteForUpstream } from "./upstream-request.ts";
 
@@ -19,6 +19,8 @@ export type FrontDoor = (exchange: HttpExchange, target: Target) => boolean;
 
 export interface AdmissionOptions {
   table: RouteTable<PreparedRoute>;
+  /** Compression, basic auth, header rules, a body limit: per route that uses any (route-features.ts). */
+  features: ReadonlyMap<PreparedRoute, RouteFeatures>;
   upstreams: InstancePool;
   client: UpstreamClient;
   /** Milliseconds a request to a starting app is held before 503. */
@@ -46,7 +48,8 @@ export class Admission {
     if (match === undefined) return refuse(exchange, 404, `no route for ${target.path}`);
     const { route, rest } = match;
     exchange.begin(route);
-    if (route.features !== undefined) return applyFeatures(exchange, route.label, route.features, () => this.#dispatch(exchange, route, rest, target));
+    const features = this.#options.features.get(route);
+    if (features !== undefined) return applyFeatures(exchange, route.label, features, () => this.#dispatch(exchange, route, rest, target));
     this.#dispatch(exchange, route, rest, target);
   }
 
@@ -57,9 +60,9 @@ export class Admission {
         if (exchange.websocket && !isWebSocketHandshake(exchange)) return refuse(exchange, 400, `${route.label}: only WebSocket upgrades are proxied`);
         const { websocket, requestId } = exchange;
         rewriteForUpstream(exchange.req, { route, rest, target, websocket, requestId, trustProxy: this.#options.trustProxy });
-        applyRequestRules(exchange, route.features);
+        applyRequestRules(exchange, this.#options.features.get(route));
         if (route.kind === "proxy") {
-          if (route.features?.maxBodySize !== undefined && !exchange.websocket) limitBody(exchange, route.features.maxBodySize);
+          this.#limitBody(exchange, route);
           return this.#options.client.forward(exchange, route.destination);
         }
         return this.#obtain(exchange, route);
@@ -91,8 +94,13 @@ export class Admission {
 
   #forward(exchange: Exchange, route: AppRoute, instance: InstanceLease): void {
     exchange.useInstance(instance);
-    if (route.features?.maxBodySize !== undefined && !exchange.websocket) limitBody(exchange, route.features.maxBodySize);
+    this.#limitBody(exchange, route);
     this.#options.client.forward(exchange, this.#options.client.appDestination(route.app, instance));
+  }
+
+  #limitBody(exchange: Exchange, route: PreparedRoute): void {
+    const maxBodySize = this.#options.features.get(route)?.maxBodySize;
+    if (maxBodySize !== undefined && !exchange.websocket) limitBody(exchange, maxBodySize);
   }
 
   #hold(exchange: Exchange, route: AppRoute): void {

@@ -2,12 +2,20 @@
 // client_body_timeout does: 408 when no answer has begun, else the response is cut; the request to the app is
 // aborted either way. Only the client's silence counts: while zoo itself is not reading (the app is slower than the
 // client, or the request is still held for a starting app), the clock does not run.
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { constants, type ServerHttp2Stream } from "node:http2";
-import type { HttpExchange } from "./exchange.ts";
+
+/** What the clock needs of an HTTP exchange (exchange.ts hands itself over). */
+export interface WatchedExchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly clientGone: boolean;
+  answer(status: number, detail: string, headers?: Record<string, string>): void;
+  abortUpstream(): void;
+}
 
 /** Starts the clock once zoo reads the body (countRequestBytes); stops at its end or the exchange's. */
-export function watchBodyIdle(exchange: HttpExchange, timeoutMs: number): void {
+export function watchBodyIdle(exchange: WatchedExchange, timeoutMs: number): void {
   const req = exchange.req;
   if (timeoutMs <= 0 || req.complete) return;
   const timer = setTimeout(onIdle, timeoutMs);

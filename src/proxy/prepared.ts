@@ -1,7 +1,6 @@
 // The route table's entries: each config route with what its requests need computed once, one shape per kind.
 import type { Route } from "../config/types.ts";
-import { compileFeatures, type RouteFeatures } from "./route-features.ts";
-import type { Destination } from "./transport.ts";
+import type { Destination } from "./destination.ts";
 
 interface Labelled {
   prefix: string;
@@ -9,8 +8,6 @@ interface Labelled {
   host?: string;
   /** "route /node → app node": names the route and what it leads to, in every error page and log line. */
   label: string;
-  /** Compression, basic auth, header rules, a body limit; absent when the route uses none. */
-  features?: RouteFeatures;
 }
 
 export type AppRoute = Labelled & { kind: "app"; app: string; stripPrefix: boolean };
@@ -34,7 +31,7 @@ export function prepareRoute(route: Route, destinationOf: (origin: URL) => Desti
   const key = (host ?? "") + prefix;
   const scoped = <T extends PreparedRoute>(prepared: T): T => (host === undefined ? prepared : { ...prepared, host });
   // Every entry has the key, set or not, so that the hot path reads it from objects of the same shapes.
-  return { ...scoped(prepare(route, prefix, key, destinationOf)), features: compileFeatures(route) };
+  return scoped(prepare(route, prefix, key, destinationOf));
 }
 
 function prepare(route: Route, prefix: string, key: string, destinationOf: (origin: URL) => Destination): PreparedRoute {

@@ -17,7 +17,8 @@ import { hostFromAuthority } from "./headers.ts";
 import { hostRefusal, misdirected } from "./host-check.ts";
 import { ClientLimits, serverTimeouts } from "./limits.ts";
 import { sendSocketPage } from "./pages.ts";
-import { prepareRoute } from "./prepared.ts";
+import { prepareRoute, type PreparedRoute } from "./prepared.ts";
+import { compileFeatures, type RouteFeatures } from "./route-features.ts";
 import type { ExchangeObserver } from "./record.ts";
 import { requestIdFor } from "./request-id.ts";
 import { compileRoutes } from "./routes.ts";
@@ -110,9 +111,16 @@ export class ZooProxy {
 
   #admit({ routes, readyWait, trustProxy }: ProxySettings): Admission {
     const client = this.#client;
-    const table = compileRoutes(routes.map((route) => prepareRoute(route, (origin) => client.originDestination(origin))));
+    const features = new Map<PreparedRoute, RouteFeatures>();
+    const prepared = routes.map((route) => {
+      const entry = prepareRoute(route, (origin) => client.originDestination(origin));
+      const compiled = compileFeatures(route);
+      if (compiled !== undefined) features.set(entry, compiled);
+      return entry;
+    });
+    const table = compileRoutes(prepared);
     const front = this.#options.tls || this.#options.acmeChallenge ? this.#frontDoor : undefined;
-    return new Admission({ table, upstreams: this.#options.upstreams, client, readyWait, trustProxy, log: this.#options.log, front });
+    return new Admission({ table, features, upstreams: this.#options.upstreams, client, readyWait, trustProxy, log: this.#options.log, front });
   }
 
   /** Client connections open now, plain and HTTPS. */

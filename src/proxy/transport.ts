@@ -2,17 +2,10 @@
 // (upstream-request.ts), to a destination, hands the answer to the one relay (relay.ts), and reports a request that
 // got no answer to `failed`, where client.ts decides what that means (retry, 502, 504). Two transports:
 // undici-transport.ts (plain requests to apps) and node-transport.ts (http-proxy-3: WebSockets, outside origins).
-import type { ServerOptions } from "http-proxy-3";
+import type { Destination } from "./destination.ts";
 import type { Exchange } from "./exchange.ts";
 
-/**
- * Where one request goes, built once per target (client.ts builds it): Node's client's options, and for an app the
- * origin its plain requests are dispatched to on undici.
- */
-export interface Destination {
-  options: ServerOptions;
-  origin?: string;
-}
+export type { Destination } from "./destination.ts";
 
 /** An upstream failure as either transport reports it (Node's and undici's error codes). */
 export type UpstreamError = Error & { code?: string };
