@@ -49,6 +49,15 @@ export class ClientLimits {
     this.#onRefused = onRefused;
   }
 
+  /** The node:http server options for these limits (both listeners). */
+  get serverTimeouts(): ReturnType<typeof serverTimeouts> {
+    return serverTimeouts(this.limits);
+  }
+
+  get http2MaxStreams(): number {
+    return this.limits.http2MaxStreams;
+  }
+
   /** Client connections open now, on both listeners. */
   get open(): number {
     return this.#open;

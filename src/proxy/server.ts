@@ -23,7 +23,7 @@ import type { ExchangeObserver } from "./record.ts";
 import { requestIdFor } from "./request-id.ts";
 import { compileRoutes } from "./routes.ts";
 import type { InstancePool } from "./instances.ts";
-import { TlsListener, type TlsListenerOptions } from "./tls-listener.ts";
+import { TlsListener, type TlsListenerOptions } from "../tls/listener.ts";
 import { Upgrades } from "./websocket.ts";
 
 export interface ZooProxyOptions {

@@ -1,6 +1,6 @@
 // Strict SNI on the wire: a ClientHello for a name no certificate covers is answered with one fatal unrecognized_name
 // alert (and nothing else) before the close, for TLS 1.2 and TLS 1.3 clients; Node's and OpenSSL's clients report
-// it as such. A ClientHello without SNI gets OpenSSL's handshake_failure alert (see tls-listener.ts for why).
+// it as such. A ClientHello without SNI gets OpenSSL's handshake_failure alert (see src/tls/listener.ts for why).
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { once } from "node:events";
@@ -8,7 +8,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { alertRecord, UNRECOGNIZED_NAME } from "../../src/proxy/tls-alert.ts";
+import { alertRecord, UNRECOGNIZED_NAME } from "../../src/tls/alert.ts";
 import { TestGate } from "../proxy/helpers/gate.ts";
 import { app, echo } from "../proxy/helpers/net.ts";
 import { issue, makeCa } from "./certs.ts";

@@ -1,21 +1,33 @@
 // The HTTPS listener: node:http2 with allowHTTP1, so ALPN offers h2 and http/1.1 on one port, certificates chosen
 // by SNI. Strict SNI: a name no certificate covers, or a handshake without a name, gets no certificate at all.
 // A name no certificate covers is refused with a fatal unrecognized_name alert (RFC 6066 §3), as HAProxy's
-// strict-sni does it; Node has no API for that alert, so tls-alert.ts writes it under the TLS layer.
+// strict-sni does it; Node has no API for that alert, so alert.ts writes it under the TLS layer.
 // A ClientHello without SNI gets OpenSSL's own fatal handshake_failure (no certificate to offer), not
 // unrecognized_name: that alert says "I do not know the name you sent", and no name was sent (RFC 8446 §9.2 would
 // have a server that requires SNI send missing_extension instead). Node never calls the SNI callback without a
 // name, so either alert there would take a ClientHello parser in front of every connection, for clients (scanners,
 // https://IP) that learn no more from it. HAProxy's strict-sni sends unrecognized_name there too; zoo does not.
-import http2 from "node:http2";
+import http2, { type ServerHttp2Session } from "node:http2";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { SecureContext, TLSSocket } from "node:tls";
 import { keepAccepting } from "../descriptors.ts";
 import type { Logger } from "../log.ts";
-import { serverTimeouts, type ClientLimits } from "./limits.ts";
-import { UNRECOGNIZED_NAME, writeAlertUnder } from "./tls-alert.ts";
+import { UNRECOGNIZED_NAME, writeAlertUnder } from "./alert.ts";
+
+/** What one client may hold, shared with the plain listener (the proxy's ClientLimits, proxy/limits.ts). */
+export interface ConnectionLimits {
+  /** Counts a new connection, or closes it at once when too many are open (false). */
+  admit(socket: Socket): boolean;
+  /** Closes a connection that sends no complete request head in time. */
+  awaitHead(socket: Socket): void;
+  /** Idle timeout and stream accounting of an HTTP/2 session. */
+  watchSession(session: ServerHttp2Session): void;
+  /** The node:http server timeouts (headers, keep-alive) the limits ask for. */
+  readonly serverTimeouts: object;
+  readonly http2MaxStreams: number;
+}
 
 export interface TlsListenerOptions {
   /** The context for an SNI name, or undefined to refuse the handshake. */
@@ -32,7 +44,7 @@ export interface TlsListenerOptions {
   onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   log: Logger;
   /** Shared with the plain listener: the connection count, the header and idle timeouts, HTTP/2 streams. */
-  limits: ClientLimits;
+  limits: ConnectionLimits;
 }
 
 const REFUSAL_LOG_MS = 10_000;
@@ -74,9 +86,9 @@ export class TlsListener {
         // Small responses go out at once (Nagle with delayed ACKs costs ~40 ms a request), as node:http does.
         noDelay: true,
         // Streams beyond it are refused (REFUSED_STREAM) instead of becoming more requests to the apps.
-        settings: { maxConcurrentStreams: limits.limits.http2MaxStreams },
+        settings: { maxConcurrentStreams: limits.http2MaxStreams },
         // HTTP/1.1 over TLS: the plain listener's limits (Node reads them here; its HTTP/2 types do not list them).
-        ...(serverTimeouts(limits.limits) as object),
+        ...limits.serverTimeouts,
       },
       withHsts(options.onRequest, options.hsts) as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
     );
