@@ -4,7 +4,7 @@
 import path from "node:path";
 import { ConfigError, type ConfigProblem } from "../errors.ts";
 import { readConfig, type LoadOptions } from "./discovery.ts";
-import { certificateProblems } from "../tls/certificates.ts";
+import { certificateProblems } from "./certificate-files.ts";
 import { checkInputOf, crossCheck } from "./checks.ts";
 import { checkDirectories } from "./directories.ts";
 import { readEnvFiles } from "./envfile.ts";
