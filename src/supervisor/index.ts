@@ -213,14 +213,6 @@ export class Supervisor {
   }
 
   /**
-   * A request or connection to the app began; call the returned function when it has ended (idle
-   * timeouts: the app does not sleep while any is open).
-   */
-  track(name: string): () => void {
-    return this.#roster.get(name)?.activity.openRequest() ?? (() => {});
-  }
-
-  /**
    * A ready instance of the app — of its replicas, the ready one with the fewest requests in flight, round robin
    * among equals — held (for idle accounting) until release(); undefined when none is ready.
    */
@@ -232,11 +224,6 @@ export class Supervisor {
   async waitFor(name: string, timeoutMs: number, signal?: AbortSignal, cause?: string): Promise<Upstream | undefined> {
     const ready = await this.waitReady(name, timeoutMs, signal, cause);
     return ready ? this.acquire(name) : undefined;
-  }
-
-  /** Ready when one of its replicas is. */
-  isReady(name: string): boolean {
-    return this.#roster.members(name).some((app) => app.ready);
   }
 
   /**
@@ -257,10 +244,5 @@ export class Supervisor {
     if (this.#stopping) return;
     if (blocker) return app.fail(blocker);
     await (how === "launch" ? app.launch() : app.wake());
-  }
-
-  /** Looks up the descendants of every running app in /proc now (tracker.ts); true when something changed. */
-  trackDescendants(): boolean {
-    return this.#tracker.trackNow();
   }
 }

@@ -73,6 +73,18 @@ export function supervise(t: TestContext, apps: AppConfig[], onFatal?: (app: str
   return { supervisor, log, events };
 }
 
+/** Whether requests may go to the app now: one of its replicas is ready (what acquire() would find). */
+export function isReady(supervisor: Supervisor, app: string): boolean {
+  return supervisor.snapshot().some((row) => supervisor.appOf(row.name) === app && row.state === "ready");
+}
+
+/** A request held open on a ready instance of the app, as the proxy holds one: call the result when it ends. */
+export function openRequest(supervisor: Supervisor, app: string): () => void {
+  const lease = supervisor.acquire(app);
+  if (!lease) throw new Error(`${app} has no ready instance to hold a request on`);
+  return lease.release;
+}
+
 /** Polls `condition` until it is truthy; throws with `what` after the deadline. */
 export async function waitFor<T>(condition: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;

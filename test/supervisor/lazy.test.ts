@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { app, statesOf, supervise, waitState } from "./helpers.ts";
+import { app, isReady, openRequest, statesOf, supervise, waitState } from "./helpers.ts";
 
 test("a lazy app is not started by start(); waitReady wakes it", async (t) => {
   const lazy = await app("lazy", { lazy: true });
@@ -11,7 +11,7 @@ test("a lazy app is not started by start(); waitReady wakes it", async (t) => {
   await supervisor.start();
   await waitState(supervisor, "eager", "ready");
   assert.equal(supervisor.snapshot()[0].state, "sleeping");
-  assert.equal(supervisor.isReady("lazy"), false);
+  assert.equal(isReady(supervisor, "lazy"), false);
   assert.equal(await supervisor.waitReady("lazy", 5000), true);
   assert.deepEqual(statesOf(events, "lazy"), ["sleeping", "starting", "ready"]);
 });
@@ -21,7 +21,7 @@ test("idleTimeout: an unused app goes to sleep and the next waitReady wakes it",
   const { supervisor, events } = supervise(t, [lazy]);
   await supervisor.start();
   assert.equal(await supervisor.waitReady("lazy", 5000), true);
-  supervisor.track("lazy")(); // one request, ended: the idle timer starts
+  openRequest(supervisor, "lazy")(); // one request, ended: the idle timer starts
   const slept = await waitState(supervisor, "lazy", "sleeping");
   assert.equal(slept.reason, "idle for 100ms; the next request wakes it");
   assert.deepEqual(statesOf(events, "lazy"), ["sleeping", "starting", "ready", "stopping", "sleeping"]);
@@ -35,9 +35,9 @@ test("a tracked request keeps the app awake past idleTimeout", async (t) => {
   const { supervisor, events } = supervise(t, [lazy]);
   await supervisor.start();
   assert.equal(await supervisor.waitReady("lazy", 5000), true);
-  const release = supervisor.track("lazy");
+  const release = openRequest(supervisor, "lazy");
   await delay(250); // the point of the test: a request open for five idleTimeouts
-  assert.equal(supervisor.isReady("lazy"), true);
+  assert.equal(isReady(supervisor, "lazy"), true);
   release();
   await waitState(supervisor, "lazy", "sleeping");
   assert.ok(!statesOf(events, "lazy").includes("backoff"));
@@ -69,8 +69,8 @@ test("track: active count and last activity are reported; releasing twice counts
   await supervisor.start();
   assert.equal(await supervisor.waitReady("lazy", 5000), true);
   assert.equal(supervisor.snapshot()[0].lastActivity, undefined);
-  const a = supervisor.track("lazy");
-  const b = supervisor.track("lazy");
+  const a = openRequest(supervisor, "lazy");
+  const b = openRequest(supervisor, "lazy");
   assert.equal(supervisor.snapshot()[0].active, 2);
   assert.equal(typeof supervisor.snapshot()[0].lastActivity, "number", "the request's start is recorded");
   a();

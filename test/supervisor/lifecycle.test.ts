@@ -3,15 +3,15 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { app, NODE, FIXTURES, statesOf, supervise, tcp, tempDir, waitFor, waitState } from "./helpers.ts";
+import { app, isReady, NODE, FIXTURES, statesOf, supervise, tcp, tempDir, waitFor, waitState } from "./helpers.ts";
 
 test("ready via tcp probe, promptly after the port opens; logs one line per transition", async (t) => {
   const web = await app("web", { env: { LISTEN_DELAY_MS: "150" } });
   const { supervisor, log, events } = supervise(t, [web]);
   await supervisor.start();
-  assert.equal(supervisor.isReady("web"), false);
+  assert.equal(isReady(supervisor, "web"), false);
   assert.equal(await supervisor.waitReady("web", 5000), true);
-  assert.equal(supervisor.isReady("web"), true);
+  assert.equal(isReady(supervisor, "web"), true);
   // The probe may pass before the app's line has come through its stdout pipe: the line is awaited, not assumed.
   await waitFor(() => log.records.lines.find((l) => l.line.startsWith("listening on")), "the app's own line to be logged");
   assert.deepEqual(statesOf(events, "web"), ["starting", "ready"]);
@@ -52,7 +52,7 @@ test("ready via http probe: waits for the expected status", async (t) => {
   const { supervisor } = supervise(t, [web]);
   await supervisor.start();
   await waitFor(() => supervisor.snapshot()[0].health === "http /health: status 503", "a failing http probe");
-  assert.equal(supervisor.isReady("web"), false);
+  assert.equal(isReady(supervisor, "web"), false);
   writeFileSync(healthFile, "200");
   assert.equal(await supervisor.waitReady("web", 5000), true);
   assert.equal(supervisor.snapshot()[0].health, "http /health: status 200");
@@ -69,7 +69,7 @@ test("ready via exec probe: a command that exits 0", async (t) => {
   const { supervisor } = supervise(t, [worker]);
   await supervisor.start();
   await waitFor(() => supervisor.snapshot()[0].health?.includes("exit code 1"), "a failing exec probe");
-  assert.equal(supervisor.isReady("worker"), false);
+  assert.equal(isReady(supervisor, "worker"), false);
   writeFileSync(flag, "");
   assert.equal(await supervisor.waitReady("worker", 5000), true);
 });
@@ -125,7 +125,7 @@ test("an unhealthy app that recovers goes back to ready without a restart", asyn
   await waitState(supervisor, "web", "ready");
   writeFileSync(healthFile, "500");
   await waitState(supervisor, "web", "unhealthy");
-  assert.equal(supervisor.isReady("web"), false, "unhealthy apps are not routed to");
+  assert.equal(isReady(supervisor, "web"), false, "unhealthy apps are not routed to");
   writeFileSync(healthFile, "200");
   await waitState(supervisor, "web", "ready");
   assert.deepEqual(statesOf(events, "web"), ["starting", "ready", "unhealthy", "ready"]);

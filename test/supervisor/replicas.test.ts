@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { app, FIXTURES, NODE, statesOf, supervise, waitState } from "./helpers.ts";
+import { app, FIXTURES, NODE, openRequest, statesOf, supervise, waitState } from "./helpers.ts";
 import type { SupervisorEvent } from "../../src/supervisor/index.ts";
 
 /** "node.0 ready", "node.1 starting", … in the order they happened. */
@@ -54,9 +54,9 @@ test("idleTimeout: no replica sleeps while another serves; once none is used, th
   const { supervisor, events } = supervise(t, [node, witness]);
   await supervisor.start();
   await waitState(supervisor, "node.0", "ready");
-  const release = supervisor.track("node.0"); // a long request on replica 0, from before its idle timer ran out
-  await Promise.all(["node.1", "witness"].map((name) => waitState(supervisor, name, "ready"))); // replica 1 gets nothing
-  supervisor.track("witness")();
+  const release = openRequest(supervisor, "node"); // a long request on one replica, from before its idle timer ran out
+  await Promise.all(["node.1", "witness"].map((name) => waitState(supervisor, name, "ready"))); // the other gets nothing
+  openRequest(supervisor, "witness")();
   await waitState(supervisor, "witness", "sleeping");
   assert.deepEqual(changes(events, "node").filter((c) => !/ (starting|ready)$/.test(c)), [], "no replica went to sleep");
   assert.equal(supervisor.snapshot().filter((s) => s.state === "ready").length, 2);

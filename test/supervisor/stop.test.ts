@@ -67,13 +67,13 @@ test("children and setsid'd grandchildren (ignoring SIGTERM) are gone after stop
 
 test("a setsid'd grandchild orphaned by its parent's crash is found (tracked) and killed before the restart", async (t) => {
   const family = await app("family", { script: "family.js", stopTimeout: 300 });
-  const { supervisor, log, events } = supervise(t, [family], undefined, 60_000);
+  const { supervisor, log, events } = supervise(t, [family]);
   await supervisor.start();
   await waitState(supervisor, "family", "ready");
   const [child, grandchild] = await familyPids(log, "family");
   // The tracker records the descendants (it runs on its own every trackIntervalMs); then crash the
   // app's root: they are orphans now, and only the record links the setsid'd one to the app.
-  supervisor.trackDescendants();
+  await waitFor(() => supervisor.processes("family").includes(grandchild), "the tracker to record the descendants");
   process.kill(supervisor.snapshot()[0].pid!, "SIGKILL");
   await waitState(supervisor, "family", "backoff");
   await waitFor(() => events.filter((e) => e.to === "ready").length === 2, "ready again");
@@ -144,13 +144,13 @@ test("signal() forwards to every running app's process group", async (t) => {
 
 test("processes(): the run's root and its tracked descendants (a setsid'd grandchild too); none once stopped", async (t) => {
   const family = await app("family", { script: "family.js", stopTimeout: 300 });
-  const { supervisor, log } = supervise(t, [family], undefined, 60_000);
+  const { supervisor, log } = supervise(t, [family]);
   await supervisor.start();
   await waitState(supervisor, "family", "ready");
   const [child, grandchild] = await familyPids(log, "family");
   const root = supervisor.snapshot()[0].pid!;
   assert.ok(supervisor.processes("family").includes(root));
-  supervisor.trackDescendants();
+  await waitFor(() => supervisor.processes("family").length === 3, "the tracker to record the descendants");
   assert.deepEqual(new Set(supervisor.processes("family")), new Set([root, child, grandchild]));
   assert.deepEqual(supervisor.processes("nope"), []);
   await supervisor.stop();

@@ -3,7 +3,7 @@
 // behaviour end to end.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { app, statesOf, tcp } from "./helpers.ts";
+import { app, isReady, openRequest, statesOf, tcp } from "./helpers.ts";
 import { virtualSupervisor } from "./fakes.ts";
 
 test("startup: not ready within startTimeout → stopped and restarted after the backoff delay", async (t) => {
@@ -42,7 +42,7 @@ test("liveness: `failures` failed probes in a row → unhealthy at the first, re
   await clock.advance(1000);
   assert.deepEqual(statesOf(events, "web").slice(2), ["unhealthy"]);
   assert.equal(events.at(-1)!.reason, "fake: down (1 of 3)");
-  assert.equal(supervisor.isReady("web"), false, "an unhealthy app is not routed to");
+  assert.equal(isReady(supervisor, "web"), false, "an unhealthy app is not routed to");
   await clock.advance(1999);
   assert.deepEqual(statesOf(events, "web").slice(2), ["unhealthy"], "the second failure changes nothing");
   await clock.advance(1);
@@ -116,12 +116,12 @@ test("idle: idleTimeout after the last request ends, the app is stopped and slee
   await supervisor.start();
   assert.deepEqual(statesOf(events, "lazy"), ["sleeping"]);
   assert.equal(await supervisor.waitReady("lazy", 1000), true);
-  const release = supervisor.track("lazy");
+  const release = openRequest(supervisor, "lazy");
   await clock.advance(10_000);
-  assert.equal(supervisor.isReady("lazy"), true, "awake while a request is open");
+  assert.equal(isReady(supervisor, "lazy"), true, "awake while a request is open");
   release();
   await clock.advance(299);
-  assert.equal(supervisor.isReady("lazy"), true);
+  assert.equal(isReady(supervisor, "lazy"), true);
   await clock.advance(1);
   assert.deepEqual(statesOf(events, "lazy"), ["sleeping", "starting", "ready", "stopping", "sleeping"]);
   assert.deepEqual(times("lazy", "stopping"), [10_300]);
@@ -138,7 +138,7 @@ test("idle: an awake dependent holds its dependency awake; the dependency sleeps
   const ready = supervisor.waitReady("web", 5000);
   await clock.advance(0);
   assert.equal(await ready, true);
-  supervisor.track("web")();
+  openRequest(supervisor, "web")();
   await clock.advance(999);
   assert.deepEqual(statesOf(events, "db"), ["sleeping", "starting", "ready"], "db stays awake while web is");
   await clock.advance(1);
