@@ -1,6 +1,6 @@
 // `zoo status --json`: the documented shape (README, "zoo status --json"). Every key is always present (null when
 // there is no value), times are ISO 8601 strings, so scripts need no knowledge of zoo's internals.
-import type { ControlStatus } from "./status.ts";
+import type { ControlStatus, ZooProcessStatus } from "./status.ts";
 
 export interface StatusJson {
   listening: boolean;
@@ -10,14 +10,8 @@ export interface StatusJson {
   apps: AppJson[];
 }
 
-export interface ZooJson {
-  pid: number;
-  memoryBytes: number;
-  heapUsedBytes: number;
-  heapTotalBytes: number;
-  externalBytes: number;
-  cpuSeconds: number;
-}
+/** zoo's own process, as `zoo status` reports it (status.ts). */
+export type ZooJson = ZooProcessStatus;
 
 export interface AppJson {
   name: string;
