@@ -121,19 +121,31 @@ function fetchH1(port: number, { host, path, ca, method = "GET", headers = {}, b
   });
 }
 
-async function fetchH2(port: number, { host, path, ca, method = "GET", headers = {}, body }: TlsRequest): Promise<TlsReply> {
+async function fetchH2(port: number, request: TlsRequest): Promise<TlsReply> {
+  const { status, headers, body, socket } = await h2Request(port, request.host, request.ca, request);
+  return { status, headers, body: body.toString(), alpn: socket.alpnProtocol ?? false, certificate: socket.getPeerCertificate().subjectaltname };
+}
+
+/** One request on its own HTTP/2 session: the status, headers and whole body, and the TLS socket it came over. */
+export async function h2Request(
+  port: number,
+  host: string,
+  ca: string,
+  { path, method = "GET", headers = {}, body }: { path: string; method?: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer; socket: tls.TLSSocket }> {
   const session = h2Session(port, host, ca);
   try {
     await once(session, "connect");
     const socket = session.socket as tls.TLSSocket;
     const stream = session.request({ ":method": method, ":path": path, ...headers });
+    stream.on("error", () => {}); // a reset stream rejects the waits below
     stream.end(body);
     const [head] = (await once(stream, "response")) as [http2.IncomingHttpHeaders];
     const chunks: Buffer[] = [];
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     await once(stream, "end");
     const { ":status": status, ...rest } = head;
-    return { status: Number(status), headers: rest as http.IncomingHttpHeaders, body: Buffer.concat(chunks).toString(), alpn: socket.alpnProtocol ?? false, certificate: socket.getPeerCertificate().subjectaltname };
+    return { status: Number(status), headers: rest as http.IncomingHttpHeaders, body: Buffer.concat(chunks), socket };
   } finally {
     session.close();
   }

@@ -1,13 +1,11 @@
 // Route-feature tests run over the plain listener (HTTP/1.1) and over HTTPS with HTTP/2: one ZooProxy with both
 // listeners, and a client that returns the raw body bytes (compressed bodies are decoded by the tests themselves).
-import { once } from "node:events";
 import http from "node:http";
-import type http2 from "node:http2";
 import type { TestContext } from "node:test";
 import type { Route } from "../../../src/config/types.ts";
 import type { ZooProxyOptions } from "../../../src/proxy/server.ts";
 import { issue, makeCa } from "../../tls/certs.ts";
-import { h2Session, startTlsProxy, type TlsProxy } from "../../tls/helpers.ts";
+import { h2Request, startTlsProxy, type TlsProxy } from "../../tls/helpers.ts";
 import type { TestGate } from "./gate.ts";
 
 export type Wire = "http/1.1" | "h2";
@@ -52,20 +50,7 @@ function fetchH1(port: number, path: string, { method = "GET", headers = {}, bod
   });
 }
 
-async function fetchH2(port: number, path: string, { method = "GET", headers = {}, body }: RawRequest): Promise<RawReply> {
-  const session = h2Session(port, HOST, ca.ca);
-  try {
-    await once(session, "connect");
-    const stream = session.request({ ":method": method, ":path": path, ...headers });
-    stream.on("error", () => {});
-    stream.end(body);
-    const [head] = (await once(stream, "response")) as [http2.IncomingHttpHeaders];
-    const chunks: Buffer[] = [];
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-    await once(stream, "end");
-    const { ":status": status, ...rest } = head;
-    return { status: Number(status), headers: rest as RawReply["headers"], body: Buffer.concat(chunks) };
-  } finally {
-    session.close();
-  }
+async function fetchH2(port: number, path: string, request: RawRequest): Promise<RawReply> {
+  const { status, headers, body } = await h2Request(port, HOST, ca.ca, { path, ...request });
+  return { status, headers: headers as RawReply["headers"], body };
 }
