@@ -41,6 +41,7 @@ const { values: flags } = parseArgs({
     "no-zoo": { type: "boolean", default: false },
     only: { type: "string" },
     "soak-minutes": { type: "string" },
+    "soak-contenders": { type: "string" },
     rounds: { type: "string" },
     out: { type: "string", default: join(BENCH_DIR, "results") },
     help: { type: "boolean", short: "h", default: false },
@@ -57,6 +58,8 @@ if (flags.help) {
   --no-zoo       measure only the others (direct, nginx, go-proxy, caddy, haproxy, the Node floors)
   --only LIST    comma-separated subset of: small, fixed, 1m, stream, ws, compress, supervision, wake, tls, replicas, soak
   --soak-minutes N  length of the soak's load per contender (default 10 with --only soak, else 1; then 90 s idle)
+  --soak-contenders LIST  comma-separated subset of: zoo, zoo-defaults, zoo-binary, undici-floor, caddy, nginx, haproxy
+                 (default all; a 60-minute soak of zoo alone: --only soak --soak-minutes 60 --soak-contenders zoo)
   --rounds N     alternating rounds per workload (default 5, 3 for the 1 GiB streams and the WebSocket echo; quick 1)
   --out DIR      where the report goes (default bench/results)
 
@@ -244,7 +247,7 @@ async function main(): Promise<number> {
     try {
       // The soak measures zoo as it is shipped: compiled (dist/cli.js), and the single executable.
       const cli = flags.compiled ? zooCli() : await useCompiledZoo();
-      const { markdown } = await runSoak({ minutes, tmp, log, chartFile: join(flags.out, chartName), chartLink: chartName, zooCli: cli });
+      const { markdown } = await runSoak({ minutes, tmp, log, chartFile: join(flags.out, chartName), chartLink: chartName, zooCli: cli, contenders: flags["soak-contenders"]?.split(",").map((name) => name.trim()) });
       soakSection = markdown;
     } catch (error) {
       throughput.failures.push(`soak: ${(error as Error).message.split("\n")[0]}`);

@@ -28,11 +28,15 @@ export interface SoakOptions {
   chartLink: string;
   /** The zoo CLI to run (`node CLI start`): the compiled dist/cli.js. */
   zooCli: string;
+  /** Which contenders to soak, by key (zoo, zoo-defaults, zoo-binary, undici-floor, caddy, nginx, haproxy); all when absent. */
+  contenders?: string[];
 }
 
 /** What the soak knows how to read from a contender besides /proc. */
 interface SoakContender {
   name: string;
+  /** The name `--soak-contenders` chooses it by. */
+  key: string;
   /** zoo's own process: measured idle after boot and after 2,000 requests; heap read from `zoo status`. */
   zoo?: { controlSocket: string };
   /** A Node floor writes its heap figures to this file. */
@@ -46,21 +50,25 @@ export async function runSoak(options: SoakOptions): Promise<{ markdown: string;
   const { tmp, log } = options;
   const upstreamPort = await freePort();
   const upstream = await startUpstream(upstreamPort, tmp);
-  const binary = await buildBinary(tmp, log);
-  const contenders: SoakContender[] = [
-    zooContender("zoo", options.zooCli, tmp, {}),
+  const wanted = (key: string) => !options.contenders || options.contenders.includes(key);
+  const binary = wanted("zoo-binary") ? await buildBinary(tmp, log) : undefined;
+  const all: SoakContender[] = [
+    zooContender("zoo", "zoo", options.zooCli, tmp, {}),
     // Today's settings before issue 22: Node's default young generation, glibc's default arenas.
-    zooContender("zoo, Node defaults", options.zooCli, tmp, { ZOO_MEMORY_SETTINGS: "off" }),
-    ...(binary ? [zooContender("zoo binary", binary, tmp, {})] : []),
+    zooContender("zoo, Node defaults", "zoo-defaults", options.zooCli, tmp, { ZOO_MEMORY_SETTINGS: "off" }),
+    ...(binary ? [zooContender("zoo binary", "zoo-binary", binary, tmp, {})] : []),
     {
       name: "undici-floor",
+      key: "undici-floor",
       memoryFile: join(tmp, "undici-floor-memory.json"),
       start: () => startNodeFloor("bare-undici", upstreamPort, tmp, { BENCH_MEMORY_FILE: join(tmp, "undici-floor-memory.json") }),
     },
-    { name: "caddy", start: () => startCaddy(upstreamPort, tmp) },
-    { name: "nginx", tree: true, start: () => startNginx(upstreamPort, tmp) },
-    { name: "haproxy", start: () => startHaproxy(upstreamPort, tmp) },
+    { name: "caddy", key: "caddy", start: () => startCaddy(upstreamPort, tmp) },
+    { name: "nginx", key: "nginx", tree: true, start: () => startNginx(upstreamPort, tmp) },
+    { name: "haproxy", key: "haproxy", start: () => startHaproxy(upstreamPort, tmp) },
   ];
+  const contenders = all.filter((contender) => wanted(contender.key));
+  if (contenders.length === 0) throw new Error(`--soak-contenders: none of ${options.contenders?.join(", ")} is known (${all.map((c) => c.key).join(", ")})`);
   const runs: SoakRun[] = [];
   try {
     for (const contender of contenders) {
@@ -73,10 +81,11 @@ export async function runSoak(options: SoakOptions): Promise<{ markdown: string;
   return { markdown: await renderSoak(runs, options), runs };
 }
 
-function zooContender(name: string, cli: string, tmp: string, env: Record<string, string>): SoakContender {
+function zooContender(name: string, key: string, cli: string, tmp: string, env: Record<string, string>): SoakContender {
   const state: { controlSocket: string } = { controlSocket: "" };
   return {
     name,
+    key,
     zoo: state,
     async start() {
       const upstreamPort = await freePort();
