@@ -64,7 +64,7 @@ await build({
   legalComments: "none",
   // import.meta.url becomes a name that the check below must not find in the bundle.
   // The dashboard's page, script, styles and uPlot, as text: src/dashboard/assets.ts reads them from here.
-  define: { "import.meta.main": "false", "import.meta.url": NO_FILES, ZOO_VERSION: JSON.stringify(pkg.version), ZOO_DASHBOARD_ASSETS: JSON.stringify(JSON.stringify(assetTexts())) },
+  define: { "import.meta.main": "false", ZOO_SINGLE_EXECUTABLE: "true", "import.meta.url": NO_FILES, ZOO_VERSION: JSON.stringify(pkg.version), ZOO_DASHBOARD_ASSETS: JSON.stringify(JSON.stringify(assetTexts())) },
   // cosmiconfig loads TypeScript config files with the `typescript` package; zoo reads JSON and YAML configs only
   // (a JavaScript config would need import(), which a SEA with a code cache does not have).
   external: ["typescript"],

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import ms from "ms";
 import { closest } from "./config/format.ts";
+import { answerConfigLoad, LOAD_CONFIG_COMMAND } from "./config-process.ts";
 import { parseListen } from "./config/listen.ts";
 import type { ExportOptions } from "./export/command.ts";
 import { ZooError } from "./errors.ts";
@@ -261,6 +262,10 @@ function version(): string {
 /** The process entry (bin/zoo.js, `node src/cli.ts`). */
 export async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv[0] === LOAD_CONFIG_COMMAND) {
+    process.exitCode = await answerConfigLoad(argv[1]);
+    return;
+  }
   if (isStart(argv)) (await import("./memory-settings.ts")).applyMemorySettings();
   const code = await runCli(argv);
   // `start` may leave handles (signal listeners, sockets) that are done with: exit now. Others exit naturally, so output is flushed.

@@ -3,7 +3,7 @@ import { setFlagsFromString } from "node:v8";
 import { statusView, type ListenerState } from "./admin/status-view.ts";
 import { controlRoutes } from "./admin/routes.ts";
 import { ControlServer, controlSocketPath } from "./admin/server.ts";
-import { loadConfig } from "./config/load.ts";
+import { loadConfigApart } from "./config-process.ts";
 import type { Config, TlsConfig } from "./config/types.ts";
 import { ConfigError } from "./errors.ts";
 import { Lifecycle } from "./lifecycle.ts";
@@ -50,7 +50,7 @@ interface Prepared {
 /** Runs zoo until it is asked to stop or an essential app fails; resolves to the process exit code. */
 export async function start(options: StartOptions = {}): Promise<number> {
   let config: Config;
-  const load = () => loadConfig({ configPath: config?.file ?? options.configPath, listen: options.listen });
+  const load = () => loadConfigApart({ configPath: config?.file ?? options.configPath, listen: options.listen });
   let tls: Awaited<ReturnType<typeof prepareTls>>;
   try {
     config = await load();

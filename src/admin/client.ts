@@ -1,6 +1,6 @@
 // `zoo status` and `zoo health`: ask a running zoo over its control socket.
 import { existsSync } from "node:fs";
-import { request } from "node:http";
+import { http } from "../builtins.ts";
 import { readControlAddress } from "../config/control-address.ts";
 import { ConfigError } from "../errors.ts";
 import { runningZooOf } from "./pointer.ts";
@@ -98,7 +98,7 @@ async function ask(options: ClientOptions, path: string): Promise<{ body: string
 
 export function get(socketPath: string, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, timeout: 3000 }, (res) => {
+    const req = http.request({ socketPath, path, timeout: 3000 }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk) => (body += chunk));

@@ -1,5 +1,5 @@
 // `zoo restart|stop|start APP…`, `zoo logs` and `zoo reload`: the client side, over a running zoo's control socket.
-import { request } from "node:http";
+import { http } from "../builtins.ts";
 import { controlSocketOf, notRunning, untilInterrupted, type ClientOptions } from "./client.ts";
 import { isRefusal, type ActionOutcome, type AppAction, type Refusal, type ReloadReply } from "./routes.ts";
 import type { LogLine } from "../logs/book.ts";
@@ -82,7 +82,7 @@ export async function logs(options: LogsOptions): Promise<number> {
     out.write(options.json ? JSON.stringify(jsonRecord(entry)) + "\n" : formatLine(entry, width));
   };
   return new Promise((resolve) => {
-    const req = request({ socketPath, path: `/logs?${query.join("&")}` }, (res) => {
+    const req = http.request({ socketPath, path: `/logs?${query.join("&")}` }, (res) => {
       const names = String(res.headers["x-zoo-log-names"] ?? "").split(",");
       width = Math.max(width, ...names.map((name) => name.length));
       if (res.statusCode !== 200) {
@@ -131,7 +131,7 @@ async function post<T>(options: ClientOptions, path: string): Promise<T | number
   if (typeof socketPath === "number") return socketPath;
   try {
     return await new Promise<T>((resolve, reject) => {
-      const req = request({ socketPath, path, method: "POST" }, (res) => {
+      const req = http.request({ socketPath, path, method: "POST" }, (res) => {
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (chunk) => (body += chunk));

@@ -1,5 +1,6 @@
 // The control endpoint behind `zoo status` and `zoo health`: a unix socket, never the public port.
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
+import { http } from "../builtins.ts";
 import { connect } from "node:net";
 import { existsSync } from "node:fs";
 import { chmod, rm } from "node:fs/promises";
@@ -29,7 +30,7 @@ export class ControlServer {
 
   /** `routes` answers everything beyond /status and /health (per-app commands, logs, reload). */
   constructor(readStatus: () => ControlStatus, routes?: ControlRoutes) {
-    this.#server = createServer((req, res) => {
+    this.#server = http.createServer((req, res) => {
       if (routes?.handle(req, res)) return;
       const status = readStatus();
       if (req.url === "/status") {

@@ -1,7 +1,8 @@
 // The dashboard: one page at / and a JSON API under /api/ on their own listener (or the metrics one). Loaded by
 // main.ts only when the config has `dashboard`. It reads what the control socket reads and acts through the same
 // operations; the proxy tells it of every exchange (Traffic) for the per-route charts.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { http } from "../builtins.ts";
 import { statusJson } from "../admin/json.ts";
 import { logsRefusal, type ControlOperations } from "../admin/routes.ts";
 import type { ControlStatus } from "../admin/status.ts";
@@ -111,7 +112,7 @@ export class Dashboard {
 
   /** Its own listener; resolves to the port bound. */
   listen(host: string, port: number): Promise<number> {
-    const server = createServer((req, res) => {
+    const server = http.createServer((req, res) => {
       if (!this.handle(req, res)) json(res, 404, { error: `not found: the dashboard is at /, its API under /api/` });
     });
     server.on("clientError", (_error, socket) => socket.destroy());

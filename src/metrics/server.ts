@@ -1,5 +1,6 @@
 // The metrics listener: GET /metrics in Prometheus's text format, on its own address (never the public port).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { http } from "../builtins.ts";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { keepAccepting } from "../descriptors.ts";
 import { AppMetrics, type AppSource } from "./apps.ts";
@@ -25,7 +26,7 @@ export class MetricsServer {
     for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
       this.registry.removeSingleMetric(name);
     }
-    this.#server = createServer((req, res) => {
+    this.#server = http.createServer((req, res) => {
       const path = (req.url ?? "/").split("?")[0];
       if (path !== "/metrics") {
         if (this.also?.(req, res)) return;

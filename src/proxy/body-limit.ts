@@ -2,7 +2,8 @@
 // says no length (chunked, HTTP/2) is counted as it is forwarded, and the one that crosses the limit is cut there: the
 // upstream request is aborted and the client gets 413 if nothing was answered yet.
 import type { IncomingMessage } from "node:http";
-import { constants, type ServerHttp2Stream } from "node:http2";
+import type { ServerHttp2Stream } from "node:http2";
+import { http2Module } from "../builtins.ts";
 import { exchangeOf, type HttpExchange } from "./exchange.ts";
 
 const kLimit = Symbol("zoo.bodyLimit");
@@ -50,7 +51,7 @@ function tooLarge(exchange: HttpExchange, limit: number, label: string): void {
   exchange.answer(413, `${label}: the request body is larger than maxBodySize (${limit} bytes)`, http1 ? { Connection: "close" } : {});
   if (http1) return;
   const stream = (req as unknown as { stream: ServerHttp2Stream }).stream;
-  const reset = () => stream.close(constants.NGHTTP2_NO_ERROR);
+  const reset = () => stream.close(http2Module().constants.NGHTTP2_NO_ERROR);
   if (stream.writableFinished) reset();
   else stream.once("finish", reset);
 }

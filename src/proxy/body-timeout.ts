@@ -3,7 +3,8 @@
 // aborted either way. Only the client's silence counts: while zoo itself is not reading (the app is slower than the
 // client, or the request is still held for a starting app), the clock does not run.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { constants, type ServerHttp2Stream } from "node:http2";
+import type { ServerHttp2Stream } from "node:http2";
+import { http2Module } from "../builtins.ts";
 
 /** What the clock needs of an HTTP exchange (exchange.ts hands itself over). */
 export interface WatchedExchange {
@@ -37,7 +38,7 @@ export function watchBodyIdle(exchange: WatchedExchange, timeoutMs: number): voi
     else if (req.httpVersionMajor === 2) {
       exchange.answer(408, detail);
       // Once the answer is out, the client is told to stop sending (RST_STREAM NO_ERROR, RFC 9113 §8.1).
-      (req as unknown as { stream: ServerHttp2Stream }).stream.close(constants.NGHTTP2_NO_ERROR);
+      (req as unknown as { stream: ServerHttp2Stream }).stream.close(http2Module().constants.NGHTTP2_NO_ERROR);
     }
     // HTTP/1.1: the rest of the body will not be read, so the connection ends with this answer.
     else exchange.answer(408, detail, { connection: "close" });

@@ -1,8 +1,10 @@
 // http-proxy-3 on Node's client with keep-alive agents: WebSocket upgrades, requests to outside origins, and app
 // requests undici cannot carry (before it has loaded; an unasked 100 Continue; ZOO_APP_CLIENT=http-proxy-3). Its
 // events are adapted to the one relay (relay.ts); a request that gets no answer goes to `failed`.
-import http from "node:http";
-import https from "node:https";
+import type { Agent } from "node:http";
+import { http } from "../builtins.ts";
+import type { Agent as HttpsAgent } from "node:https";
+import { httpsModule } from "../builtins.ts";
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -22,13 +24,15 @@ function noop() {}
 export class NodeTransport implements Transport {
   readonly #proxy: HttpProxy;
   readonly #failed: UpstreamFailed;
-  readonly #agent: http.Agent;
-  readonly #tlsAgent: https.Agent;
+  readonly #agent: Agent;
+  readonly #poolIdleMs: number;
+  /** Made at the first https origin (node:https is taken only then). */
+  #tlsAgent: HttpsAgent | undefined;
 
   constructor(options: { failed: UpstreamFailed; poolIdleMs: number }) {
     this.#failed = options.failed;
+    this.#poolIdleMs = options.poolIdleMs;
     this.#agent = new http.Agent({ keepAlive: true, timeout: options.poolIdleMs, maxFreeSockets: 256 });
-    this.#tlsAgent = new https.Agent({ keepAlive: true, timeout: options.poolIdleMs, maxFreeSockets: 256 });
     this.#proxy = new HttpProxy({ toProxy: true, selfHandleResponse: true, xfwd: false });
     withoutDeleteLength(this.#proxy);
     // http-proxy-3 throws when an error has no listener; every call also passes onError.
@@ -40,7 +44,7 @@ export class NodeTransport implements Transport {
 
   /** An outside origin sees its own host name (changeOrigin), and https.Agent derives SNI from it. */
   originOptions(origin: URL): ServerOptions {
-    return { target: origin, agent: origin.protocol === "https:" ? this.#tlsAgent : this.#agent, changeOrigin: true, secure: true };
+    return { target: origin, agent: origin.protocol === "https:" ? this.#httpsAgent() : this.#agent, changeOrigin: true, secure: true };
   }
 
   /** An app's instance sees the client's Host. */
@@ -55,7 +59,12 @@ export class NodeTransport implements Transport {
 
   close(): void {
     this.#agent.destroy();
-    this.#tlsAgent.destroy();
+    this.#tlsAgent?.destroy();
+  }
+
+  #httpsAgent(): HttpsAgent {
+    this.#tlsAgent ??= new (httpsModule().Agent)({ keepAlive: true, timeout: this.#poolIdleMs, maxFreeSockets: 256 });
+    return this.#tlsAgent;
   }
 
   readonly #onError = (error: UpstreamError, req: IncomingMessage): void => {

@@ -2,13 +2,13 @@
 import type { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { STATUS_CODES } from "node:http";
+import { http } from "../builtins.ts";
 
 function noop() {}
 
 /** The status's reason phrase, and the page's one line: "502 Bad Gateway: route /node → app node: …". */
 function page(status: number, detail: string): { reason: string; body: string } {
-  const reason = STATUS_CODES[status] ?? "";
+  const reason = http.STATUS_CODES[status] ?? "";
   return { reason, body: `${status} ${reason}: ${detail}\n` };
 }
 

@@ -1,8 +1,8 @@
 // zoo's front door: one node:http server (and, with tls, an HTTPS + HTTP/2 listener beside it) whose requests and
 // WebSocket upgrades go through admission.ts to the upstream client (client.ts) or to zoo's own answers; listening
 // and closing with a drain.
-import http from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { http } from "../builtins.ts";
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { Duplex } from "node:stream";
@@ -66,7 +66,7 @@ export class ZooProxy {
   #admission: Admission;
   #trustProxy: boolean;
   readonly #upgrades: Upgrades;
-  readonly #server: http.Server;
+  readonly #server: HttpServer;
   readonly #tls: TlsListener | undefined;
   readonly #limits: ClientLimits;
   #closing = false;

@@ -1,6 +1,6 @@
 // Health probes: one attempt each, resolving to pass/fail with a short reason. Scheduling (fast polls
 // while starting, `interval` once ready, N failures) is the app's job, not the probe's.
-import http from "node:http";
+import { http } from "../builtins.ts";
 import net from "node:net";
 import type { Probe } from "../config/types.ts";
 import { isOutOfDescriptors } from "../descriptors.ts";

@@ -1,6 +1,7 @@
 // Certificates from files: read and checked (config/certificate-files.ts), then turned into TLS contexts.
 // `loadCertificates(config)` is what start-up and a reload call; a problem is a ConfigError naming the file.
-import tls from "node:tls";
+import type * as tls from "node:tls";
+import { tlsModule } from "../builtins.ts";
 import { checkPem, readCheckedPair } from "../config/certificate-files.ts";
 import type { Config } from "../config/types.ts";
 import { ConfigError, type ConfigProblem } from "../errors.ts";
@@ -52,7 +53,7 @@ export function parseCertificate(certPem: string, keyPem: string, now = Date.now
 
 function secureContext(certPem: string, keyPem: string): tls.SecureContext | string {
   try {
-    return tls.createSecureContext({ cert: certPem, key: keyPem });
+    return tlsModule().createSecureContext({ cert: certPem, key: keyPem });
   } catch (error) {
     return `certificate {cert} with key {key}: ${(error as Error).message}`;
   }

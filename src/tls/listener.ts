@@ -7,7 +7,9 @@
 // have a server that requires SNI send missing_extension instead). Node never calls the SNI callback without a
 // name, so either alert there would take a ClientHello parser in front of every connection, for clients (scanners,
 // https://IP) that learn no more from it. HAProxy's strict-sni sends unrecognized_name there too; zoo does not.
-import http2, { type ServerHttp2Session } from "node:http2";
+import type * as http2 from "node:http2";
+import type { ServerHttp2Session } from "node:http2";
+import { http2Module } from "../builtins.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -68,7 +70,7 @@ export class TlsListener {
   constructor(options: TlsListenerOptions) {
     this.#options = options;
     const { limits } = options;
-    this.#server = http2.createSecureServer(
+    this.#server = http2Module().createSecureServer(
       {
         allowHTTP1: true,
         // No default certificate: a ClientHello without SNI finds none and the handshake fails (strict SNI).
