@@ -91,7 +91,7 @@ export async function runProbe(probe: Probe, target: ProbeTarget, signal?: Abort
       if (target.port === undefined) return { ok: false, detail: "http probe needs a port" };
       return httpProbe(target.host, target.port, probe.path, probe.status, probe.timeout);
     case "exec": {
-      // execa, loaded when an exec probe first runs: `zoo probe tcp://…` starts without it.
+      // spawn.ts, loaded when an exec probe first runs: `zoo probe tcp://…` starts without it.
       const { runCommand } = await import("./spawn.ts");
       const result = await runCommand({ command: probe.command, cwd: target.cwd, env: target.env, timeoutMs: probe.timeout, signal });
       return { ok: result.ok, detail: `exec ${probe.command.join(" ")}: ${result.detail}`, ...(result.skipped && { skipped: true }) };

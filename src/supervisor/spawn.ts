@@ -1,8 +1,9 @@
-// Starting processes: the only place that uses execa. Each app runs in its own process group
-// (detached), with no shell unless asked, stdin ignored, and output streamed (never buffered).
+// Starting processes. Each app runs in its own process group (detached), with no shell unless asked, stdin ignored,
+// and output streamed (never buffered). Node's child_process does all of it; execa did too, with every feature of its
+// own turned off, and cost a running zoo 18 MB of RSS only by being imported (README, "Memory").
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
-import { execa, type ResultPromise } from "execa";
 import { isOutOfDescriptors } from "../descriptors.ts";
 import { hasProc, ProcessTree, RUN_TAG_VARIABLE, type ProcInfo } from "./proctree.ts";
 
@@ -114,55 +115,41 @@ async function checkCwd(cwd: string): Promise<void> {
   if (!info.isDirectory()) throw new SpawnError(`working directory is not a directory: ${cwd}`, "ENOTDIR");
 }
 
-function launch(options: SpawnOptions, stdout: "pipe" | "ignore"): ResultPromise {
+/**
+ * Starts the command. A start the kernel refuses outright (E2BIG: an environment or argument over its limits) throws
+ * here; a missing or unrunnable command (ENOENT, EACCES) and running out of descriptors come as an "error" event.
+ */
+function launch(options: SpawnOptions, output: "pipe" | "ignore"): ChildProcess {
   const [file, ...args] = options.command;
-  return execa(file, args, {
+  const child = spawn(file, args, {
     cwd: options.cwd,
-    env: options.env,
-    extendEnv: true,
-    stdin: "ignore",
-    stdout,
-    stderr: stdout,
-    buffer: false,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", output, output],
     detached: true, // a new process group, so signals reach the app's children too
-    cleanup: false, // zoo stops its apps itself (and execa's exit hook would fight main's signal handlers)
-    reject: false,
-    forceKillAfterDelay: false,
-    stripFinalNewline: false,
   });
+  // A later error (a signal that cannot be sent) must not become an uncaught "error" event.
+  child.on("error", () => {});
+  return child;
 }
 
 /** Starts an app's process; rejects with a SpawnError when it cannot run at all. */
 export async function spawnProcess(options: SpawnOptions): Promise<RunningProcess> {
   await checkCwd(options.cwd);
-  const subprocess = launch(options, "pipe");
-  // The result promise waits for output streams too; exits are read from the child itself.
-  void subprocess.catch(() => {});
-  const child = subprocess.nodeChildProcess;
+  const failure = (error: NodeJS.ErrnoException) => new SpawnError(describeSpawnError(error, options.command[0], options.cwd), error.code);
+  let child: ChildProcess;
+  try {
+    child = launch(options, "pipe");
+  } catch (error) {
+    throw failure(error as NodeJS.ErrnoException);
+  }
   const exited = new Promise<Exit>((resolve) => {
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });
   await new Promise<void>((resolve, reject) => {
-    const failed = (error: NodeJS.ErrnoException) => reject(new SpawnError(describeSpawnError(error, options.command[0], options.cwd), error.code));
     child.once("spawn", resolve);
-    child.once("error", failed);
-    earlyFailure(subprocess).then(failed, () => {});
+    child.once("error", (error) => reject(failure(error)));
   });
   return { pid: child.pid!, stdout: child.stdout!, stderr: child.stderr!, exited };
-}
-
-/**
- * The error of a spawn that threw at once (E2BIG: an environment or argument over the kernel's limits). execa then
- * hands back a stand-in child that never emits "spawn", "error" or "exit": only its result tells. Never settles for a
- * child that did start.
- */
-function earlyFailure(subprocess: ResultPromise): Promise<NodeJS.ErrnoException> {
-  return new Promise((resolve) => {
-    void subprocess.then((result) => {
-      const cause = (result as { cause?: unknown }).cause;
-      if (result.failed && subprocess.nodeChildProcess.pid === undefined && cause instanceof Error) resolve(cause as NodeJS.ErrnoException);
-    }, () => {});
-  });
 }
 
 /**
@@ -177,8 +164,17 @@ export async function runCommand(options: SpawnOptions & { timeoutMs: number; si
   }
   // Tagged like an app's run, so that a child that left the probe's group (setsid) is found and killed too.
   const tag = randomUUID();
-  const subprocess = launch({ ...options, env: { ...options.env, [RUN_TAG_VARIABLE]: tag } }, "ignore");
-  const child = subprocess.nodeChildProcess;
+  const failed = (error: NodeJS.ErrnoException) => ({
+    ok: false,
+    detail: describeSpawnError(error, options.command[0], options.cwd),
+    ...(isOutOfDescriptors(error) && { skipped: true }),
+  });
+  let child: ChildProcess;
+  try {
+    child = launch({ ...options, env: { ...options.env, [RUN_TAG_VARIABLE]: tag } }, "ignore");
+  } catch (error) {
+    return failed(error as NodeJS.ErrnoException);
+  }
   const tree = child.pid && hasProc ? new ProcessTree(child.pid, tag) : undefined;
   const killGroup = () => {
     try {
@@ -190,10 +186,7 @@ export async function runCommand(options: SpawnOptions & { timeoutMs: number; si
   if (options.signal?.aborted) killGroup();
   try {
     const result = await new Promise<{ ok: boolean; detail: string; skipped?: boolean }>((resolve) => {
-      const failed = (error: NodeJS.ErrnoException) =>
-        resolve({ ok: false, detail: describeSpawnError(error, options.command[0], options.cwd), ...(isOutOfDescriptors(error) && { skipped: true }) });
-      child.once("error", failed);
-      void earlyFailure(subprocess).then(failed);
+      child.once("error", (error) => resolve(failed(error)));
       child.once("exit", (code, signal) => {
         if (code === 0) resolve({ ok: true, detail: "exit code 0" });
         else if (signal === "SIGKILL") resolve({ ok: false, detail: `timed out after ${options.timeoutMs}ms` });
@@ -204,7 +197,6 @@ export async function runCommand(options: SpawnOptions & { timeoutMs: number; si
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", killGroup);
-    void subprocess.catch(() => {});
     // Leftovers of the probe's group, if any, and its descendants elsewhere.
     killGroup();
     tree?.signal("SIGKILL");
