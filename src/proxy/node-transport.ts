@@ -1,6 +1,6 @@
 // http-proxy-3 on Node's client with keep-alive agents: WebSocket upgrades, requests to outside origins, and app
-// requests undici cannot carry (before it has loaded; an unasked 100 Continue; ZOO_APP_CLIENT=http-proxy-3). Its
-// events are adapted to the one relay (relay.ts); a request that gets no answer goes to `failed`.
+// requests undici cannot carry (an unasked 100 Continue; ZOO_APP_CLIENT=http-proxy-3). Its events are adapted to the
+// one relay (relay.ts); a request that gets no answer goes to `failed`. Imported by client.ts on first use only.
 import http from "node:http";
 import https from "node:https";
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
@@ -38,19 +38,20 @@ export class NodeTransport implements Transport {
     this.#proxy.on("proxyReqWs", onProxyReqWs);
   }
 
-  /** An outside origin sees its own host name (changeOrigin), and https.Agent derives SNI from it. */
-  originOptions(origin: URL): ServerOptions {
-    return { target: origin, agent: origin.protocol === "https:" ? this.#tlsAgent : this.#agent, changeOrigin: true, secure: true };
-  }
-
-  /** An app's instance sees the client's Host. */
-  appOptions(host: string, port: number): ServerOptions {
-    return { target: { protocol: "http:", host, port }, agent: this.#agent, changeOrigin: false };
-  }
-
   send(exchange: Exchange, destination: Destination): void {
-    if (exchange.websocket) return this.#proxy.ws(exchange.req, exchange.socket, exchange.takeHead(), destination.options, this.#onError);
-    this.#proxy.web(exchange.req, exchange.res, destination.options, this.#onError);
+    const options = this.#options(destination);
+    if (exchange.websocket) return this.#proxy.ws(exchange.req, exchange.socket, exchange.takeHead(), options, this.#onError);
+    this.#proxy.web(exchange.req, exchange.res, options, this.#onError);
+  }
+
+  /**
+   * An outside origin sees its own host name (changeOrigin), and https.Agent derives SNI from it; an app's instance
+   * sees the client's Host.
+   */
+  #options(destination: Destination): ServerOptions {
+    if (destination.kind === "app") return { target: { protocol: "http:", host: destination.host, port: destination.port }, agent: this.#agent, changeOrigin: false };
+    const url = destination.url;
+    return { target: url, agent: url.protocol === "https:" ? this.#tlsAgent : this.#agent, changeOrigin: true, secure: true };
   }
 
   close(): void {
