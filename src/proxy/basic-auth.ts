@@ -4,7 +4,6 @@
 // browser sends the same credentials with every request and one check costs tens of milliseconds of CPU. Addresses
 // that keep failing are slowed down (FailureThrottle), never locked out.
 import { createHmac, randomBytes } from "node:crypto";
-import { compare } from "bcryptjs";
 import type { BasicAuth } from "../config/types.ts";
 import type { Exchange } from "./exchange.ts";
 
@@ -15,6 +14,14 @@ const CACHE_TTL_MS = 5 * 60_000;
 const CACHE_KEY = randomBytes(32);
 
 const verified = new Map<string, number>();
+
+let bcrypt: Promise<typeof import("bcryptjs")> | undefined;
+
+/** bcryptjs is imported by the first check, not at start: most configs have no basicAuth route. */
+function loadBcrypt(): Promise<typeof import("bcryptjs")> {
+  bcrypt ??= import("bcryptjs");
+  return bcrypt;
+}
 
 function cacheKey(hash: string, user: string, password: string): string {
   return createHmac("sha256", CACHE_KEY).update(hash).update("\0").update(user).update("\0").update(password).digest("base64");
@@ -133,7 +140,7 @@ export class BasicAuthGuard {
     if (wait === undefined) return exchange.answer(429, `${exchange.route?.label ?? "route"}: too many failed logins from this address; retry later`, { "Retry-After": "30" });
     const verify = () => {
       if (exchange.clientGone) return;
-      compare(credentials.password, hash ?? this.#standIn).then(
+      loadBcrypt().then(({ compare }) => compare(credentials.password, hash ?? this.#standIn)).then(
         (match) => {
           if (match && key !== undefined) {
             rememberVerified(key);

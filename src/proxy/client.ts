@@ -1,13 +1,15 @@
 // The upstream client: picks the transport for an exchange (undici for plain requests to apps, http-proxy-3 for the
-// rest: transport.ts), arms the upstream timeout, builds destinations, and decides what a request that got no
-// answer means, whichever transport saw it: nothing (the client left), another attempt, or 502/504.
+// rest: transport.ts), loads each on its first use, arms the upstream timeout, builds destinations, and decides what
+// a request that got no answer means, whichever transport saw it: nothing (the client left), another attempt, or
+// 502/504.
 import type { Socket } from "node:net";
 import type { Logger } from "../log.ts";
 import type { Exchange, HttpExchange, WebSocketExchange } from "./exchange.ts";
-import { NodeTransport } from "./node-transport.ts";
+import type { NodeTransport } from "./node-transport.ts";
 import type { AppRoute } from "./prepared.ts";
 import { cutResponse } from "./relay.ts";
-import type { Destination, Transport, UpstreamError } from "./transport.ts";
+import type { AppDestination, Destination } from "./destination.ts";
+import type { Transport, UpstreamError } from "./transport.ts";
 import { UndiciTransport } from "./undici-transport.ts";
 import { classifyFailure, errorKind, isRetryable, isUnaskedContinue } from "./upstream-failure.ts";
 
@@ -27,43 +29,57 @@ export interface UpstreamClientOptions {
 
 export class UpstreamClient {
   readonly #options: UpstreamClientOptions;
-  readonly #node: NodeTransport;
+  /** http-proxy-3 (node-transport.ts), imported on first use: a zoo with no WebSocket and no outside origin never does. */
+  #node: NodeTransport | undefined = undefined;
+  #nodeLoading: Promise<unknown> | undefined = undefined;
   readonly #undici: UndiciTransport;
+  readonly #onFailed = (exchange: Exchange, error: UpstreamError): void => this.#failed(exchange, error);
   /** Per app: the last upstream address and the destination built for it. */
-  readonly #appDestinations = new Map<string, { host: string; port: number; destination: Destination }>();
+  readonly #appDestinations = new Map<string, AppDestination>();
 
   constructor(options: UpstreamClientOptions) {
     this.#options = { ...options };
-    const failed = (exchange: Exchange, error: UpstreamError) => this.#failed(exchange, error);
-    this.#node = new NodeTransport({ failed, poolIdleMs: POOL_IDLE_MS });
-    this.#undici = new UndiciTransport({ failed, log: options.log, poolIdleMs: POOL_IDLE_MS });
-  }
-
-  /** An outside origin: always on Node's client. */
-  originDestination(origin: URL): Destination {
-    return { options: this.#node.originOptions(origin) };
+    this.#undici = new UndiciTransport({ failed: this.#onFailed, log: options.log, poolIdleMs: POOL_IDLE_MS });
   }
 
   /** An app's instance: the app sees the client's Host. */
   appDestination(app: string, address: { host: string; port: number }): Destination {
     const cached = this.#appDestinations.get(app);
-    if (cached && cached.host === address.host && cached.port === address.port) return cached.destination;
+    if (cached && cached.host === address.host && cached.port === address.port) return cached;
     const host = address.host.includes(":") ? `[${address.host}]` : address.host;
-    const destination: Destination = { options: this.#node.appOptions(address.host, address.port), origin: `http://${host}:${address.port}` };
-    this.#appDestinations.set(app, { host: address.host, port: address.port, destination });
+    const destination: AppDestination = { kind: "app", host: address.host, port: address.port, origin: `http://${host}:${address.port}` };
+    this.#appDestinations.set(app, destination);
     return destination;
   }
 
   /** Sends the admitted (already rewritten) request or upgrade; its answer or failure reaches the client. */
   forward(exchange: Exchange, destination: Destination): void {
+    const transport = this.#transportFor(exchange, destination);
+    if (transport instanceof Promise) {
+      // The first requests that need a transport not imported yet wait for that import, then go on as any other.
+      transport.then(
+        () => void (exchange.clientGone || this.forward(exchange, destination)),
+        (error: UpstreamError) => this.#failed(exchange, error),
+      );
+      return;
+    }
     exchange.armTimeout(this.#options.upstreamTimeout);
-    this.#transportFor(exchange, destination).send(exchange, destination);
+    transport.send(exchange, destination);
   }
 
-  /** undici for a plain request to an app once it has loaded, unless it refused this one's answer before. */
-  #transportFor(exchange: Exchange, destination: Destination): Transport {
-    if (exchange.websocket || destination.origin === undefined || exchange.nodeClientOnly) return this.#node;
-    return this.#undici.ready() ? this.#undici : this.#node;
+  /** undici for a plain request to an app, unless it refused this one's answer before; or the import to wait for. */
+  #transportFor(exchange: Exchange, destination: Destination): Transport | Promise<unknown> {
+    if (destination.kind === "app" && !exchange.websocket && !exchange.nodeClientOnly && this.#undici.usable) {
+      return this.#undici.ready() ? this.#undici : this.#undici.load();
+    }
+    return this.#node ?? this.#loadNode();
+  }
+
+  #loadNode(): Promise<unknown> {
+    this.#nodeLoading ??= import("./node-transport.ts").then(({ NodeTransport }) => {
+      this.#node = new NodeTransport({ failed: this.#onFailed, poolIdleMs: POOL_IDLE_MS });
+    });
+    return this.#nodeLoading;
   }
 
   /** A reload's new upstreamTimeout, for requests sent from now on. */
@@ -72,7 +88,7 @@ export class UpstreamClient {
   }
 
   close(): void {
-    this.#node.close();
+    this.#node?.close();
     this.#undici.close();
   }
 

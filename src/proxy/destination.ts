@@ -1,9 +1,6 @@
-// Where one request goes, built once per target (client.ts builds it): Node's client's options, and for an app the
-// origin its plain requests are dispatched to on undici. A leaf of its own: the route table holds it for outside
-// origins, the transports read it.
-import type { ServerOptions } from "http-proxy-3";
-
-export interface Destination {
-  options: ServerOptions;
-  origin?: string;
-}
+// Where one request goes: an outside origin (a proxy route's target, only ever on Node's client), or an app's instance
+// (plain requests on undici, to `origin`). Plain data, so that building one loads no client: the route table holds
+// outside origins, the transports read them.
+export type Destination = OriginDestination | AppDestination;
+export type OriginDestination = { kind: "origin"; url: URL };
+export type AppDestination = { kind: "app"; host: string; port: number; origin: string };

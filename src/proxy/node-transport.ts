@@ -1,11 +1,9 @@
 // http-proxy-3 on Node's client with keep-alive agents: WebSocket upgrades, requests to outside origins, and app
-// requests undici cannot carry (before it has loaded; an unasked 100 Continue; ZOO_APP_CLIENT=http-proxy-3). Its
-// events are adapted to the one relay (relay.ts); a request that gets no answer goes to `failed`.
-import type { Agent } from "node:http";
+// requests undici cannot carry (an unasked 100 Continue; ZOO_APP_CLIENT=http-proxy-3). Its events are adapted to the
+// one relay (relay.ts); a request that gets no answer goes to `failed`. Imported by client.ts on first use only.
+import https from "node:https";
 import { http } from "../builtins.ts";
-import type { Agent as HttpsAgent } from "node:https";
-import { httpsModule } from "../builtins.ts";
-import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
+import type { Agent, ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { ProxyServer as HttpProxy, type ServerOptions } from "http-proxy-3";
@@ -25,14 +23,12 @@ export class NodeTransport implements Transport {
   readonly #proxy: HttpProxy;
   readonly #failed: UpstreamFailed;
   readonly #agent: Agent;
-  readonly #poolIdleMs: number;
-  /** Made at the first https origin (node:https is taken only then). */
-  #tlsAgent: HttpsAgent | undefined;
+  readonly #tlsAgent: https.Agent;
 
   constructor(options: { failed: UpstreamFailed; poolIdleMs: number }) {
     this.#failed = options.failed;
-    this.#poolIdleMs = options.poolIdleMs;
     this.#agent = new http.Agent({ keepAlive: true, timeout: options.poolIdleMs, maxFreeSockets: 256 });
+    this.#tlsAgent = new https.Agent({ keepAlive: true, timeout: options.poolIdleMs, maxFreeSockets: 256 });
     this.#proxy = new HttpProxy({ toProxy: true, selfHandleResponse: true, xfwd: false });
     withoutDeleteLength(this.#proxy);
     // http-proxy-3 throws when an error has no listener; every call also passes onError.
@@ -42,29 +38,25 @@ export class NodeTransport implements Transport {
     this.#proxy.on("proxyReqWs", onProxyReqWs);
   }
 
-  /** An outside origin sees its own host name (changeOrigin), and https.Agent derives SNI from it. */
-  originOptions(origin: URL): ServerOptions {
-    return { target: origin, agent: origin.protocol === "https:" ? this.#httpsAgent() : this.#agent, changeOrigin: true, secure: true };
-  }
-
-  /** An app's instance sees the client's Host. */
-  appOptions(host: string, port: number): ServerOptions {
-    return { target: { protocol: "http:", host, port }, agent: this.#agent, changeOrigin: false };
-  }
-
   send(exchange: Exchange, destination: Destination): void {
-    if (exchange.websocket) return this.#proxy.ws(exchange.req, exchange.socket, exchange.takeHead(), destination.options, this.#onError);
-    this.#proxy.web(exchange.req, exchange.res, destination.options, this.#onError);
+    const options = this.#options(destination);
+    if (exchange.websocket) return this.#proxy.ws(exchange.req, exchange.socket, exchange.takeHead(), options, this.#onError);
+    this.#proxy.web(exchange.req, exchange.res, options, this.#onError);
+  }
+
+  /**
+   * An outside origin sees its own host name (changeOrigin), and https.Agent derives SNI from it; an app's instance
+   * sees the client's Host.
+   */
+  #options(destination: Destination): ServerOptions {
+    if (destination.kind === "app") return { target: { protocol: "http:", host: destination.host, port: destination.port }, agent: this.#agent, changeOrigin: false };
+    const url = destination.url;
+    return { target: url, agent: url.protocol === "https:" ? this.#tlsAgent : this.#agent, changeOrigin: true, secure: true };
   }
 
   close(): void {
     this.#agent.destroy();
-    this.#tlsAgent?.destroy();
-  }
-
-  #httpsAgent(): HttpsAgent {
-    this.#tlsAgent ??= new (httpsModule().Agent)({ keepAlive: true, timeout: this.#poolIdleMs, maxFreeSockets: 256 });
-    return this.#tlsAgent;
+    this.#tlsAgent.destroy();
   }
 
   readonly #onError = (error: UpstreamError, req: IncomingMessage): void => {

@@ -1,6 +1,6 @@
 // The route table's entries: each config route with what its requests need computed once, one shape per kind.
 import type { Route } from "../config/types.ts";
-import type { Destination } from "./destination.ts";
+import type { OriginDestination } from "./destination.ts";
 
 interface Labelled {
   prefix: string;
@@ -11,7 +11,7 @@ interface Labelled {
 }
 
 export type AppRoute = Labelled & { kind: "app"; app: string; stripPrefix: boolean };
-export type OriginRoute = Labelled & { kind: "proxy"; stripPrefix: boolean; destination: Destination };
+export type OriginRoute = Labelled & { kind: "proxy"; stripPrefix: boolean; destination: OriginDestination };
 export type RedirectRoute = Labelled & {
   kind: "redirect";
   status: 301 | 302 | 307 | 308;
@@ -23,18 +23,17 @@ export type RedirectRoute = Labelled & {
 export type StaticRoute = Labelled & { kind: "static"; dir: string };
 export type PreparedRoute = AppRoute | OriginRoute | RedirectRoute | StaticRoute;
 
-/** `destinationOf` builds the upstream client's settings for an outside origin. */
-export function prepareRoute(route: Route, destinationOf: (origin: URL) => Destination): PreparedRoute {
+export function prepareRoute(route: Route): PreparedRoute {
   const { host } = route;
   // The prefix as the table matches it; labels name the route as the config keys it, host included.
   const prefix = route.prefix;
   const key = (host ?? "") + prefix;
   const scoped = <T extends PreparedRoute>(prepared: T): T => (host === undefined ? prepared : { ...prepared, host });
   // Every entry has the key, set or not, so that the hot path reads it from objects of the same shapes.
-  return scoped(prepare(route, prefix, key, destinationOf));
+  return scoped(prepare(route, prefix, key));
 }
 
-function prepare(route: Route, prefix: string, key: string, destinationOf: (origin: URL) => Destination): PreparedRoute {
+function prepare(route: Route, prefix: string, key: string): PreparedRoute {
   switch (route.kind) {
     case "app":
       return { kind: "app", prefix, label: `route ${key} → app ${route.app}`, app: route.app, stripPrefix: route.stripPrefix };
@@ -49,7 +48,7 @@ function prepare(route: Route, prefix: string, key: string, destinationOf: (orig
       return { kind: "static", prefix, label: `route ${key} → static files`, dir: route.dir };
     case "proxy": {
       const origin = new URL(route.target);
-      return { kind: "proxy", prefix, label: `route ${key} → proxy ${origin.origin}`, stripPrefix: route.stripPrefix, destination: destinationOf(origin) };
+      return { kind: "proxy", prefix, label: `route ${key} → proxy ${origin.origin}`, stripPrefix: route.stripPrefix, destination: { kind: "origin", url: origin } };
     }
   }
 }

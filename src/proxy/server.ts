@@ -113,7 +113,7 @@ export class ZooProxy {
     const client = this.#client;
     const features = new Map<PreparedRoute, RouteFeatures>();
     const prepared = routes.map((route) => {
-      const entry = prepareRoute(route, (origin) => client.originDestination(origin));
+      const entry = prepareRoute(route);
       const compiled = compileFeatures(route);
       if (compiled !== undefined) features.set(entry, compiled);
       return entry;

@@ -164,7 +164,7 @@ test("the dashboard shares the metrics listener when both name the same address"
 });
 
 test("with the dashboard off, none of its modules is loaded", async (t) => {
-  const hook = join(import.meta.dirname, "loaded-modules.ts");
+  const hook = join(import.meta.dirname, "../helpers/loaded-modules.ts");
   const { dir, file } = tempConfig({ listen: "127.0.0.1:0" });
   const zoo = startZoo(["start", "-c", file], { cwd: dir, env: { NODE_OPTIONS: `--import=${hook}` } });
   t.after(() => stopZoo(zoo));

@@ -22,7 +22,7 @@ function h2Session(port: number, ca: string): http2.ClientHttp2Session {
 for (const client of ["undici", "http-proxy-3"]) {
   test(`${client}: an HTTP/2 stream reset, a closed HTTP/2 connection, an HTTP/1 client gone: the app sees the abort at once, the access log and the metrics say 499`, { timeout: 30_000 }, async (t) => {
     const { zoo, port, tlsPort, ca, metricsUrl } = await startSecurityZoo(t, { env: { ZOO_APP_CLIENT: client } });
-    // zoo loads undici on its first request to an app (which goes through http-proxy-3): load it first.
+    // A first request: the app client is loaded (each is imported by its first request) before the cancellations.
     assert.equal((await request(port, "/")).status, 200);
 
     // A stream reset (RST_STREAM CANCEL) while the app works on it.

@@ -65,7 +65,7 @@ export async function startProxy(
   gate: TestGate,
   options: Partial<Omit<ZooProxyOptions, "routes" | "upstreams">> = {},
 ): Promise<Proxy> {
-  // zoo loads its app client on the first request; tests load it first, so every request takes the default path.
+  // zoo loads its app client on the first request, which waits for it; tests load it first, so no request waits.
   await loadAppClient();
   const access: AccessEntry[] = [];
   const log: Logger = { ...silentLogger, access: (entry) => access.push(entry) };
