@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { controlSocketPath } from "../src/admin/server.ts";
-import { BENCH_DIR, REPO_DIR, spawnZoo, startNginx, startUpstream, waitForUpstreamInfo, type Contender } from "./contenders.ts";
+import { BENCH_DIR, REPO_DIR, spawnZoo, startNginx, startUpstream, type Contender } from "./contenders.ts";
 import { failedRequests, startWrk, type WrkResult } from "./load.ts";
 import { startCaddy, startHaproxy, startNodeFloor } from "./peers.ts";
-import { cpuMicros, descendantsOf, freePort, memoryOf, type Running } from "./proc.ts";
+import { cpuMicros, descendantsOf, freePort, memoryOf, pollUntil, type Running } from "./proc.ts";
 import { renderSoak, type SoakRun, type SoakSample } from "./soak-report.ts";
 import type { Log } from "./workloads.ts";
 
@@ -92,8 +92,13 @@ function zooContender(name: string, key: string, cli: string, tmp: string, env: 
       // The bench's zoo config: one app (the upstream) behind its routes, no access log.
       const baseEnv = { BENCH_UPSTREAM_PORT: String(upstreamPort), ...env };
       const { proc, origin, port } = await spawnZoo({ configPath: join(BENCH_DIR, "zoo.bench.json"), env: baseEnv, tmp, logName: `soak-${name.replace(/\W+/g, "-")}.log`, cli });
-      await waitForUpstreamInfo(origin, 60_000, proc.exited);
       state.controlSocket = controlSocketPath(undefined, port);
+      // Ready as `zoo status` tells it, not through a request: "idle after boot" is before the first request,
+      // which is what loads the app client (undici).
+      await pollUntil(`${name}: every app ready`, async () => ((await zooStatus(state.controlSocket))?.apps?.every((app) => app.state === "ready") ? true : undefined), {
+        timeoutMs: 60_000,
+        exited: proc.exited,
+      });
       return { name: "zoo", origin, process: proc, stop: async () => void (await proc.stop(12_000)) };
     },
   };
@@ -185,15 +190,19 @@ async function readSample(contender: SoakContender, pids: number[]): Promise<Omi
 
 type Heap = { heapUsed: number; heapTotal: number; external: number };
 
-/** From `zoo status` (the control socket's /status): zoo's own heap figures. */
-function zooHeap(socketPath: string): Promise<Heap | undefined> {
+interface ZooStatus {
+  zoo?: { heapUsedBytes: number; heapTotalBytes: number; externalBytes: number };
+  apps?: { state: string }[];
+}
+
+/** `zoo status` (the control socket's /status); undefined while zoo does not answer. */
+function zooStatus(socketPath: string): Promise<ZooStatus | undefined> {
   return new Promise((resolve) => {
     const req = request({ socketPath, path: "/status", timeout: 3000 }, (res) => {
       let body = "";
       res.setEncoding("utf8").on("data", (chunk) => (body += chunk)).on("end", () => {
         try {
-          const { zoo } = JSON.parse(body) as { zoo?: { heapUsedBytes: number; heapTotalBytes: number; externalBytes: number } };
-          resolve(zoo && { heapUsed: zoo.heapUsedBytes, heapTotal: zoo.heapTotalBytes, external: zoo.externalBytes });
+          resolve(JSON.parse(body) as ZooStatus);
         } catch {
           resolve(undefined);
         }
@@ -201,6 +210,12 @@ function zooHeap(socketPath: string): Promise<Heap | undefined> {
     });
     req.on("timeout", () => req.destroy()).on("error", () => resolve(undefined)).end();
   });
+}
+
+/** zoo's own heap figures, from `zoo status`. */
+async function zooHeap(socketPath: string): Promise<Heap | undefined> {
+  const zoo = (await zooStatus(socketPath))?.zoo;
+  return zoo && { heapUsed: zoo.heapUsedBytes, heapTotal: zoo.heapTotalBytes, external: zoo.externalBytes };
 }
 
 function floorHeap(file: string): Heap | undefined {
