@@ -17,11 +17,12 @@ interface Loaded {
 }
 
 async function loadedModules(zoo: ZooProcess): Promise<Loaded> {
-  const before = zoo.output().length;
+  const earlier = zoo.output().match(/modules: .*\n/g)?.length ?? 0;
   zoo.child.kill("SIGUSR2");
-  await zoo.waitFor(/modules: .*\n/);
-  const line = zoo.output().slice(before).match(/modules: (.*)\n/)!;
-  return JSON.parse(line[1]) as Loaded;
+  // The answer to this signal is the next "modules:" line.
+  await zoo.waitFor(new RegExp(`(?:modules: [^\\n]*\\n[\\s\\S]*?){${earlier + 1}}`));
+  const line = zoo.output().match(/modules: (.*)\n/g)![earlier];
+  return JSON.parse(line.slice("modules: ".length)) as Loaded;
 }
 
 test("an idle zoo with one app and one route has not loaded the validator, YAML, TLS, HTTP/2 or undici", async (t) => {
