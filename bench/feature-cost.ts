@@ -8,9 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { cpuMicros, freePort } from "./proc.ts";
-import { median } from "./median.ts";
-import { requestsPerSecond, runWrk } from "./load.ts";
+import { alternatingRounds } from "./alternating.ts";
+import { freePort } from "./proc.ts";
 
 const REPO = join(import.meta.dirname, "..");
 
@@ -59,28 +58,16 @@ export async function measureFeatureCost(cost: FeatureCost): Promise<void> {
   const seconds = Number(values.seconds);
   const tmp = mkdtempSync(join(tmpdir(), `zoo-${cost.feature}-cost-`));
   const zoos = [await startZoo("A (off)", undefined, tmp), await startZoo("A′ (off)", undefined, tmp), await startZoo("on", cost, tmp)];
-  const results = new Map(zoos.map((zoo) => [zoo.name, { rps: [] as number[], cpu: [] as number[] }]));
+  let results;
   try {
-    for (const zoo of zoos) await runWrk({ url: zoo.url, connections: 50, seconds: 1 });
-    for (let round = 0; round < rounds; round++) {
-      // Rotate the order, so no zoo always runs first.
-      for (let k = 0; k < zoos.length; k++) {
-        const zoo = zoos[(round + k) % zoos.length];
-        const before = cpuMicros([zoo.child.pid!]);
-        const run = await runWrk({ url: zoo.url, connections: 50, seconds });
-        const cpu = (cpuMicros([zoo.child.pid!]) - before) / run.requests;
-        results.get(zoo.name)!.rps.push(requestsPerSecond(run));
-        results.get(zoo.name)!.cpu.push(cpu);
-        console.log(`round ${round + 1} ${zoo.name}: ${requestsPerSecond(run).toFixed(0)} req/s, ${cpu.toFixed(0)} CPU µs/request`);
-      }
-    }
+    results = await alternatingRounds(zoos.map((zoo) => ({ name: zoo.name, url: zoo.url, pid: zoo.child.pid! })), rounds, seconds);
   } finally {
     for (const zoo of zoos) {
       zoo.stop?.();
       zoo.child.kill("SIGTERM");
     }
   }
-  const m = (name: string) => ({ rps: median(results.get(name)!.rps)!, cpu: median(results.get(name)!.cpu)! });
+  const m = (name: string) => ({ rps: results.get(name)!.medianRps, cpu: results.get(name)!.medianCpu });
   const [a, a2, on] = [m("A (off)"), m("A′ (off)"), m("on")];
   const off = { rps: (a.rps + a2.rps) / 2, cpu: (a.cpu + a2.cpu) / 2 };
   console.log(`\nmedians of ${rounds} rounds (wrk -t1 -c50, ${seconds} s):`);

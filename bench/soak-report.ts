@@ -83,8 +83,16 @@ export interface SoakTarget {
   met: boolean;
 }
 
+/** zoo against zoo with Node's defaults, in alternating rounds of small GETs (bench/alternating.ts): medians. */
+export interface SettingsAB {
+  rounds: number;
+  seconds: number;
+  zoo: { rps: number; cpu: number };
+  defaults: { rps: number; cpu: number };
+}
+
 /** Issue 22's targets, for zoo (and the single executable where the target names it). */
-export function soakTargets(runs: SoakRun[]): SoakTarget[] {
+export function soakTargets(runs: SoakRun[], ab?: SettingsAB): SoakTarget[] {
   const targets: SoakTarget[] = [];
   const zoo = runs.find((r) => r.name === "zoo");
   const binary = runs.find((r) => r.name === "zoo binary");
@@ -106,7 +114,13 @@ export function soakTargets(runs: SoakRun[]): SoakTarget[] {
     targets.push({ what: "90 s after the load: open fds back to the boot count", target: `≤ ${zoo.boot.fds}`, measured: String(f.afterIdle.fds), met: f.afterIdle.fds <= zoo.boot.fds });
     const failed = zoo.small.failed + zoo.large.failed;
     targets.push({ what: "failed requests under the soak load", target: "0", measured: String(failed), met: failed === 0 });
-    if (before) {
+    if (ab) {
+      const how = `${ab.rounds} alternating rounds of \`wrk -t1 -c50 -d${ab.seconds}s\`, medians`;
+      const rate = ab.zoo.rps / ab.defaults.rps;
+      targets.push({ what: `small-GET req/s against zoo with Node's defaults (${how})`, target: "≥ 95%", measured: `${(rate * 100).toFixed(1)}% (${ab.zoo.rps.toFixed(0)} vs ${ab.defaults.rps.toFixed(0)})`, met: rate >= 0.95 });
+      const cpu = ab.zoo.cpu / ab.defaults.cpu;
+      targets.push({ what: `CPU per request against zoo with Node's defaults (${how})`, target: "≤ 105%", measured: `${(cpu * 100).toFixed(1)}% (${ab.zoo.cpu.toFixed(0)} vs ${ab.defaults.cpu.toFixed(0)} µs)`, met: cpu <= 1.05 });
+    } else if (before) {
       const rate = zoo.small.perSecond / before.small.perSecond;
       targets.push({ what: "small-GET req/s against zoo with Node's defaults, same run", target: "≥ 95%", measured: `${(rate * 100).toFixed(1)}% (${zoo.small.perSecond.toFixed(0)} vs ${before.small.perSecond.toFixed(0)})`, met: rate >= 0.95 });
       const cpu = zoo.cpuMicrosPerRequest / before.cpuMicrosPerRequest;
@@ -116,7 +130,7 @@ export function soakTargets(runs: SoakRun[]): SoakTarget[] {
   return targets;
 }
 
-export async function renderSoak(runs: SoakRun[], options: { minutes: number; idleSeconds?: number; chartFile: string; chartLink: string }): Promise<string> {
+export async function renderSoak(runs: SoakRun[], options: { minutes: number; idleSeconds?: number; chartFile: string; chartLink: string; ab?: SettingsAB }): Promise<string> {
   writeFileSync(options.chartFile, await rssChart(runs));
   const lines = [
     `## Soak: ${options.minutes} min of mixed load, then ${options.idleSeconds ?? 90} s idle`,
@@ -139,7 +153,7 @@ export async function renderSoak(runs: SoakRun[], options: { minutes: number; id
         `${run.boot.fds} / ${f.afterIdle.fds} | ${run.small.perSecond.toFixed(0)} | ${run.large.perSecond.toFixed(0)} | ${run.cpuMicrosPerRequest.toFixed(0)} | ${run.small.failed + run.large.failed} |`,
     );
   }
-  const targets = soakTargets(runs);
+  const targets = soakTargets(runs, options.ab);
   if (targets.length) {
     lines.push("", "### Issue 22's targets", "", "| target | limit | measured | |", "|---|---|---|---|");
     for (const t of targets) lines.push(`| ${t.what} | ${t.target} | ${t.measured} | ${t.met ? "met" : "**missed**"} |`);

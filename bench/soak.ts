@@ -12,7 +12,8 @@ import { BENCH_DIR, REPO_DIR, spawnZoo, startNginx, startUpstream, type Contende
 import { failedRequests, startWrk, type WrkResult } from "./load.ts";
 import { startCaddy, startHaproxy, startNodeFloor } from "./peers.ts";
 import { cpuMicros, descendantsOf, freePort, memoryOf, pollUntil, type Running } from "./proc.ts";
-import { renderSoak, type SoakRun, type SoakSample } from "./soak-report.ts";
+import { renderSoak, type SettingsAB, type SoakRun, type SoakSample } from "./soak-report.ts";
+import { alternatingRounds } from "./alternating.ts";
 import type { Log } from "./workloads.ts";
 
 export interface SoakOptions {
@@ -68,6 +69,9 @@ export async function runSoak(options: SoakOptions): Promise<{ markdown: string;
     { name: "haproxy", key: "haproxy", start: () => startHaproxy(upstreamPort, tmp) },
   ];
   const contenders = all.filter((contender) => wanted(contender.key));
+  // Throughput and CPU against Node's defaults: side by side, in alternating rounds, before the soaks.
+  const [zoo, defaults] = ["zoo", "zoo-defaults"].map((key) => contenders.find((c) => c.key === key));
+  const ab = zoo && defaults ? await settingsAB(zoo, defaults, log) : undefined;
   if (contenders.length === 0) throw new Error(`--soak-contenders: none of ${options.contenders?.join(", ")} is known (${all.map((c) => c.key).join(", ")})`);
   const runs: SoakRun[] = [];
   try {
@@ -78,7 +82,7 @@ export async function runSoak(options: SoakOptions): Promise<{ markdown: string;
   } finally {
     await upstream.stop(3000);
   }
-  return { markdown: await renderSoak(runs, options), runs };
+  return { markdown: await renderSoak(runs, { ...options, ab }), runs };
 }
 
 function zooContender(name: string, key: string, cli: string, tmp: string, env: Record<string, string>): SoakContender {
@@ -102,6 +106,26 @@ function zooContender(name: string, key: string, cli: string, tmp: string, env: 
       return { name: "zoo", origin, process: proc, stop: async () => void (await proc.stop(12_000)) };
     },
   };
+}
+
+const AB_ROUNDS = 6;
+const AB_SECONDS = 3;
+
+async function settingsAB(zoo: SoakContender, defaults: SoakContender, log: Log): Promise<SettingsAB> {
+  log(`[soak] zoo against zoo with Node's defaults: ${AB_ROUNDS} alternating rounds of small GETs`);
+  const started = [await zoo.start(), await defaults.start()];
+  try {
+    const figures = await alternatingRounds(
+      started.map((c, i) => ({ name: i === 0 ? "zoo" : "defaults", url: `${c.origin}/`, pid: c.process!.pid })),
+      AB_ROUNDS,
+      AB_SECONDS,
+      (line) => log(`[soak] ${line}`),
+    );
+    const of = (name: string) => ({ rps: figures.get(name)!.medianRps, cpu: figures.get(name)!.medianCpu });
+    return { rounds: AB_ROUNDS, seconds: AB_SECONDS, zoo: of("zoo"), defaults: of("defaults") };
+  } finally {
+    for (const c of started) await c.stop();
+  }
 }
 
 /** zoo's single executable, built into tmp with scripts/build-binary.ts; undefined when it cannot be built here. */
