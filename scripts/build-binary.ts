@@ -17,7 +17,7 @@ import { arch as hostArch } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { assetTexts } from "../src/dashboard/assets.ts";
-import { SEMI_SPACE_MB } from "../src/memory-settings.ts";
+import { V8_FLAGS } from "../src/memory-settings.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const WORK = resolve(ROOT, "dist/sea");
@@ -83,7 +83,7 @@ const blob = resolve(WORK, "zoo.blob");
 const seaConfig = resolve(WORK, "sea-config.json");
 // V8's young generation is sized when the process starts: the cap goes in the binary's own command line (README,
 // "Memory"). NODE_OPTIONS still extends it, so a user's own --max-semi-space-size wins.
-const execArgv = [`--max-semi-space-size=${SEMI_SPACE_MB}`];
+const execArgv = V8_FLAGS;
 writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache, execArgv, execArgvExtension: "env" }, null, 2));
 execFileSync(runningNode, ["--experimental-sea-config", seaConfig], { stdio: "inherit" });
 

@@ -11,8 +11,17 @@ import { isSea } from "node:sea";
 export const SEMI_SPACE_MB = 2;
 /** glibc keeps up to 8 arenas per core, one per busy thread; Node's threads (V8 platform, libuv pool) make several. */
 export const MALLOC_ARENAS = 2;
+/**
+ * V8's mid-tier compiler (Maglev) off: TurboFan still optimizes what is hot. Maglev's compilations left ~13 MB of
+ * malloc memory behind after the first 2,000 requests (102 → 89 MB); req/s and CPU per request the same.
+ */
+export const NO_MAGLEV = "--no-maglev";
+
+/** zoo's V8 flags, as the single executable carries them too (scripts/build-binary.ts). */
+export const V8_FLAGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, NO_MAGLEV];
 
 const SEMI_SPACE_FLAG = /(^|\s)--max-semi-space-size[= ]/;
+const MAGLEV_FLAG = /(^|\s)--(no-)?maglev(\s|=|$)/;
 /** Names the variables zoo added for itself, so that its apps do not inherit them. */
 const ADDED = "ZOO_ADDED_ENV";
 
@@ -25,9 +34,9 @@ export interface MemorySettingsPlan {
 
 /** What is missing from this process's settings: the caller's own values always win. */
 export function missingMemorySettings(execArgv: readonly string[], env: NodeJS.ProcessEnv, platform = process.platform): MemorySettingsPlan {
-  const semiGiven = execArgv.some((arg) => SEMI_SPACE_FLAG.test(arg)) || SEMI_SPACE_FLAG.test(env.NODE_OPTIONS ?? "");
+  const given = (flag: RegExp) => execArgv.some((arg) => flag.test(arg)) || flag.test(env.NODE_OPTIONS ?? "");
   return {
-    execArgv: semiGiven ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`],
+    execArgv: [...(given(SEMI_SPACE_FLAG) ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`]), ...(given(MAGLEV_FLAG) ? [] : [NO_MAGLEV])],
     // MALLOC_ARENA_MAX is glibc's: elsewhere it means nothing.
     env: platform !== "linux" || env.MALLOC_ARENA_MAX !== undefined ? {} : { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) },
   };
@@ -46,8 +55,8 @@ export function applyMemorySettings(): void {
   }
   if (process.env.ZOO_MEMORY_SETTINGS === "off" || typeof process.execve !== "function" || process.platform !== "linux") return;
   const sea = isSea();
-  // The single executable carries --max-semi-space-size in its own execArgv (scripts/build-binary.ts).
-  const plan = missingMemorySettings(sea ? [...process.execArgv, `--max-semi-space-size=${SEMI_SPACE_MB}`] : process.execArgv, process.env);
+  // The single executable carries the V8 flags in its own execArgv (scripts/build-binary.ts).
+  const plan = missingMemorySettings(sea ? [...process.execArgv, ...V8_FLAGS] : process.execArgv, process.env);
   if (plan.execArgv.length === 0 && Object.keys(plan.env).length === 0) return;
   // A SEA's process.argv[1] is a copy of argv[0] that Node adds, and Node applies its execArgv itself.
   const args = sea ? [process.argv[0], ...process.argv.slice(2)] : [process.argv[0], ...process.execArgv, ...plan.execArgv, ...process.argv.slice(1)];

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MALLOC_ARENAS, SEMI_SPACE_MB, missingMemorySettings } from "../../src/memory-settings.ts";
+import { MALLOC_ARENAS, NO_MAGLEV, SEMI_SPACE_MB, missingMemorySettings } from "../../src/memory-settings.ts";
 import { ROOT, listeningPort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
@@ -26,6 +26,7 @@ async function startedZoo(t: import("node:test").TestContext, env: NodeJS.Proces
 test("zoo start puts --max-semi-space-size and MALLOC_ARENA_MAX in place in the same process, and it serves", { skip: process.platform !== "linux" }, async (t) => {
   const { zoo, pid } = await startedZoo(t, { MALLOC_ARENA_MAX: undefined, NODE_OPTIONS: undefined, ZOO_MEMORY_SETTINGS: undefined });
   assert.ok(argsOf(pid).includes(`--max-semi-space-size=${SEMI_SPACE_MB}`), argsOf(pid).join(" "));
+  assert.ok(argsOf(pid).includes(NO_MAGLEV), argsOf(pid).join(" "));
   assert.equal(envOf(pid).MALLOC_ARENA_MAX, String(MALLOC_ARENAS));
   assert.doesNotMatch(zoo.output(), /ExperimentalWarning|execve/);
   // The apps get the environment zoo was given, not what zoo added for itself.
@@ -41,11 +42,13 @@ test("a user's own MALLOC_ARENA_MAX and --max-semi-space-size (NODE_OPTIONS) are
 });
 
 test("what is missing: each setting only when the user did not give it; the arena limit only on Linux", () => {
-  const semi = [`--max-semi-space-size=${SEMI_SPACE_MB}`];
+  const semi = [`--max-semi-space-size=${SEMI_SPACE_MB}`, NO_MAGLEV];
   const arenas = { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) };
   assert.deepEqual(missingMemorySettings([], {}, "linux"), { execArgv: semi, env: arenas });
-  assert.deepEqual(missingMemorySettings(["--max-semi-space-size=32"], {}, "linux"), { execArgv: [], env: arenas });
-  assert.deepEqual(missingMemorySettings([], { NODE_OPTIONS: "--enable-source-maps --max-semi-space-size 8" }, "linux"), { execArgv: [], env: arenas });
+  assert.deepEqual(missingMemorySettings(["--max-semi-space-size=32"], {}, "linux"), { execArgv: [NO_MAGLEV], env: arenas });
+  assert.deepEqual(missingMemorySettings(["--max-semi-space-size=32", "--maglev"], {}, "linux"), { execArgv: [], env: arenas });
+  assert.deepEqual(missingMemorySettings([], { NODE_OPTIONS: "--enable-source-maps --max-semi-space-size 8 --no-maglev" }, "linux"), { execArgv: [], env: arenas });
+  assert.deepEqual(missingMemorySettings([], { NODE_OPTIONS: "--maglev" }, "linux"), { execArgv: [semi[0]], env: arenas });
   assert.deepEqual(missingMemorySettings([], { MALLOC_ARENA_MAX: "8" }, "linux"), { execArgv: semi, env: {} });
   assert.deepEqual(missingMemorySettings([], {}, "darwin"), { execArgv: semi, env: {} });
   assert.deepEqual(missingMemorySettings(["--max-old-space-size=100"], {}, "linux"), { execArgv: semi, env: arenas });
