@@ -69,9 +69,10 @@ export async function runSoak(options: SoakOptions): Promise<{ markdown: string;
     { name: "haproxy", key: "haproxy", start: () => startHaproxy(upstreamPort, tmp) },
   ];
   const contenders = all.filter((contender) => wanted(contender.key));
-  // Throughput and CPU against Node's defaults: side by side, in alternating rounds, before the soaks.
-  const [zoo, defaults] = ["zoo", "zoo-defaults"].map((key) => contenders.find((c) => c.key === key));
-  const ab = zoo && defaults ? await settingsAB(zoo, defaults, log) : undefined;
+  // Throughput and CPU against Node's defaults: side by side, in alternating rounds, before the soaks (also when
+  // only zoo is soaked).
+  const [zoo, defaults] = ["zoo", "zoo-defaults"].map((key) => all.find((c) => c.key === key)!);
+  const ab = wanted("zoo") ? await settingsAB(zoo, defaults, log) : undefined;
   if (contenders.length === 0) throw new Error(`--soak-contenders: none of ${options.contenders?.join(", ")} is known (${all.map((c) => c.key).join(", ")})`);
   const runs: SoakRun[] = [];
   try {
