@@ -85,7 +85,9 @@ const seaConfig = resolve(WORK, "sea-config.json");
 // "Memory"). NODE_OPTIONS still extends it, so a user's own --max-semi-space-size wins.
 const execArgv = V8_FLAGS;
 writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache, execArgv, execArgvExtension: "env" }, null, 2));
-execFileSync(runningNode, ["--experimental-sea-config", seaConfig], { stdio: "inherit" });
+// With the same V8 flags as the binary runs with: V8 rejects a code cache made under other code-generation flags
+// (--no-maglev), and the binary would then compile everything from source (+5 MB at idle).
+execFileSync(runningNode, [...execArgv, "--experimental-sea-config", seaConfig], { stdio: "inherit" });
 
 // 3. A copy of the base Node, without its debug symbols (18 MB of the official binary) when binutils' strip is here,
 // with the blob injected.
