@@ -81,8 +81,8 @@ if (bundled.includes(NO_FILES)) {
 // 2. The SEA blob.
 const blob = resolve(WORK, "zoo.blob");
 const seaConfig = resolve(WORK, "sea-config.json");
-// V8's young generation is sized when the process starts: the cap goes in the binary's own command line (README,
-// "Memory"). NODE_OPTIONS still extends it, so a user's own --max-semi-space-size wins.
+// zoo's V8 flags (the young generation's cap, no Maglev) take effect only from the start: they go in the binary's
+// own command line (README, "Memory"). NODE_OPTIONS still extends it, so a user's own values win.
 const execArgv = V8_FLAGS;
 writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache, execArgv, execArgvExtension: "env" }, null, 2));
 // With the same V8 flags as the binary runs with: V8 rejects a code cache made under other code-generation flags
