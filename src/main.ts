@@ -15,6 +15,7 @@ import { controlOperations } from "./control-operations.ts";
 import { ZooProxy } from "./proxy/server.ts";
 import { Reloader } from "./reload.ts";
 import { LiveProxy } from "./running-proxy.ts";
+import { releaseWhenQuiet, settleAfterBoot } from "./memory-release.ts";
 import { warnAboutEnvironment } from "./stop-budget.ts";
 import { APP_STATES, Supervisor } from "./supervisor/index.ts";
 import type { AcmeManager } from "./tls/acme.ts";
@@ -130,10 +131,18 @@ async function run({ config, load, log, book, replicas, certificates, acme, watc
     reload,
   }, detectLaunch());
   const exited = lifecycle.run();
-  await serve({ config, log, proxy, listener, acme, metrics, dashboard, control, supervisor }).catch((error: Error) => {
-    log.zoo("error", error.message);
-    void lifecycle.shutdown(1);
-  });
+  const served = await serve({ config, log, proxy, listener, acme, metrics, dashboard, control, supervisor }).then(
+    () => true,
+    (error: Error) => {
+      log.zoo("error", error.message);
+      void lifecycle.shutdown(1);
+      return false;
+    },
+  );
+  if (served) {
+    settleAfterBoot();
+    releaseWhenQuiet();
+  }
   return exited;
 }
 

@@ -17,13 +17,25 @@ export const MALLOC_ARENAS = 2;
  */
 export const NO_MAGLEV = "--no-maglev";
 
+/**
+ * V8's efficiency mode for the boot only: TurboFan then waits for 15,000 calls of a function, not a budget of loop
+ * iterations, so the few path functions that Node's module loader runs hot at start are not optimized, and the
+ * ~6 MB of the node binary that TurboFan's code is stay out of an idle zoo's RSS. zoo leaves it once it is up
+ * (memory-release.ts): left on, requests at low concurrency took ~25% longer.
+ */
+export const BOOT_EFFICIENCY_MODE = "--efficiency-mode";
+
 /** zoo's V8 flags, as the single executable carries them too (scripts/build-binary.ts). */
-export const V8_FLAGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, NO_MAGLEV];
+export const V8_FLAGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, NO_MAGLEV, BOOT_EFFICIENCY_MODE];
 
 const SEMI_SPACE_FLAG = /(^|\s)--max-semi-space-size[= ]/;
 const MAGLEV_FLAG = /(^|\s)--(no-)?maglev(\s|=|$)/;
+const EFFICIENCY_FLAG = /(^|\s)--(no-)?efficiency-mode(\s|=|$)/;
 /** Names the variables zoo added for itself, so that its apps do not inherit them. */
 const ADDED = "ZOO_ADDED_ENV";
+/** Set (and then removed) when zoo, not its user, put the boot in efficiency mode. */
+const BOOT_MODE_ADDED = "ZOO_BOOT_EFFICIENCY";
+let bootModeIsZoos = false;
 
 export interface MemorySettingsPlan {
   /** The extra command-line flags for Node (empty when the user gave their own). */
@@ -35,11 +47,28 @@ export interface MemorySettingsPlan {
 /** What is missing from this process's settings: the caller's own values always win. */
 export function missingMemorySettings(execArgv: readonly string[], env: NodeJS.ProcessEnv, platform = process.platform): MemorySettingsPlan {
   const given = (flag: RegExp) => execArgv.some((arg) => flag.test(arg)) || flag.test(env.NODE_OPTIONS ?? "");
+  const bootMode = !given(EFFICIENCY_FLAG);
   return {
-    execArgv: [...(given(SEMI_SPACE_FLAG) ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`]), ...(given(MAGLEV_FLAG) ? [] : [NO_MAGLEV])],
-    // MALLOC_ARENA_MAX is glibc's: elsewhere it means nothing.
-    env: platform !== "linux" || env.MALLOC_ARENA_MAX !== undefined ? {} : { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) },
+    execArgv: [
+      ...(given(SEMI_SPACE_FLAG) ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`]),
+      ...(given(MAGLEV_FLAG) ? [] : [NO_MAGLEV]),
+      ...(bootMode ? [BOOT_EFFICIENCY_MODE] : []),
+    ],
+    env: {
+      // MALLOC_ARENA_MAX is glibc's: elsewhere it means nothing.
+      ...(platform !== "linux" || env.MALLOC_ARENA_MAX !== undefined ? {} : { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) }),
+      ...(bootMode ? { [BOOT_MODE_ADDED]: "1" } : {}),
+    },
   };
+}
+
+/**
+ * Whether this process booted in efficiency mode because zoo chose it (then zoo leaves it once up); a user who put
+ * `--efficiency-mode` on node's command line keeps it. The single executable always boots with it: its V8 flags are
+ * in its own command line, and NODE_OPTIONS may not carry this one.
+ */
+export function bootedInZoosEfficiencyMode(): boolean {
+  return bootModeIsZoos || isSea();
 }
 
 /**
@@ -49,6 +78,7 @@ export function missingMemorySettings(execArgv: readonly string[], env: NodeJS.P
 export function applyMemorySettings(): void {
   const added = process.env[ADDED];
   if (added !== undefined) {
+    bootModeIsZoos = process.env[BOOT_MODE_ADDED] === "1";
     // Read by glibc when this process started; the apps keep the environment zoo was given.
     for (const name of [ADDED, ...added.split(",")]) delete process.env[name];
     return;

@@ -1,0 +1,54 @@
+// Gives memory back: once zoo is up, and whenever it goes quiet after a burst of work (traffic, a reload). V8 keeps
+// its young generation at the largest size it grew to and glibc keeps freed malloc memory that live allocations sit
+// above; a memory-reducing GC shrinks the first, malloc_trim(0) returns the second (src/malloc-trim.ts).
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { BOOT_EFFICIENCY_MODE, bootedInZoosEfficiencyMode } from "./memory-settings.ts";
+
+/** How often zoo looks at its own CPU time. */
+export const QUIET_CHECK_MS = 10_000;
+/** The share of one check's window of CPU time below which zoo counts as quiet (timers, health checks: a few ms). */
+const QUIET_CPU_SHARE = 0.0025;
+/** CPU time since the last release that makes another worth it: a full GC costs a few ms per MB of heap. */
+const WORK_CPU_US = 250_000;
+
+type Gc = (options: { type: "major"; execution: "sync"; flavor: "last-resort" }) => void;
+
+/** The heap as small as V8 can make it (every page it can give up, the young generation back to 1 MB), then malloc's. */
+export function releaseMemory(): void {
+  // V8's gc() with the last-resort flavor is its memory-reducing collection; it exists only in a context made while
+  // --expose-gc is set, and zoo's own global stays without it.
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as Gc;
+  setFlagsFromString("--no-expose-gc");
+  gc({ type: "major", execution: "sync", flavor: "last-resort" });
+}
+
+/** zoo is up: leave the boot's efficiency mode (memory-settings.ts) and give back what starting took. */
+export function settleAfterBoot(): void {
+  if (bootedInZoosEfficiencyMode()) setFlagsFromString(BOOT_EFFICIENCY_MODE.replace("--", "--no-"));
+  releaseMemory();
+}
+
+/**
+ * Releases memory when zoo goes quiet after work: a check every QUIET_CHECK_MS reads zoo's CPU time, and the first
+ * quiet window after enough work since the last release triggers one. Returns a stop function.
+ */
+export function releaseWhenQuiet(release: () => void = releaseMemory, every = QUIET_CHECK_MS): () => void {
+  const cpu = () => {
+    const { user, system } = process.cpuUsage();
+    return user + system;
+  };
+  let lastRelease = cpu();
+  let lastCheck = lastRelease;
+  const timer = setInterval(() => {
+    const now = cpu();
+    const quiet = now - lastCheck < every * 1000 * QUIET_CPU_SHARE;
+    lastCheck = now;
+    if (!quiet || now - lastRelease < WORK_CPU_US) return;
+    release();
+    lastRelease = lastCheck = cpu();
+  }, every);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,12 @@
+// Loaded with --import (and --allow-natives-syntax on node's command line): on SIGUSR2, prints on stderr one line
+// `heap: JSON` with V8's young-generation size and whether V8 is in efficiency mode now and was when zoo booted.
+import { getHeapSpaceStatistics } from "node:v8";
+
+// Natives syntax is allowed only in code compiled after the flag: a Function made here is.
+const efficiencyMode = new Function("return %IsEfficiencyModeEnabled()") as () => boolean;
+const atBoot = efficiencyMode();
+
+process.on("SIGUSR2", () => {
+  const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === "new_space")!;
+  process.stderr.write(`heap: ${JSON.stringify({ bootEfficiencyMode: atBoot, efficiencyMode: efficiencyMode(), newSpaceKB: newSpace.space_size / 1024 })}\n`);
+});

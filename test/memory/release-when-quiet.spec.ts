@@ -1,0 +1,39 @@
+// releaseWhenQuiet (src/memory-release.ts): memory is released once zoo goes quiet after real work, not while it
+// works, not when it was quiet all along, and not again until there has been more work. Real CPU time, real timers.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { releaseWhenQuiet } from "../../src/memory-release.ts";
+
+const WINDOW_MS = 200;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Keeps this process's CPU busy for about `ms`, yielding between slices so that timers still run. */
+async function work(ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const slice = Date.now() + 20;
+    while (Date.now() < slice);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+test("quiet from the start: nothing to release", async (t) => {
+  let releases = 0;
+  t.after(releaseWhenQuiet(() => releases++, WINDOW_MS));
+  await sleep(WINDOW_MS * 4);
+  assert.equal(releases, 0);
+});
+
+test("work, then quiet: one release in the first quiet window, none while working, none again without work", async (t) => {
+  let releases = 0;
+  t.after(releaseWhenQuiet(() => releases++, WINDOW_MS));
+  await work(WINDOW_MS * 3);
+  assert.equal(releases, 0, "no release while zoo works");
+  await sleep(WINDOW_MS * 3);
+  assert.equal(releases, 1, "one release once quiet");
+  await sleep(WINDOW_MS * 3);
+  assert.equal(releases, 1, "no second release without more work");
+  await work(WINDOW_MS * 3);
+  await sleep(WINDOW_MS * 3);
+  assert.equal(releases, 2, "more work, then quiet: released again");
+});
