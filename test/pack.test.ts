@@ -84,6 +84,9 @@ test(`npm pack: ${pkg.name} installs into an empty project, where npx zoo valida
   const listing = run("tar", ["-tzf", tarball], work, node24).output.split("\n");
   assert.ok(listing.includes("package/dist/cli.js"), "the tarball holds the compiled dist/cli.js");
   assert.ok(!listing.some((file) => file.includes("zoo-linux-") || file.includes("dist/sea/")), "the tarball holds no single executable");
+  // prepack's `npm run build` builds the malloc_trim addon for this machine (scripts/build-native.ts).
+  const addon = `package/native/build/malloc-trim-${process.platform}-${process.arch}.node`;
+  assert.ok(listing.includes(addon) && listing.includes("package/native/malloc-trim.c"), `the tarball holds ${addon} and its source`);
 
   const project = join(work, "project");
   mkdirSync(join(project, "app"), { recursive: true });
@@ -101,6 +104,9 @@ test(`npm pack: ${pkg.name} installs into an empty project, where npx zoo valida
   assert.equal(installed.code, 0, installed.output);
 
   await t.test(`Node ${process.versions.node}`, async (t) => {
+    // The compiled src/malloc-trim.ts finds the addon from dist/.
+    const trim = run(process.execPath, ["--input-type=module", "-e", `import { mallocTrimAvailable } from "${pkg.name}/dist/malloc-trim.js"; console.log(mallocTrimAvailable());`], project, node24);
+    assert.equal(trim.output.trim(), "true", `the installed package loads its malloc_trim addon: ${trim.output}`);
     const validate = run("npx", ["zoo", "validate"], project, node24);
     assert.equal(validate.code, 0, validate.output);
     assert.match(validate.output, /zoo\.config\.json: valid/);
