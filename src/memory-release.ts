@@ -3,7 +3,8 @@
 // above; a memory-reducing GC shrinks the first, malloc_trim(0) returns the second (src/malloc-trim.ts).
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { BOOT_EFFICIENCY_MODE, bootedInZoosEfficiencyMode } from "./memory-settings.ts";
+import { trimMalloc } from "./malloc-trim.ts";
+import { flagsOnceUp } from "./memory-settings.ts";
 
 /** How often zoo looks at its own CPU time. */
 export const QUIET_CHECK_MS = 10_000;
@@ -22,11 +23,12 @@ export function releaseMemory(): void {
   const gc = runInNewContext("gc") as Gc;
   setFlagsFromString("--no-expose-gc");
   gc({ type: "major", execution: "sync", flavor: "last-resort" });
+  trimMalloc();
 }
 
-/** zoo is up: leave the boot's efficiency mode (memory-settings.ts) and give back what starting took. */
+/** zoo is up: V8's usual tiering again (the boot flags, memory-settings.ts), and back what starting took. */
 export function settleAfterBoot(): void {
-  if (bootedInZoosEfficiencyMode()) setFlagsFromString(BOOT_EFFICIENCY_MODE.replace("--", "--no-"));
+  for (const flag of flagsOnceUp()) setFlagsFromString(flag);
   releaseMemory();
 }
 

@@ -18,24 +18,27 @@ export const MALLOC_ARENAS = 2;
 export const NO_MAGLEV = "--no-maglev";
 
 /**
- * V8's efficiency mode for the boot only: TurboFan then waits for 15,000 calls of a function, not a budget of loop
- * iterations, so the few path functions that Node's module loader runs hot at start are not optimized, and the
- * ~6 MB of the node binary that TurboFan's code is stay out of an idle zoo's RSS. zoo leaves it once it is up
- * (memory-release.ts): left on, requests at low concurrency took ~25% longer.
+ * V8 flags for the boot only, each with the flag zoo sets once it is up (memory-release.ts). Booting is a burst of
+ * code that runs once: left to V8's defaults, it optimizes some of it for nothing.
+ * - Efficiency mode: TurboFan then waits for 15,000 calls of a function, not a budget of loop iterations, so the
+ *   path functions that Node's module loader runs hot at start are not optimized, and the ~6 MB of the node binary
+ *   that is TurboFan's code stay out of an idle zoo's RSS. Left on after boot, requests at low concurrency took ~25%
+ *   longer.
+ * Tried and not kept: Sparkplug (V8's baseline compiler) off for the boot as well: 0.5 MB less at idle, but about 5%
+ * more CPU per request afterwards (it does not fully come back when turned on at run time).
  */
-export const BOOT_EFFICIENCY_MODE = "--efficiency-mode";
+export const BOOT_FLAGS = [{ boot: "--efficiency-mode", up: "--no-efficiency-mode", given: /(^|\s)--(no-)?efficiency-mode(\s|=|$)/ }];
 
 /** zoo's V8 flags, as the single executable carries them too (scripts/build-binary.ts). */
-export const V8_FLAGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, NO_MAGLEV, BOOT_EFFICIENCY_MODE];
+export const V8_FLAGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, NO_MAGLEV, ...BOOT_FLAGS.map((flag) => flag.boot)];
 
 const SEMI_SPACE_FLAG = /(^|\s)--max-semi-space-size[= ]/;
 const MAGLEV_FLAG = /(^|\s)--(no-)?maglev(\s|=|$)/;
-const EFFICIENCY_FLAG = /(^|\s)--(no-)?efficiency-mode(\s|=|$)/;
 /** Names the variables zoo added for itself, so that its apps do not inherit them. */
 const ADDED = "ZOO_ADDED_ENV";
-/** Set (and then removed) when zoo, not its user, put the boot in efficiency mode. */
-const BOOT_MODE_ADDED = "ZOO_BOOT_EFFICIENCY";
-let bootModeIsZoos = false;
+/** The boot flags zoo added (not its user), for this process to undo once up; removed at start like the rest. */
+const BOOT_FLAGS_ADDED = "ZOO_BOOT_FLAGS";
+let bootFlagsAdded: string[] = [];
 
 export interface MemorySettingsPlan {
   /** The extra command-line flags for Node (empty when the user gave their own). */
@@ -47,28 +50,23 @@ export interface MemorySettingsPlan {
 /** What is missing from this process's settings: the caller's own values always win. */
 export function missingMemorySettings(execArgv: readonly string[], env: NodeJS.ProcessEnv, platform = process.platform): MemorySettingsPlan {
   const given = (flag: RegExp) => execArgv.some((arg) => flag.test(arg)) || flag.test(env.NODE_OPTIONS ?? "");
-  const bootMode = !given(EFFICIENCY_FLAG);
+  const boot = BOOT_FLAGS.filter((flag) => !given(flag.given)).map((flag) => flag.boot);
   return {
-    execArgv: [
-      ...(given(SEMI_SPACE_FLAG) ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`]),
-      ...(given(MAGLEV_FLAG) ? [] : [NO_MAGLEV]),
-      ...(bootMode ? [BOOT_EFFICIENCY_MODE] : []),
-    ],
+    execArgv: [...(given(SEMI_SPACE_FLAG) ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`]), ...(given(MAGLEV_FLAG) ? [] : [NO_MAGLEV]), ...boot],
     env: {
       // MALLOC_ARENA_MAX is glibc's: elsewhere it means nothing.
       ...(platform !== "linux" || env.MALLOC_ARENA_MAX !== undefined ? {} : { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) }),
-      ...(bootMode ? { [BOOT_MODE_ADDED]: "1" } : {}),
+      ...(boot.length > 0 ? { [BOOT_FLAGS_ADDED]: boot.join(" ") } : {}),
     },
   };
 }
 
 /**
- * Whether this process booted in efficiency mode because zoo chose it (then zoo leaves it once up); a user who put
- * `--efficiency-mode` on node's command line keeps it. The single executable always boots with it: its V8 flags are
- * in its own command line, and NODE_OPTIONS may not carry this one.
+ * The flags that undo the boot flags zoo itself added; a user's own (on node's command line) are kept. The single
+ * executable always boots with all of them: they are in its own command line, and NODE_OPTIONS may not carry them.
  */
-export function bootedInZoosEfficiencyMode(): boolean {
-  return bootModeIsZoos || isSea();
+export function flagsOnceUp(): string[] {
+  return BOOT_FLAGS.filter((flag) => isSea() || bootFlagsAdded.includes(flag.boot)).map((flag) => flag.up);
 }
 
 /**
@@ -78,7 +76,7 @@ export function bootedInZoosEfficiencyMode(): boolean {
 export function applyMemorySettings(): void {
   const added = process.env[ADDED];
   if (added !== undefined) {
-    bootModeIsZoos = process.env[BOOT_MODE_ADDED] === "1";
+    bootFlagsAdded = process.env[BOOT_FLAGS_ADDED]?.split(" ") ?? [];
     // Read by glibc when this process started; the apps keep the environment zoo was given.
     for (const name of [ADDED, ...added.split(",")]) delete process.env[name];
     return;

@@ -4,9 +4,9 @@ import { getHeapSpaceStatistics } from "node:v8";
 
 // Natives syntax is allowed only in code compiled after the flag: a Function made here is.
 const efficiencyMode = new Function("return %IsEfficiencyModeEnabled()") as () => boolean;
-const atBoot = efficiencyMode();
+const atBoot = { bootEfficiencyMode: efficiencyMode() };
 
 process.on("SIGUSR2", () => {
   const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === "new_space")!;
-  process.stderr.write(`heap: ${JSON.stringify({ bootEfficiencyMode: atBoot, efficiencyMode: efficiencyMode(), newSpaceKB: newSpace.space_size / 1024 })}\n`);
+  process.stderr.write(`heap: ${JSON.stringify({ ...atBoot, efficiencyMode: efficiencyMode(), newSpaceKB: newSpace.space_size / 1024 })}\n`);
 });

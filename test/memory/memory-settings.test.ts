@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BOOT_EFFICIENCY_MODE, MALLOC_ARENAS, NO_MAGLEV, SEMI_SPACE_MB, missingMemorySettings } from "../../src/memory-settings.ts";
+import { BOOT_FLAGS, MALLOC_ARENAS, NO_MAGLEV, SEMI_SPACE_MB, missingMemorySettings } from "../../src/memory-settings.ts";
 import { ROOT, listeningPort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
@@ -27,14 +27,14 @@ test("zoo start puts --max-semi-space-size and MALLOC_ARENA_MAX in place in the 
   const { zoo, pid } = await startedZoo(t, { MALLOC_ARENA_MAX: undefined, NODE_OPTIONS: undefined, ZOO_MEMORY_SETTINGS: undefined });
   assert.ok(argsOf(pid).includes(`--max-semi-space-size=${SEMI_SPACE_MB}`), argsOf(pid).join(" "));
   assert.ok(argsOf(pid).includes(NO_MAGLEV), argsOf(pid).join(" "));
-  assert.ok(argsOf(pid).includes(BOOT_EFFICIENCY_MODE), argsOf(pid).join(" "));
+  for (const { boot } of BOOT_FLAGS) assert.ok(argsOf(pid).includes(boot), argsOf(pid).join(" "));
   assert.equal(envOf(pid).MALLOC_ARENA_MAX, String(MALLOC_ARENAS));
   assert.doesNotMatch(zoo.output(), /ExperimentalWarning|execve/);
   // The apps get the environment zoo was given, not what zoo added for itself.
   const appPid = Number(/web: starting \(pid (\d+)/.exec(zoo.output())![1]);
   assert.equal(envOf(appPid).MALLOC_ARENA_MAX, undefined);
   assert.equal(envOf(appPid).ZOO_ADDED_ENV, undefined);
-  assert.equal(envOf(appPid).ZOO_BOOT_EFFICIENCY, undefined);
+  assert.equal(envOf(appPid).ZOO_BOOT_FLAGS, undefined);
 });
 
 test("a user's own MALLOC_ARENA_MAX and --max-semi-space-size (NODE_OPTIONS) are kept as given", { skip: process.platform !== "linux" }, async (t) => {
@@ -45,16 +45,18 @@ test("a user's own MALLOC_ARENA_MAX and --max-semi-space-size (NODE_OPTIONS) are
 
 test("what is missing: each setting only when the user did not give it; the arena limit only on Linux", () => {
   const semi = `--max-semi-space-size=${SEMI_SPACE_MB}`;
-  const all = [semi, NO_MAGLEV, BOOT_EFFICIENCY_MODE];
-  const boot = { ZOO_BOOT_EFFICIENCY: "1" };
-  const arenas = { MALLOC_ARENA_MAX: String(MALLOC_ARENAS), ...boot };
-  assert.deepEqual(missingMemorySettings([], {}, "linux"), { execArgv: all, env: arenas });
-  assert.deepEqual(missingMemorySettings(["--max-semi-space-size=32"], {}, "linux"), { execArgv: [NO_MAGLEV, BOOT_EFFICIENCY_MODE], env: arenas });
-  assert.deepEqual(missingMemorySettings(["--max-semi-space-size=32", "--maglev"], {}, "linux"), { execArgv: [BOOT_EFFICIENCY_MODE], env: arenas });
-  assert.deepEqual(missingMemorySettings(["--max-semi-space-size=32", "--maglev", "--no-efficiency-mode"], {}, "linux"), { execArgv: [], env: { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) } });
-  assert.deepEqual(missingMemorySettings(["--efficiency-mode"], {}, "linux"), { execArgv: [semi, NO_MAGLEV], env: { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) } });
-  assert.deepEqual(missingMemorySettings([], { NODE_OPTIONS: "--enable-source-maps --max-semi-space-size 8" }, "linux"), { execArgv: [NO_MAGLEV, BOOT_EFFICIENCY_MODE], env: arenas });
+  const boots = ["--efficiency-mode"];
+  assert.deepEqual(BOOT_FLAGS.map((flag) => flag.boot), boots);
+  const all = [semi, NO_MAGLEV, ...boots];
+  const boot = { ZOO_BOOT_FLAGS: boots.join(" ") };
+  const arenas = { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) };
+  assert.deepEqual(missingMemorySettings([], {}, "linux"), { execArgv: all, env: { ...arenas, ...boot } });
+  assert.deepEqual(missingMemorySettings(["--max-semi-space-size=32"], {}, "linux"), { execArgv: [NO_MAGLEV, ...boots], env: { ...arenas, ...boot } });
+  assert.deepEqual(missingMemorySettings(["--max-semi-space-size=32", "--maglev"], {}, "linux"), { execArgv: boots, env: { ...arenas, ...boot } });
+  assert.deepEqual(missingMemorySettings(["--max-semi-space-size=32", "--maglev", "--no-efficiency-mode"], {}, "linux"), { execArgv: [], env: arenas });
+  assert.deepEqual(missingMemorySettings(["--efficiency-mode"], {}, "linux"), { execArgv: [semi, NO_MAGLEV], env: arenas });
+  assert.deepEqual(missingMemorySettings([], { NODE_OPTIONS: "--enable-source-maps --max-semi-space-size 8" }, "linux"), { execArgv: [NO_MAGLEV, ...boots], env: { ...arenas, ...boot } });
   assert.deepEqual(missingMemorySettings([], { MALLOC_ARENA_MAX: "8" }, "linux"), { execArgv: all, env: boot });
   assert.deepEqual(missingMemorySettings([], {}, "darwin"), { execArgv: all, env: boot });
-  assert.deepEqual(missingMemorySettings(["--max-old-space-size=100"], {}, "linux"), { execArgv: all, env: arenas });
+  assert.deepEqual(missingMemorySettings(["--max-old-space-size=100"], {}, "linux"), { execArgv: all, env: { ...arenas, ...boot } });
 });
