@@ -13,17 +13,17 @@ import { build } from "esbuild";
 // @ts-expect-error postject ships no types: inject(file, resourceName, data, { sentinelFuse })
 import { inject } from "postject";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { arch as hostArch } from "node:os";
-import { dirname, resolve } from "node:path";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { arch as hostArch, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { assetTexts } from "../src/dashboard/assets.ts";
 import { MALLOC_TRIM_ASSET } from "../src/malloc-trim.ts";
 import { V8_FLAGS } from "../src/memory-settings.ts";
+import { SEA_LAZY_MODULES, SEA_REQUIRE_BANNER, buildSeaModules } from "./sea-modules.ts";
 import { buildNative } from "./build-native.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const WORK = resolve(ROOT, "dist/sea");
 // The fuse every Node binary carries; postject flips it so that Node looks for the injected blob.
 const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 const NO_FILES = "__zoo_binary_has_no_import_meta_url";
@@ -43,10 +43,13 @@ if (process.versions.node.split(".")[0] !== "24") {
 }
 const runningNode = realpathSync(process.execPath);
 const arch = values.arch ?? hostArch();
+const output = resolve(ROOT, values.out ?? `dist/zoo-linux-${arch}`);
+// The bundles, the blob and its config: dist/sea for the default output, a temporary directory (removed at the end)
+// for --out, so that builds to different places can run at once (the tests build their own).
+const WORK = values.out ? mkdtempSync(join(tmpdir(), "zoo-sea-")) : resolve(ROOT, "dist/sea");
 rmSync(WORK, { recursive: true, force: true });
 mkdirSync(WORK, { recursive: true });
 const baseNode = realpathSync(values.node ?? (arch === hostArch() ? runningNode : officialNode(arch)));
-const output = resolve(ROOT, values.out ?? `dist/zoo-linux-${arch}`);
 // V8's code cache is specific to the Node binary that makes it: only when the blob is made by the base binary itself.
 const useCodeCache = !values["no-code-cache"] && baseNode === runningNode;
 
@@ -69,10 +72,16 @@ await build({
   // The dashboard's page, script, styles and uPlot, as text: src/dashboard/assets.ts reads them from here.
   define: { "import.meta.main": "false", ZOO_SINGLE_EXECUTABLE: "true", "import.meta.url": NO_FILES, ZOO_VERSION: JSON.stringify(pkg.version), ZOO_DASHBOARD_ASSETS: JSON.stringify(JSON.stringify(assetTexts())) },
   // cosmiconfig loads TypeScript config files with the `typescript` package; zoo reads JSON and YAML configs only
-  // (a JavaScript config would need import(), which a SEA with a code cache does not have).
-  external: ["typescript"],
+  // (a JavaScript config would need import(), which a SEA with a code cache does not have). The lazy packages are
+  // assets of their own (scripts/sea-modules.ts), which the banner's require finds.
+  external: ["typescript", ...SEA_LAZY_MODULES],
+  banner: { js: SEA_REQUIRE_BANNER },
+  // import() of a lazy package becomes a require of it: an import() would go to Node's ES module loader, which looks
+  // in a node_modules next to the binary (there is none where the binary is shipped).
+  supported: { "dynamic-import": false },
   logLevel: "warning",
 });
+const moduleAssets = await buildSeaModules(ROOT, WORK);
 
 // Code that reads a file next to itself (import.meta.url) would find nothing in the binary: fail the build instead.
 const bundled = readFileSync(bundle, "utf8");
@@ -90,7 +99,7 @@ const execArgv = V8_FLAGS;
 // The addon goes in as an asset; src/malloc-trim.ts writes it to a temporary file to load it. Without it (no C
 // compiler for the arch: build-native said so) the binary runs without returning freed malloc memory.
 const addon = buildNative(arch);
-const assets = addon ? { [MALLOC_TRIM_ASSET]: addon } : {};
+const assets = { ...moduleAssets, ...(addon ? { [MALLOC_TRIM_ASSET]: addon } : {}) };
 writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache, execArgv, execArgvExtension: "env", assets }, null, 2));
 // With the same V8 flags as the binary runs with: V8 rejects a code cache made under other code-generation flags
 // (--no-maglev), and the binary would then compile everything from source (+5 MB at idle).
@@ -111,6 +120,7 @@ await inject(output, "NODE_SEA_BLOB", readFileSync(blob), { sentinelFuse: SEA_FU
 
 const mb = (file: string) => `${(statSync(file).size / 1e6).toFixed(1)} MB`;
 process.stdout.write(`build-binary: ${output} (${mb(output)}; bundle ${mb(bundle)}; code cache ${useCodeCache ? "on" : "off"}; malloc_trim addon ${addon ? "in" : "not in"}; ${stripped ? "stripped" : "not stripped"})\n`);
+if (values.out) rmSync(WORK, { recursive: true, force: true });
 
 /** The official Node binary for `arch`, of this Node's version, from npm's node-linux-<arch> package. */
 function officialNode(targetArch: string): string {

@@ -18,8 +18,9 @@ export interface ZooProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startZoo(args: string[], options: { prefix?: string[]; env?: NodeJS.ProcessEnv; cwd?: string } = {}): ZooProcess {
-  const argv = [...(options.prefix ?? []), process.execPath, CLI, ...args];
+/** `command` replaces `node src/cli.ts` (the single executable, say); `prefix` goes before it. */
+export function startZoo(args: string[], options: { prefix?: string[]; command?: string[]; env?: NodeJS.ProcessEnv; cwd?: string } = {}): ZooProcess {
+  const argv = [...(options.prefix ?? []), ...(options.command ?? [process.execPath, CLI]), ...args];
   const child = spawn(argv[0], argv.slice(1), {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },

@@ -9,6 +9,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { closedPort, request } from "../proxy/helpers/net.ts";
 import { startZoo, stopZoo, type ZooProcess } from "../helpers/zoo-process.ts";
+import { singleExecutable } from "../helpers/single-executable.ts";
 import { makeCa } from "./certs.ts";
 import { httpsGet, startPebble } from "./pebble.ts";
 
@@ -88,6 +89,24 @@ test("a fresh zoo gets a certificate from pebble over HTTP-01 and serves it; a r
   assert.equal(again.status, 200);
   assert.equal(again.peerCertificate.serialNumber, served.peerCertificate.serialNumber, "the same certificate");
   assert.doesNotMatch(restarted.output(), /requesting a certificate/);
+});
+
+test("the single executable gets its certificate from pebble too (acme-client is one of its assets)", { timeout: 120_000 }, async (t) => {
+  const binary = await singleExecutable();
+  const ca = makeCa();
+  const front = await relay();
+  t.after(front.close);
+  const pebble = await startPebble(ca, front.port);
+  t.after(pebble.stop);
+  const configFile = acmeSite(ca, pebble.directory, "the binary, with an ACME certificate\n");
+  const zoo = startZoo(["start", "--config", configFile], { command: [binary] });
+  t.after(() => stopZoo(zoo));
+  const { plain, tls } = await ports(zoo);
+  front.target(plain);
+  await zoo.waitFor(/acme: localhost: certificate obtained/, 60_000);
+  const served = await httpsGet(`https://localhost:${tls}/`, await pebble.root(), { host: "127.0.0.1", servername: "localhost" });
+  assert.equal(served.body, "the binary, with an ACME certificate\n");
+  assert.equal(served.peerCertificate.subjectaltname, "DNS:localhost");
 });
 
 test("an ACME directory that cannot be reached: said in seconds, with why; tried again later; the plain listener serves", { timeout: 60_000 }, async (t) => {
