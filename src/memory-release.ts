@@ -8,8 +8,12 @@ import { flagsOnceUp } from "./memory-settings.ts";
 
 /** How often zoo looks at its own CPU time. */
 export const QUIET_CHECK_MS = 10_000;
-/** The share of one check's window of CPU time below which zoo counts as quiet (timers, health checks: a few ms). */
-const QUIET_CPU_SHARE = 0.0025;
+/**
+ * The share of one check's window of CPU time below which zoo counts as quiet: timers, health checks, `zoo status`
+ * and a Prometheus scrape take a few ms each; light traffic counts as quiet too, and then a release comes only
+ * after WORK_CPU_US of it.
+ */
+const QUIET_CPU_SHARE = 0.02;
 /** CPU time since the last release that makes another worth it: a full GC costs a few ms per MB of heap. */
 const WORK_CPU_US = 250_000;
 
