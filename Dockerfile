@@ -23,7 +23,7 @@ COPY package.json package-lock.json tsconfig.json ./
 RUN --mount=type=secret,id=ca-certificates,required=false \
     if [ -f /run/secrets/ca-certificates ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca-certificates; fi \
  && npm ci --ignore-scripts --no-audit --no-fund
-COPY scripts/build-binary.ts scripts/build-native.ts ./scripts/
+COPY scripts/build-binary.ts scripts/build-native.ts scripts/sea-modules.ts ./scripts/
 COPY native/malloc-trim.c ./native/
 COPY src ./src
 RUN node scripts/build-binary.ts --out /out/zoo && /out/zoo --version
