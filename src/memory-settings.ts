@@ -1,7 +1,8 @@
-// The memory settings zoo runs with: V8's young generation capped, glibc's malloc arenas limited. Both must be in
-// place before the process starts (V8 sizes its heap when the isolate is made, glibc reads MALLOC_ARENA_MAX at the
-// first malloc), so `zoo start` without them replaces itself (execve: same pid, same stdio) with a process that has
-// them. Chosen by measurement under the soak load (README, "Memory"); a user who sets either keeps their own.
+// The memory settings zoo runs with: V8's young generation capped, Maglev off, efficiency mode for the boot, glibc's
+// malloc arenas limited. They must be in place before the process starts (V8 sizes its heap and reads its flags when
+// the isolate is made, glibc reads MALLOC_ARENA_MAX at the first malloc), so `zoo start` without them replaces
+// itself (execve: same pid, same stdio) with a process that has them. Chosen by measurement under the soak load
+// (README, "Memory"); a user who sets one keeps their own.
 import { isSea } from "node:sea";
 
 /**
