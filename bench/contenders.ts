@@ -153,13 +153,12 @@ export function zooCli(): string {
 }
 
 /**
- * Compiles zoo as the image does (tsconfig.build.json) into node_modules/.cache, where its imports still
- * resolve, and makes the bench run that instead of src/cli.ts.
+ * Builds zoo as the npm package ships it (`npm run build`: dist/, and the malloc_trim addon in native/build/, which
+ * dist/ finds one level up) and makes the bench run dist/cli.js instead of src/cli.ts.
  */
 export async function useCompiledZoo(): Promise<string> {
-  const outDir = join(REPO_DIR, "node_modules", ".cache", "zoo-bench-dist");
-  await execa(join(REPO_DIR, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json", "--outDir", outDir], { cwd: REPO_DIR });
-  zooCliOverride = join(outDir, "cli.js");
+  await execa("npm", ["run", "build"], { cwd: REPO_DIR });
+  zooCliOverride = join(REPO_DIR, "dist", "cli.js");
   return zooCliOverride;
 }
 

@@ -19,19 +19,25 @@ export const MALLOC_ARENAS = 2;
 export const NO_MAGLEV = "--no-maglev";
 
 /**
- * V8 flags for the boot only, each with the flag zoo sets once it is up (memory-release.ts). Booting is a burst of
- * code that runs once: left to V8's defaults, it optimizes some of it for nothing.
- * - Efficiency mode: TurboFan then waits for 15,000 calls of a function, not a budget of loop iterations, so the
- *   path functions that Node's module loader runs hot at start are not optimized, and the ~6 MB of the node binary
- *   that is TurboFan's code stay out of an idle zoo's RSS. Left on after boot, requests at low concurrency took ~25%
- *   longer.
+ * V8 flags for the boot only, with the flag zoo sets once it is up (memory-release.ts). Booting is a burst of code
+ * that runs once: left to V8's defaults, TurboFan optimizes some of it for nothing. In efficiency mode, with TurboFan
+ * deferred while in it, the path functions that Node's module loader runs hot at start (more so under a long install
+ * path) are not optimized, and the ~6 MB of the node binary that is TurboFan's code stay out of an idle zoo's RSS.
+ * Left on after boot, requests at low concurrency took ~25% longer.
  * Tried and not kept: Sparkplug (V8's baseline compiler) off for the boot as well: 0.5 MB less at idle, but about 5%
  * more CPU per request afterwards (it does not fully come back when turned on at run time).
  */
-export const BOOT_FLAGS = [{ boot: "--efficiency-mode", up: "--no-efficiency-mode", given: /(^|\s)--(no-)?efficiency-mode(\s|=|$)/ }];
+export const BOOT_FLAGS = [
+  {
+    // The second flag only means something in efficiency mode: it stays.
+    boot: ["--efficiency-mode", "--efficiency-mode-disable-turbofan"],
+    up: "--no-efficiency-mode",
+    given: /(^|\s)--(no-)?efficiency-mode(\s|=|$)/,
+  },
+];
 
 /** zoo's V8 flags, as the single executable carries them too (scripts/build-binary.ts). */
-export const V8_FLAGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, NO_MAGLEV, ...BOOT_FLAGS.map((flag) => flag.boot)];
+export const V8_FLAGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, NO_MAGLEV, ...BOOT_FLAGS.flatMap((flag) => flag.boot)];
 
 const SEMI_SPACE_FLAG = /(^|\s)--max-semi-space-size[= ]/;
 const MAGLEV_FLAG = /(^|\s)--(no-)?maglev(\s|=|$)/;
@@ -51,7 +57,7 @@ export interface MemorySettingsPlan {
 /** What is missing from this process's settings: the caller's own values always win. */
 export function missingMemorySettings(execArgv: readonly string[], env: NodeJS.ProcessEnv, platform = process.platform): MemorySettingsPlan {
   const given = (flag: RegExp) => execArgv.some((arg) => flag.test(arg)) || flag.test(env.NODE_OPTIONS ?? "");
-  const boot = BOOT_FLAGS.filter((flag) => !given(flag.given)).map((flag) => flag.boot);
+  const boot = BOOT_FLAGS.filter((flag) => !given(flag.given)).flatMap((flag) => flag.boot);
   return {
     execArgv: [...(given(SEMI_SPACE_FLAG) ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`]), ...(given(MAGLEV_FLAG) ? [] : [NO_MAGLEV]), ...boot],
     env: {
@@ -67,7 +73,7 @@ export function missingMemorySettings(execArgv: readonly string[], env: NodeJS.P
  * executable always boots with all of them: they are in its own command line, and NODE_OPTIONS may not carry them.
  */
 export function flagsOnceUp(): string[] {
-  return BOOT_FLAGS.filter((flag) => isSea() || bootFlagsAdded.includes(flag.boot)).map((flag) => flag.up);
+  return BOOT_FLAGS.filter((flag) => isSea() || bootFlagsAdded.includes(flag.boot[0])).map((flag) => flag.up);
 }
 
 /**
