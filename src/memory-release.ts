@@ -9,13 +9,14 @@ import { flagsOnceUp } from "./memory-settings.ts";
 /** How often zoo looks at its own CPU time. */
 export const QUIET_CHECK_MS = 10_000;
 /**
- * The share of one check's window of CPU time below which zoo counts as quiet: timers, health checks, `zoo status`
- * and a Prometheus scrape take a few ms each; light traffic counts as quiet too, and then a release comes only
- * after WORK_CPU_US of it.
+ * The share of one check's window of CPU time below which zoo counts as quiet (timers, health checks, `zoo status`
+ * and a Prometheus scrape take a few ms each), and at or above which it counts as busy.
  */
 const QUIET_CPU_SHARE = 0.02;
 /** CPU time since the last release that makes another worth it: a full GC costs a few ms per MB of heap. */
-const WORK_CPU_US = 250_000;
+const WORK_CPU_US = 100_000;
+/** Light traffic that never makes a busy window: a release at most this often, once it has added up to WORK_CPU_US. */
+const LIGHT_WORK_RELEASE_MS = 5 * 60_000;
 
 type Gc = (options: { type: "major"; execution: "sync"; flavor: "last-resort" }) => void;
 
@@ -37,23 +38,33 @@ export function settleAfterBoot(): void {
 }
 
 /**
- * Releases memory when zoo goes quiet after work: a check every QUIET_CHECK_MS reads zoo's CPU time, and the first
- * quiet window after enough work since the last release triggers one. Returns a stop function.
+ * Releases memory when zoo goes quiet after work: a check every `every` ms reads zoo's CPU time; the first quiet
+ * window after a busy one (a burst of traffic, a reload) releases, if there was enough work since the last release;
+ * light traffic that is never busy releases at most every `lightWorkMs`. Enough work: `workCpuUs` of CPU time.
+ * Returns a stop function.
  */
-export function releaseWhenQuiet(release: () => void = releaseMemory, every = QUIET_CHECK_MS): () => void {
+export function releaseWhenQuiet(release: () => void = releaseMemory, { every = QUIET_CHECK_MS, lightWorkMs = LIGHT_WORK_RELEASE_MS, workCpuUs = WORK_CPU_US } = {}): () => void {
   const cpu = () => {
     const { user, system } = process.cpuUsage();
     return user + system;
   };
-  let lastRelease = cpu();
-  let lastCheck = lastRelease;
+  let lastRelease = { cpu: cpu(), at: Date.now() };
+  let lastCheck = lastRelease.cpu;
+  let busySinceRelease = false;
   const timer = setInterval(() => {
     const now = cpu();
     const quiet = now - lastCheck < every * 1000 * QUIET_CPU_SHARE;
     lastCheck = now;
-    if (!quiet || now - lastRelease < WORK_CPU_US) return;
+    if (!quiet) {
+      busySinceRelease = true;
+      return;
+    }
+    const due = busySinceRelease || Date.now() - lastRelease.at >= lightWorkMs;
+    if (!due || now - lastRelease.cpu < workCpuUs) return;
     release();
-    lastRelease = lastCheck = cpu();
+    lastRelease = { cpu: cpu(), at: Date.now() };
+    lastCheck = lastRelease.cpu;
+    busySinceRelease = false;
   }, every);
   timer.unref();
   return () => clearInterval(timer);

@@ -19,14 +19,14 @@ async function work(ms: number): Promise<void> {
 
 test("quiet from the start: nothing to release", async (t) => {
   let releases = 0;
-  t.after(releaseWhenQuiet(() => releases++, WINDOW_MS));
+  t.after(releaseWhenQuiet(() => releases++, { every: WINDOW_MS }));
   await sleep(WINDOW_MS * 4);
   assert.equal(releases, 0);
 });
 
 test("work, then quiet: one release in the first quiet window, none while working, none again without work", async (t) => {
   let releases = 0;
-  t.after(releaseWhenQuiet(() => releases++, WINDOW_MS));
+  t.after(releaseWhenQuiet(() => releases++, { every: WINDOW_MS }));
   await work(WINDOW_MS * 3);
   assert.equal(releases, 0, "no release while zoo works");
   await sleep(WINDOW_MS * 3);
@@ -36,4 +36,25 @@ test("work, then quiet: one release in the first quiet window, none while workin
   await work(WINDOW_MS * 3);
   await sleep(WINDOW_MS * 3);
   assert.equal(releases, 2, "more work, then quiet: released again");
+});
+
+/** About 0.5 ms of CPU in each 100 ms, for `ms`: under 1% of a window, less than half of what makes it busy. */
+async function lightWork(ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const slice = performance.now() + 0.5;
+    while (performance.now() < slice);
+    await sleep(100);
+  }
+}
+
+test("light work that never makes a busy window: no release until the light-work interval has passed", async (t) => {
+  let releases = 0;
+  const every = 1000;
+  await lightWork(500); // compiled and warm before the windows are counted
+  t.after(releaseWhenQuiet(() => releases++, { every, lightWorkMs: every * 5, workCpuUs: 3_000 }));
+  await lightWork(every * 4);
+  assert.equal(releases, 0, "light work alone does not release before the interval");
+  await sleep(every * 3);
+  assert.equal(releases, 1, "once the interval has passed, the work it added up to is released");
 });
