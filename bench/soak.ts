@@ -102,6 +102,8 @@ function zooContender(name: string, key: string, cli: string, tmp: string, env: 
       // which is what loads the app client (undici).
       await pollUntil(`${name}: every app ready`, async () => ((await zooStatus(state.controlSocket))?.apps?.every((app) => app.state === "ready") ? true : undefined), {
         timeoutMs: 60_000,
+        // As a health check asks, not every 5 ms: each of a just-started zoo's first status answers adds to it.
+        intervalMs: 100,
         exited: proc.exited,
       });
       return { name: "zoo", origin, process: proc, stop: async () => void (await proc.stop(12_000)) };
