@@ -19,33 +19,31 @@ export const MALLOC_ARENAS = 2;
 export const NO_MAGLEV = "--no-maglev";
 
 /**
- * V8 flags for the boot only, with the flag zoo sets once it is up (memory-release.ts). Booting is a burst of code
- * that runs once: left to V8's defaults, TurboFan optimizes some of it for nothing. In efficiency mode, with TurboFan
- * deferred while in it, the path functions that Node's module loader runs hot at start (more so under a long install
- * path) are not optimized, and the ~6 MB of the node binary that is TurboFan's code stay out of an idle zoo's RSS.
+ * V8's efficiency mode for the boot only, with the flag zoo sets once it is up (memory-release.ts). Booting is a burst
+ * of code that runs once: left to V8's defaults, TurboFan optimizes some of it for nothing. In efficiency mode, with
+ * TurboFan deferred while in it, the path functions that Node's module loader runs hot at start (more so under a long
+ * install path) are not optimized, and the ~6 MB of the node binary that is TurboFan's code stay out of an idle zoo's RSS.
  * Left on after boot, requests at low concurrency took ~25% longer.
  * Tried and not kept: Sparkplug (V8's baseline compiler) off for the boot as well: 0.5 MB less at idle, but about 5%
  * more CPU per request afterwards (it does not fully come back when turned on at run time).
  */
-export const BOOT_FLAGS = [
-  {
-    // The second flag only means something in efficiency mode: it stays.
-    boot: ["--efficiency-mode", "--efficiency-mode-disable-turbofan"],
-    up: "--no-efficiency-mode",
-    given: /(^|\s)--(no-)?efficiency-mode(\s|=|$)/,
-  },
-];
+export const BOOT_MODE = {
+  // The second flag only means something in efficiency mode: it stays.
+  flags: ["--efficiency-mode", "--efficiency-mode-disable-turbofan"],
+  up: "--no-efficiency-mode",
+};
 
 /** zoo's V8 flags, as the single executable carries them too (scripts/build-binary.ts). */
-export const V8_FLAGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, NO_MAGLEV, ...BOOT_FLAGS.flatMap((flag) => flag.boot)];
+export const V8_FLAGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, NO_MAGLEV, ...BOOT_MODE.flags];
 
 const SEMI_SPACE_FLAG = /(^|\s)--max-semi-space-size[= ]/;
 const MAGLEV_FLAG = /(^|\s)--(no-)?maglev(\s|=|$)/;
+const EFFICIENCY_FLAG = /(^|\s)--(no-)?efficiency-mode(\s|=|$)/;
 /** Names the variables zoo added for itself, so that its apps do not inherit them. */
 const ADDED = "ZOO_ADDED_ENV";
-/** The boot flags zoo added (not its user), for this process to undo once up; removed at start like the rest. */
+/** Set when zoo (not its user) added the boot mode, for this process to leave once up; removed at start like the rest. */
 const BOOT_FLAGS_ADDED = "ZOO_BOOT_FLAGS";
-let bootFlagsAdded: string[] = [];
+let bootModeAdded = false;
 
 export interface MemorySettingsPlan {
   /** The extra command-line flags for Node (empty when the user gave their own). */
@@ -57,7 +55,7 @@ export interface MemorySettingsPlan {
 /** What is missing from this process's settings: the caller's own values always win. */
 export function missingMemorySettings(execArgv: readonly string[], env: NodeJS.ProcessEnv, platform = process.platform): MemorySettingsPlan {
   const given = (flag: RegExp) => execArgv.some((arg) => flag.test(arg)) || flag.test(env.NODE_OPTIONS ?? "");
-  const boot = BOOT_FLAGS.filter((flag) => !given(flag.given)).flatMap((flag) => flag.boot);
+  const boot = given(EFFICIENCY_FLAG) ? [] : BOOT_MODE.flags;
   return {
     execArgv: [...(given(SEMI_SPACE_FLAG) ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`]), ...(given(MAGLEV_FLAG) ? [] : [NO_MAGLEV]), ...boot],
     env: {
@@ -69,11 +67,11 @@ export function missingMemorySettings(execArgv: readonly string[], env: NodeJS.P
 }
 
 /**
- * The flags that undo the boot flags zoo itself added; a user's own (on node's command line) are kept. The single
- * executable always boots with all of them: they are in its own command line, and NODE_OPTIONS may not carry them.
+ * The flags that leave the boot mode when zoo itself added it; a user's own (on node's command line) is kept. The
+ * single executable always boots with it: it is in its own command line, and NODE_OPTIONS may not carry it.
  */
 export function flagsOnceUp(): string[] {
-  return BOOT_FLAGS.filter((flag) => isSea() || bootFlagsAdded.includes(flag.boot[0])).map((flag) => flag.up);
+  return isSea() || bootModeAdded ? [BOOT_MODE.up] : [];
 }
 
 /**
@@ -83,7 +81,7 @@ export function flagsOnceUp(): string[] {
 export function applyMemorySettings(): void {
   const added = process.env[ADDED];
   if (added !== undefined) {
-    bootFlagsAdded = process.env[BOOT_FLAGS_ADDED]?.split(" ") ?? [];
+    bootModeAdded = process.env[BOOT_FLAGS_ADDED] !== undefined;
     // Read by glibc when this process started; the apps keep the environment zoo was given.
     for (const name of [ADDED, ...added.split(",")]) delete process.env[name];
     return;

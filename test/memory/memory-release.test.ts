@@ -1,4 +1,4 @@
-// Issue 22: zoo boots in V8's efficiency mode (src/memory-settings.ts, BOOT_FLAGS: TurboFan does not optimize the
+// Issue 22: zoo boots in V8's efficiency mode (src/memory-settings.ts, BOOT_MODE: TurboFan does not optimize the
 // module loader's hot path functions, and the binary's TurboFan code stays out of an idle zoo's RSS), leaves it once
 // it is up, and gives back what booting took with a memory-reducing GC: the young generation is back to 1 MB. A
 // user's own --efficiency-mode is kept.

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BOOT_FLAGS, MALLOC_ARENAS, NO_MAGLEV, SEMI_SPACE_MB, missingMemorySettings } from "../../src/memory-settings.ts";
+import { BOOT_MODE, MALLOC_ARENAS, NO_MAGLEV, SEMI_SPACE_MB, missingMemorySettings } from "../../src/memory-settings.ts";
 import { ROOT, listeningPort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
@@ -27,7 +27,7 @@ test("zoo start puts --max-semi-space-size and MALLOC_ARENA_MAX in place in the 
   const { zoo, pid } = await startedZoo(t, { MALLOC_ARENA_MAX: undefined, NODE_OPTIONS: undefined, ZOO_MEMORY_SETTINGS: undefined });
   assert.ok(argsOf(pid).includes(`--max-semi-space-size=${SEMI_SPACE_MB}`), argsOf(pid).join(" "));
   assert.ok(argsOf(pid).includes(NO_MAGLEV), argsOf(pid).join(" "));
-  for (const flag of BOOT_FLAGS.flatMap(({ boot }) => boot)) assert.ok(argsOf(pid).includes(flag), argsOf(pid).join(" "));
+  for (const flag of BOOT_MODE.flags) assert.ok(argsOf(pid).includes(flag), argsOf(pid).join(" "));
   assert.equal(envOf(pid).MALLOC_ARENA_MAX, String(MALLOC_ARENAS));
   assert.doesNotMatch(zoo.output(), /ExperimentalWarning|execve/);
   // The apps get the environment zoo was given, not what zoo added for itself.
@@ -46,7 +46,7 @@ test("a user's own MALLOC_ARENA_MAX and --max-semi-space-size (NODE_OPTIONS) are
 test("what is missing: each setting only when the user did not give it; the arena limit only on Linux", () => {
   const semi = `--max-semi-space-size=${SEMI_SPACE_MB}`;
   const boots = ["--efficiency-mode", "--efficiency-mode-disable-turbofan"];
-  assert.deepEqual(BOOT_FLAGS.flatMap((flag) => flag.boot), boots);
+  assert.deepEqual(BOOT_MODE.flags, boots);
   const all = [semi, NO_MAGLEV, ...boots];
   const boot = { ZOO_BOOT_FLAGS: boots.join(" ") };
   const arenas = { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) };
