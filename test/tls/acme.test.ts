@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { closedPort, request } from "../proxy/helpers/net.ts";
 import { startZoo, stopZoo, type ZooProcess } from "../helpers/zoo-process.ts";
 import { singleExecutable } from "../helpers/single-executable.ts";
@@ -55,13 +55,18 @@ function acmeSite(ca: { dir: string; caFile: string }, directory: string, page: 
   return configFile;
 }
 
-test("a fresh zoo gets a certificate from pebble over HTTP-01 and serves it; a restarted zoo reuses it", { timeout: 120_000 }, async (t) => {
+/** pebble behind a relay (its HTTP-01 port), and a zoo config whose site gets its certificate from it. */
+async function pebbleSite(t: TestContext, page: string) {
   const ca = makeCa();
   const front = await relay();
   t.after(front.close);
   const pebble = await startPebble(ca, front.port);
   t.after(pebble.stop);
-  const configFile = acmeSite(ca, pebble.directory, "served with an ACME certificate\n");
+  return { ca, front, pebble, configFile: acmeSite(ca, pebble.directory, page) };
+}
+
+test("a fresh zoo gets a certificate from pebble over HTTP-01 and serves it; a restarted zoo reuses it", { timeout: 120_000 }, async (t) => {
+  const { ca, front, pebble, configFile } = await pebbleSite(t, "served with an ACME certificate\n");
 
   const fresh = startZoo(["start", "--config", configFile]);
   t.after(() => stopZoo(fresh));
@@ -93,12 +98,7 @@ test("a fresh zoo gets a certificate from pebble over HTTP-01 and serves it; a r
 
 test("the single executable gets its certificate from pebble too (acme-client is one of its assets)", { timeout: 120_000 }, async (t) => {
   const binary = await singleExecutable();
-  const ca = makeCa();
-  const front = await relay();
-  t.after(front.close);
-  const pebble = await startPebble(ca, front.port);
-  t.after(pebble.stop);
-  const configFile = acmeSite(ca, pebble.directory, "the binary, with an ACME certificate\n");
+  const { front, pebble, configFile } = await pebbleSite(t, "the binary, with an ACME certificate\n");
   const zoo = startZoo(["start", "--config", configFile], { command: [binary] });
   t.after(() => stopZoo(zoo));
   const { plain, tls } = await ports(zoo);
