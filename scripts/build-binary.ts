@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { assetTexts } from "../src/dashboard/assets.ts";
 import { MALLOC_TRIM_ASSET } from "../src/malloc-trim.ts";
 import { V8_FLAGS } from "../src/memory-settings.ts";
-import { SEA_LAZY_MODULES, SEA_REQUIRE_BANNER, buildSeaModules } from "./sea-modules.ts";
+import { SEA_BUNDLE_OPTIONS, SEA_LAZY_MODULES, SEA_REQUIRE_BANNER, buildSeaModules } from "./sea-modules.ts";
 import { buildNative } from "./build-native.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -59,15 +59,9 @@ const pkg = JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8")) as {
 const bundle = resolve(WORK, "zoo.cjs");
 await build({
   stdin: { contents: 'import { main } from "./src/cli.ts";\nvoid main();\n', resolveDir: ROOT, loader: "ts", sourcefile: "sea-main.ts" },
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node24",
-  outfile: bundle,
-  minifySyntax: true,
   // No comments or indentation: 1.2 MB less source to hold, 7 MB less RSS at idle. Names are kept, for stack traces.
-  minifyWhitespace: true,
-  legalComments: "none",
+  ...SEA_BUNDLE_OPTIONS,
+  outfile: bundle,
   // import.meta.url becomes a name that the check below must not find in the bundle.
   // The dashboard's page, script, styles and uPlot, as text: src/dashboard/assets.ts reads them from here.
   define: { "import.meta.main": "false", ZOO_SINGLE_EXECUTABLE: "true", "import.meta.url": NO_FILES, ZOO_VERSION: JSON.stringify(pkg.version), ZOO_DASHBOARD_ASSETS: JSON.stringify(JSON.stringify(assetTexts())) },
@@ -79,7 +73,6 @@ await build({
   // import() of a lazy package becomes a require of it: an import() would go to Node's ES module loader, which looks
   // in a node_modules next to the binary (there is none where the binary is shipped).
   supported: { "dynamic-import": false },
-  logLevel: "warning",
 });
 const moduleAssets = await buildSeaModules(ROOT, WORK);
 

@@ -10,6 +10,18 @@ export const SEA_LAZY_MODULES = ["undici/lib/dispatcher/agent.js", "send", "http
 
 const ASSET_PREFIX = "module:";
 
+/** How every bundle of the single executable is made: CommonJS for Node 24, no comments or indentation. */
+export const SEA_BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node24",
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: "none",
+  logLevel: "warning",
+} as const;
+
 /**
  * Put first in the main bundle: its `require` (the CommonJS wrapper's, which in a SEA loads only Node's built-ins)
  * also finds the lazy packages among the SEA's assets. A package's bundle gets the same require.
@@ -36,15 +48,8 @@ export async function buildSeaModules(root: string, dir: string): Promise<Record
     const outfile = resolve(dir, `module-${index}.cjs`);
     await build({
       stdin: { contents: `module.exports = require(${JSON.stringify(id)});`, resolveDir: root, loader: "js", sourcefile: `${id}.cjs` },
-      bundle: true,
-      platform: "node",
-      format: "cjs",
-      target: "node24",
+      ...SEA_BUNDLE_OPTIONS,
       outfile,
-      minifySyntax: true,
-      minifyWhitespace: true,
-      legalComments: "none",
-      logLevel: "warning",
     });
     assets[ASSET_PREFIX + id] = outfile;
   }

@@ -14,6 +14,7 @@ import { inject } from "postject";
 import { buildNative, nativeOutput } from "../../scripts/build-native.ts";
 import { loadTrim, MALLOC_TRIM_ASSET } from "../../src/malloc-trim.ts";
 import { ROOT } from "../helpers/zoo-process.ts";
+import { SEA_BUNDLE_OPTIONS } from "../../scripts/sea-modules.ts";
 
 const MODULE = pathToFileURL(join(ROOT, "src/malloc-trim.ts")).href;
 const glibc = process.platform === "linux" && Boolean((process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
@@ -93,14 +94,9 @@ test("a single executable loads the addon from its asset; without a writable tem
         resolveDir: ROOT,
         loader: "ts",
       },
-      bundle: true,
-      platform: "node",
-      format: "cjs",
-      target: "node24",
+      ...SEA_BUNDLE_OPTIONS,
       outfile: bundle,
-      minifySyntax: true,
       define: { "import.meta.main": "false", ZOO_SINGLE_EXECUTABLE: "true", "import.meta.url": "__no_import_meta_url" },
-      logLevel: "warning",
     });
     assert.ok(!readFileSync(bundle, "utf8").includes("__no_import_meta_url"), "the bundle has no import.meta.url (build-binary refuses one)");
     const blob = join(work, "main.blob");
