@@ -1,10 +1,11 @@
 // Gives memory back: once zoo is up, and whenever it goes quiet after a burst of work (traffic, a reload). V8 keeps
 // its young generation at the largest size it grew to and glibc keeps freed malloc memory that live allocations sit
-// above; a memory-reducing GC shrinks the first, malloc_trim(0) returns the second (src/malloc-trim.ts).
+// above; a memory-reducing GC shrinks the first, malloc_trim(0) returns the second (src/malloc-trim.ts). And leaves
+// V8's quiet mode (memory-settings.ts) the first time zoo gets busy.
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { trimMalloc } from "./malloc-trim.ts";
-import { flagsOnceUp } from "./memory-settings.ts";
+import { flagsOnceBusy } from "./memory-settings.ts";
 
 /** How often zoo looks at its own CPU time. */
 export const QUIET_CHECK_MS = 10_000;
@@ -17,6 +18,21 @@ const QUIET_CPU_SHARE = 0.02;
 const WORK_CPU_US = 100_000;
 /** Light traffic that never makes a busy window: a release at most this often, once it has added up to WORK_CPU_US. */
 const LIGHT_WORK_RELEASE_MS = 5 * 60_000;
+/**
+ * CPU time since the last trim that makes a quiet window trim malloc without a GC: a few requests are enough for V8 to
+ * optimize undici's WebAssembly HTTP parser on its worker threads, whose compiler zones leave ~10 MB of freed malloc
+ * memory in a second arena. A trim costs well under a millisecond.
+ */
+const TRIM_CPU_US = 20_000;
+/** How often zoo checks whether it got busy, while in the quiet mode. */
+const BUSY_CHECK_MS = 1_000;
+/** The share of one core over a busy check at or above which zoo counts as busy: traffic, not `zoo status` or probes. */
+const BUSY_CPU_SHARE = 0.2;
+
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
 
 type Gc = (options: { type: "major"; execution: "sync"; flavor: "last-resort" }) => void;
 
@@ -31,28 +47,48 @@ export function releaseMemory(): void {
   trimMalloc();
 }
 
-/** zoo is up: V8's usual tiering again (the boot flags, memory-settings.ts), and back what starting took. */
-export function settleAfterBoot(): void {
-  for (const flag of flagsOnceUp()) setFlagsFromString(flag);
-  releaseMemory();
+/** Leaves the quiet mode (memory-settings.ts) for V8's usual tiering, if zoo added it. */
+function leaveQuietMode(): void {
+  for (const flag of flagsOnceBusy()) setFlagsFromString(flag);
+}
+
+/**
+ * Calls `leave` the first time zoo spends `busyShare` of a core over a check (every `every` ms), then stops looking.
+ * Returns a stop function. Without a quiet mode to leave, looks at nothing.
+ */
+export function leaveQuietModeOnceBusy(leave: () => void = leaveQuietMode, { every = BUSY_CHECK_MS, busyShare = BUSY_CPU_SHARE, quiet = flagsOnceBusy().length > 0 } = {}): () => void {
+  if (!quiet) return () => {};
+  let last = { cpu: cpuMicros(), at: performance.now() };
+  const timer = setInterval(() => {
+    const now = { cpu: cpuMicros(), at: performance.now() };
+    // The window as it really was: a timer that fires late (a busy event loop) has a longer one.
+    const busy = now.cpu - last.cpu >= (now.at - last.at) * 1000 * busyShare;
+    last = now;
+    if (!busy) return;
+    clearInterval(timer);
+    leave();
+  }, every);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /**
  * Releases memory when zoo goes quiet after work: a check every `every` ms reads zoo's CPU time; the first quiet
  * window after a busy one (a burst of traffic, a reload) releases, if there was enough work since the last release;
- * light traffic that is never busy releases at most every `lightWorkMs`. Enough work: `workCpuUs` of CPU time.
+ * light traffic that is never busy releases at most every `lightWorkMs`. Enough work: `workCpuUs` of CPU time. A quiet
+ * window that does not release trims malloc alone (`trim`) once there was `trimCpuUs` of work since the last trim.
  * Returns a stop function.
  */
-export function releaseWhenQuiet(release: () => void = releaseMemory, { every = QUIET_CHECK_MS, lightWorkMs = LIGHT_WORK_RELEASE_MS, workCpuUs = WORK_CPU_US } = {}): () => void {
-  const cpu = () => {
-    const { user, system } = process.cpuUsage();
-    return user + system;
-  };
-  let lastRelease = { cpu: cpu(), at: Date.now() };
+export function releaseWhenQuiet(
+  release: () => void = releaseMemory,
+  { every = QUIET_CHECK_MS, lightWorkMs = LIGHT_WORK_RELEASE_MS, workCpuUs = WORK_CPU_US, trim = trimMalloc as () => unknown, trimCpuUs = TRIM_CPU_US } = {},
+): () => void {
+  let lastRelease = { cpu: cpuMicros(), at: Date.now() };
   let lastCheck = lastRelease.cpu;
+  let lastTrim = lastRelease.cpu;
   let busySinceRelease = false;
   const timer = setInterval(() => {
-    const now = cpu();
+    const now = cpuMicros();
     const quiet = now - lastCheck < every * 1000 * QUIET_CPU_SHARE;
     lastCheck = now;
     if (!quiet) {
@@ -60,11 +96,15 @@ export function releaseWhenQuiet(release: () => void = releaseMemory, { every = 
       return;
     }
     const due = busySinceRelease || Date.now() - lastRelease.at >= lightWorkMs;
-    if (!due || now - lastRelease.cpu < workCpuUs) return;
-    release();
-    lastRelease = { cpu: cpu(), at: Date.now() };
-    lastCheck = lastRelease.cpu;
-    busySinceRelease = false;
+    if (due && now - lastRelease.cpu >= workCpuUs) {
+      release();
+      lastRelease = { cpu: cpuMicros(), at: Date.now() };
+      lastCheck = lastTrim = lastRelease.cpu;
+      busySinceRelease = false;
+    } else if (now - lastTrim >= trimCpuUs) {
+      trim();
+      lastCheck = lastTrim = cpuMicros();
+    }
   }, every);
   timer.unref();
   return () => clearInterval(timer);
