@@ -2,7 +2,7 @@
 // each contender for N minutes, one contender at a time, then 90 s without load. Every 10 s: RSS, V8 heap used and
 // committed and external memory (Node contenders), open fds. zoo is also measured idle after boot and after 2,000
 // requests and 60 s idle. The report and the RSS chart come from soak-report.ts.
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { Agent, get, request } from "node:http";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -96,16 +96,19 @@ function zooContender(name: string, key: string, cli: string, tmp: string, env: 
       const upstreamPort = await freePort();
       // One app (the upstream) behind one route, no access log: the config issue 22's idle targets are set for.
       const baseEnv = { BENCH_UPSTREAM_PORT: String(upstreamPort), ...env };
-      const { proc, origin, port } = await spawnZoo({ configPath: join(BENCH_DIR, "zoo.soak.json"), env: baseEnv, tmp, logName: `soak-${name.replace(/\W+/g, "-")}.log`, cli });
+      const configPath = join(BENCH_DIR, "zoo.soak.json");
+      const logName = `soak-${name.replace(/\W+/g, "-")}.log`;
+      const logFile = join(tmp, logName);
+      const logFrom = existsSync(logFile) ? statSync(logFile).size : 0;
+      const { proc, origin, port } = await spawnZoo({ configPath, env: baseEnv, tmp, logName, cli });
       state.controlSocket = controlSocketPath(undefined, port);
-      // Ready as `zoo status` tells it, not through a request: "idle after boot" is before the first request,
-      // which is what loads the app client (undici).
-      await pollUntil(`${name}: every app ready`, async () => ((await zooStatus(state.controlSocket))?.apps?.every((app) => app.state === "ready") ? true : undefined), {
-        timeoutMs: 60_000,
-        // As a health check asks, not every 5 ms: each of a just-started zoo's first status answers adds to it.
-        intervalMs: 100,
-        exited: proc.exited,
-      });
+      // Ready as zoo's own log says it ("<app>: ready"), not through a request (the first one loads the app client,
+      // undici) nor through `zoo status` (a just-started zoo's first status answers add about 1 MB, measured apart).
+      const apps = Object.keys((JSON.parse(readFileSync(configPath, "utf8")) as { apps: Record<string, unknown> }).apps);
+      await pollUntil(`${name}: every app ready`, async () => {
+        const log = readFileSync(logFile, "utf8").slice(logFrom);
+        return apps.every((app) => new RegExp(`^zoo \\| ${app}: ready`, "m").test(log)) ? true : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 100, exited: proc.exited });
       return { name: "zoo", origin, process: proc, stop: async () => void (await proc.stop(12_000)) };
     },
   };
@@ -155,6 +158,9 @@ async function dropFromPageCache(file: string): Promise<void> {
   await execa("dd", [`if=${file}`, "iflag=nocache", "count=0", "status=none"], { reject: false });
 }
 
+/** How many `zoo status` answers the bench asks of a just-booted zoo for the figure a health check sees. */
+export const STATUS_ANSWERS = 10;
+
 async function soakOne(contender: SoakContender, options: SoakOptions): Promise<SoakRun> {
   const sampleMs = (options.sampleSeconds ?? 10) * 1000;
   const idleMs = (options.idleSeconds ?? 90) * 1000;
@@ -166,7 +172,15 @@ async function soakOne(contender: SoakContender, options: SoakOptions): Promise<
     await sleep(2000);
     const boot = await sample(0, "boot");
     let afterTraffic: SoakSample | undefined;
+    let bootAfterStatus: SoakSample | undefined;
     if (contender.zoo) {
+      // As a container's HEALTHCHECK would ask right after boot: 10 status answers in all (the boot sample asked one).
+      for (let i = 1; i < STATUS_ANSWERS; i++) {
+        await sleep(100);
+        await zooStatus(contender.zoo.controlSocket);
+      }
+      await sleep(2000);
+      bootAfterStatus = await sample(0, "boot");
       await smallRequests(started.origin, 2000);
       await sleep((options.afterTrafficSeconds ?? 60) * 1000);
       afterTraffic = await sample(0, "after-traffic");
@@ -197,6 +211,7 @@ async function soakOne(contender: SoakContender, options: SoakOptions): Promise<
       name: contender.name,
       minutes: options.minutes,
       boot,
+      bootAfterStatus,
       afterTraffic,
       samples,
       peakRss,

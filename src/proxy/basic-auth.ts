@@ -10,8 +10,12 @@ import type { Exchange } from "./exchange.ts";
 /** Successful checks remembered, at most this many, each for this long. */
 const CACHE_MAX = 1000;
 const CACHE_TTL_MS = 5 * 60_000;
-/** A cache key is an HMAC under a key of this process: the cache never holds a password or a plain digest of one. */
-const CACHE_KEY = randomBytes(32);
+/**
+ * A cache key is an HMAC under a key of this process: the cache never holds a password or a plain digest of one. Made
+ * by the first check, not when this module loads: OpenSSL's set-up is 2.5 MB of RSS that a zoo without basicAuth
+ * routes never needs.
+ */
+let cacheSecret: Buffer | undefined;
 
 const verified = new Map<string, number>();
 
@@ -24,7 +28,8 @@ function loadBcrypt(): Promise<typeof import("bcryptjs")> {
 }
 
 function cacheKey(hash: string, user: string, password: string): string {
-  return createHmac("sha256", CACHE_KEY).update(hash).update("\0").update(user).update("\0").update(password).digest("base64");
+  cacheSecret ??= randomBytes(32);
+  return createHmac("sha256", cacheSecret).update(hash).update("\0").update(user).update("\0").update(password).digest("base64");
 }
 
 function rememberVerified(key: string): void {

@@ -2,7 +2,6 @@
 // and output streamed (never buffered). Node's child_process does all of it; execa did too, with every feature of its
 // own turned off, and cost a running zoo 18 MB of RSS only by being imported (README, "Memory").
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { isOutOfDescriptors } from "../descriptors.ts";
 import { hasProc, ProcessTree, RUN_TAG_VARIABLE, type ProcInfo } from "./proctree.ts";
@@ -52,10 +51,21 @@ export interface Spawner {
   spawn(options: SpawnOptions): Promise<AppProcess>;
 }
 
+/**
+ * A tag no other run of any zoo on this machine has, now or before: zoo's pid and start time, a count, a random part.
+ * Not crypto.randomUUID(): its first call sets up OpenSSL's random generator, 2.3 MB of an idle zoo's RSS.
+ */
+const TAG_PREFIX = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
+let tagsMade = 0;
+export function runTag(): string {
+  tagsMade += 1;
+  return `${TAG_PREFIX}-${tagsMade.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
 /** Real processes: each run tagged (RUN_TAG_VARIABLE) so that daemons which escape the tree are still found. */
 export const realSpawner: Spawner = {
   async spawn(options) {
-    const tag = randomUUID();
+    const tag = runTag();
     const child = await spawnProcess({ ...options, env: { ...options.env, [RUN_TAG_VARIABLE]: tag } });
     return { ...child, processes: new ProcessTree(child.pid, tag) };
   },
@@ -163,7 +173,7 @@ export async function runCommand(options: SpawnOptions & { timeoutMs: number; si
     return { ok: false, detail: (error as Error).message };
   }
   // Tagged like an app's run, so that a child that left the probe's group (setsid) is found and killed too.
-  const tag = randomUUID();
+  const tag = runTag();
   const failed = (error: NodeJS.ErrnoException) => ({
     ok: false,
     detail: describeSpawnError(error, options.command[0], options.cwd),
