@@ -106,8 +106,9 @@ function zooContender(name: string, key: string, cli: string, tmp: string, env: 
       // undici) nor through `zoo status` (a just-started zoo's first status answers add about 1 MB, measured apart).
       const apps = Object.keys((JSON.parse(readFileSync(configPath, "utf8")) as { apps: Record<string, unknown> }).apps);
       await pollUntil(`${name}: every app ready`, async () => {
-        const log = readFileSync(logFile, "utf8").slice(logFrom);
-        return apps.every((app) => new RegExp(`^zoo \\| ${app}: ready`, "m").test(log)) ? true : undefined;
+        const log = readFileSync(logFile).subarray(logFrom).toString("utf8");
+        // "zoo      | upstream: ready in 125ms": the name column is as wide as the longest app name.
+        return apps.every((app) => new RegExp(`^zoo +\\| ${app}: ready`, "m").test(log)) ? true : undefined;
       }, { timeoutMs: 60_000, intervalMs: 100, exited: proc.exited });
       return { name: "zoo", origin, process: proc, stop: async () => void (await proc.stop(12_000)) };
     },

@@ -15,7 +15,7 @@ import { controlOperations } from "./control-operations.ts";
 import { ZooProxy } from "./proxy/server.ts";
 import { Reloader } from "./reload.ts";
 import { LiveProxy } from "./running-proxy.ts";
-import { leaveQuietModeOnceBusy, releaseMemory, releaseWhenQuiet } from "./memory-release.ts";
+import { releaseWhenQuiet, settleAfterBoot } from "./memory-release.ts";
 import { warnAboutEnvironment } from "./stop-budget.ts";
 import { APP_STATES, Supervisor } from "./supervisor/index.ts";
 import type { AcmeManager } from "./tls/acme.ts";
@@ -140,9 +140,7 @@ async function run({ config, load, log, book, replicas, certificates, acme, watc
     },
   );
   if (served) {
-    // Back what starting took; V8's quiet mode (memory-settings.ts) stays until zoo first gets busy.
-    releaseMemory();
-    leaveQuietModeOnceBusy();
+    settleAfterBoot();
     releaseWhenQuiet();
   }
   return exited;

@@ -1,11 +1,10 @@
 // Gives memory back: once zoo is up, and whenever it goes quiet after a burst of work (traffic, a reload). V8 keeps
 // its young generation at the largest size it grew to and glibc keeps freed malloc memory that live allocations sit
-// above; a memory-reducing GC shrinks the first, malloc_trim(0) returns the second (src/malloc-trim.ts). And leaves
-// V8's quiet mode (memory-settings.ts) the first time zoo gets busy.
+// above; a memory-reducing GC shrinks the first, malloc_trim(0) returns the second (src/malloc-trim.ts).
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { trimMalloc } from "./malloc-trim.ts";
-import { flagsOnceBusy } from "./memory-settings.ts";
+import { flagsOnceUp } from "./memory-settings.ts";
 
 /** How often zoo looks at its own CPU time. */
 export const QUIET_CHECK_MS = 10_000;
@@ -24,10 +23,6 @@ const LIGHT_WORK_RELEASE_MS = 5 * 60_000;
  * memory in a second arena. A trim costs well under a millisecond.
  */
 const TRIM_CPU_US = 20_000;
-/** How often zoo checks whether it got busy, while in the quiet mode. */
-const BUSY_CHECK_MS = 1_000;
-/** The share of one core over a busy check at or above which zoo counts as busy: traffic, not `zoo status` or probes. */
-const BUSY_CPU_SHARE = 0.2;
 
 function cpuMicros(): number {
   const { user, system } = process.cpuUsage();
@@ -47,29 +42,10 @@ export function releaseMemory(): void {
   trimMalloc();
 }
 
-/** Leaves the quiet mode (memory-settings.ts) for V8's usual tiering, if zoo added it. */
-function leaveQuietMode(): void {
-  for (const flag of flagsOnceBusy()) setFlagsFromString(flag);
-}
-
-/**
- * Calls `leave` the first time zoo spends `busyShare` of a core over a check (every `every` ms), then stops looking.
- * Returns a stop function. Without a quiet mode to leave, looks at nothing.
- */
-export function leaveQuietModeOnceBusy(leave: () => void = leaveQuietMode, { every = BUSY_CHECK_MS, busyShare = BUSY_CPU_SHARE, quiet = flagsOnceBusy().length > 0 } = {}): () => void {
-  if (!quiet) return () => {};
-  let last = { cpu: cpuMicros(), at: performance.now() };
-  const timer = setInterval(() => {
-    const now = { cpu: cpuMicros(), at: performance.now() };
-    // The window as it really was: a timer that fires late (a busy event loop) has a longer one.
-    const busy = now.cpu - last.cpu >= (now.at - last.at) * 1000 * busyShare;
-    last = now;
-    if (!busy) return;
-    clearInterval(timer);
-    leave();
-  }, every);
-  timer.unref();
-  return () => clearInterval(timer);
+/** zoo is up: V8's usual tiering again (the boot flags, memory-settings.ts), and back what starting took. */
+export function settleAfterBoot(): void {
+  for (const flag of flagsOnceUp()) setFlagsFromString(flag);
+  releaseMemory();
 }
 
 /**

@@ -1,4 +1,4 @@
-// The memory settings zoo runs with: V8's young generation capped, Maglev off, efficiency mode until busy, glibc's
+// The memory settings zoo runs with: V8's young generation capped, Maglev off, efficiency mode for the boot, glibc's
 // malloc arenas limited. They must be in place before the process starts (V8 sizes its heap and reads its flags when
 // the isolate is made, glibc reads MALLOC_ARENA_MAX at the first malloc), so `zoo start` without them replaces
 // itself (execve: same pid, same stdio) with a process that has them. Chosen by measurement under the soak load
@@ -19,32 +19,31 @@ export const MALLOC_ARENAS = 2;
 export const NO_MAGLEV = "--no-maglev";
 
 /**
- * V8's efficiency mode while zoo is quiet, with TurboFan off while in it; zoo leaves it for good the first time it
- * gets busy (memory-release.ts). Booting is a burst of code that runs once, and so is a first request (undici's
- * modules load then): left to V8's defaults, TurboFan optimizes some of it for nothing, the path functions that Node's
- * module loader runs hot (more so under a long install path), and the ~6 MB of the node binary that is TurboFan's code
- * come into the RSS of a zoo that serves nothing or a few requests. Under traffic requests took ~25% longer in it, so
- * it does not stay.
- * Tried and not kept: Sparkplug (V8's baseline compiler) off as well: 0.5 MB less at idle, but about 5% more CPU per
- * request afterwards (it does not fully come back when turned on at run time).
+ * V8's efficiency mode for the boot only, with the flag zoo sets once it is up (memory-release.ts). Booting is a burst
+ * of code that runs once: left to V8's defaults, TurboFan optimizes some of it for nothing. In efficiency mode, with
+ * TurboFan deferred while in it, the path functions that Node's module loader runs hot at start (more so under a long
+ * install path) are not optimized, and the ~6 MB of the node binary that is TurboFan's code stay out of an idle zoo's RSS.
+ * Left on after boot, requests at low concurrency took ~25% longer.
+ * Tried and not kept: Sparkplug (V8's baseline compiler) off for the boot as well: 0.5 MB less at idle, but about 5%
+ * more CPU per request afterwards (it does not fully come back when turned on at run time).
  */
-export const QUIET_MODE = {
+export const BOOT_MODE = {
   // The second flag only means something in efficiency mode: it stays.
   flags: ["--efficiency-mode", "--efficiency-mode-disable-turbofan"],
-  busy: "--no-efficiency-mode",
+  up: "--no-efficiency-mode",
 };
 
 /** zoo's V8 flags, as the single executable carries them too (scripts/build-binary.ts). */
-export const V8_FLAGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, NO_MAGLEV, ...QUIET_MODE.flags];
+export const V8_FLAGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, NO_MAGLEV, ...BOOT_MODE.flags];
 
 const SEMI_SPACE_FLAG = /(^|\s)--max-semi-space-size[= ]/;
 const MAGLEV_FLAG = /(^|\s)--(no-)?maglev(\s|=|$)/;
 const EFFICIENCY_FLAG = /(^|\s)--(no-)?efficiency-mode(\s|=|$)/;
 /** Names the variables zoo added for itself, so that its apps do not inherit them. */
 const ADDED = "ZOO_ADDED_ENV";
-/** Set when zoo (not its user) added the quiet mode, for this process to leave once busy; removed at start like the rest. */
-const QUIET_FLAGS_ADDED = "ZOO_QUIET_FLAGS";
-let quietModeAdded = false;
+/** Set when zoo (not its user) added the boot mode, for this process to leave once up; removed at start like the rest. */
+const BOOT_FLAGS_ADDED = "ZOO_BOOT_FLAGS";
+let bootModeAdded = false;
 
 export interface MemorySettingsPlan {
   /** The extra command-line flags for Node (empty when the user gave their own). */
@@ -56,23 +55,23 @@ export interface MemorySettingsPlan {
 /** What is missing from this process's settings: the caller's own values always win. */
 export function missingMemorySettings(execArgv: readonly string[], env: NodeJS.ProcessEnv, platform = process.platform): MemorySettingsPlan {
   const given = (flag: RegExp) => execArgv.some((arg) => flag.test(arg)) || flag.test(env.NODE_OPTIONS ?? "");
-  const quiet = given(EFFICIENCY_FLAG) ? [] : QUIET_MODE.flags;
+  const boot = given(EFFICIENCY_FLAG) ? [] : BOOT_MODE.flags;
   return {
-    execArgv: [...(given(SEMI_SPACE_FLAG) ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`]), ...(given(MAGLEV_FLAG) ? [] : [NO_MAGLEV]), ...quiet],
+    execArgv: [...(given(SEMI_SPACE_FLAG) ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`]), ...(given(MAGLEV_FLAG) ? [] : [NO_MAGLEV]), ...boot],
     env: {
       // MALLOC_ARENA_MAX is glibc's: elsewhere it means nothing.
       ...(platform !== "linux" || env.MALLOC_ARENA_MAX !== undefined ? {} : { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) }),
-      ...(quiet.length > 0 ? { [QUIET_FLAGS_ADDED]: quiet.join(" ") } : {}),
+      ...(boot.length > 0 ? { [BOOT_FLAGS_ADDED]: boot.join(" ") } : {}),
     },
   };
 }
 
 /**
- * The flags that leave the quiet mode when zoo itself added it; a user's own (on node's command line) is kept. The
- * single executable always starts in it: it is in its own command line, and NODE_OPTIONS may not carry it.
+ * The flags that leave the boot mode when zoo itself added it; a user's own (on node's command line) is kept. The
+ * single executable always boots with it: it is in its own command line, and NODE_OPTIONS may not carry it.
  */
-export function flagsOnceBusy(): string[] {
-  return isSea() || quietModeAdded ? [QUIET_MODE.busy] : [];
+export function flagsOnceUp(): string[] {
+  return isSea() || bootModeAdded ? [BOOT_MODE.up] : [];
 }
 
 /**
@@ -82,7 +81,7 @@ export function flagsOnceBusy(): string[] {
 export function applyMemorySettings(): void {
   const added = process.env[ADDED];
   if (added !== undefined) {
-    quietModeAdded = process.env[QUIET_FLAGS_ADDED] !== undefined;
+    bootModeAdded = process.env[BOOT_FLAGS_ADDED] !== undefined;
     // Read by glibc when this process started; the apps keep the environment zoo was given.
     for (const name of [ADDED, ...added.split(",")]) delete process.env[name];
     return;

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { QUIET_MODE, MALLOC_ARENAS, NO_MAGLEV, SEMI_SPACE_MB, missingMemorySettings } from "../../src/memory-settings.ts";
+import { BOOT_MODE, MALLOC_ARENAS, NO_MAGLEV, SEMI_SPACE_MB, missingMemorySettings } from "../../src/memory-settings.ts";
 import { ROOT, listeningPort, startZoo, stopZoo, tempConfig } from "../helpers/zoo-process.ts";
 
 const SERVER = join(ROOT, "fixtures/supervisor/server.js");
@@ -27,14 +27,14 @@ test("zoo start puts --max-semi-space-size and MALLOC_ARENA_MAX in place in the 
   const { zoo, pid } = await startedZoo(t, { MALLOC_ARENA_MAX: undefined, NODE_OPTIONS: undefined, ZOO_MEMORY_SETTINGS: undefined });
   assert.ok(argsOf(pid).includes(`--max-semi-space-size=${SEMI_SPACE_MB}`), argsOf(pid).join(" "));
   assert.ok(argsOf(pid).includes(NO_MAGLEV), argsOf(pid).join(" "));
-  for (const flag of QUIET_MODE.flags) assert.ok(argsOf(pid).includes(flag), argsOf(pid).join(" "));
+  for (const flag of BOOT_MODE.flags) assert.ok(argsOf(pid).includes(flag), argsOf(pid).join(" "));
   assert.equal(envOf(pid).MALLOC_ARENA_MAX, String(MALLOC_ARENAS));
   assert.doesNotMatch(zoo.output(), /ExperimentalWarning|execve/);
   // The apps get the environment zoo was given, not what zoo added for itself.
   const appPid = Number(/web: starting \(pid (\d+)/.exec(zoo.output())![1]);
   assert.equal(envOf(appPid).MALLOC_ARENA_MAX, undefined);
   assert.equal(envOf(appPid).ZOO_ADDED_ENV, undefined);
-  assert.equal(envOf(appPid).ZOO_QUIET_FLAGS, undefined);
+  assert.equal(envOf(appPid).ZOO_BOOT_FLAGS, undefined);
 });
 
 test("a user's own MALLOC_ARENA_MAX and --max-semi-space-size (NODE_OPTIONS) are kept as given", { skip: process.platform !== "linux" }, async (t) => {
@@ -46,9 +46,9 @@ test("a user's own MALLOC_ARENA_MAX and --max-semi-space-size (NODE_OPTIONS) are
 test("what is missing: each setting only when the user did not give it; the arena limit only on Linux", () => {
   const semi = `--max-semi-space-size=${SEMI_SPACE_MB}`;
   const boots = ["--efficiency-mode", "--efficiency-mode-disable-turbofan"];
-  assert.deepEqual(QUIET_MODE.flags, boots);
+  assert.deepEqual(BOOT_MODE.flags, boots);
   const all = [semi, NO_MAGLEV, ...boots];
-  const boot = { ZOO_QUIET_FLAGS: boots.join(" ") };
+  const boot = { ZOO_BOOT_FLAGS: boots.join(" ") };
   const arenas = { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) };
   assert.deepEqual(missingMemorySettings([], {}, "linux"), { execArgv: all, env: { ...arenas, ...boot } });
   assert.deepEqual(missingMemorySettings(["--max-semi-space-size=32"], {}, "linux"), { execArgv: [NO_MAGLEV, ...boots], env: { ...arenas, ...boot } });

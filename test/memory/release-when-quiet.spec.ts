@@ -2,7 +2,7 @@
 // works, not when it was quiet all along, and not again until there has been more work. Real CPU time, real timers.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { leaveQuietModeOnceBusy, releaseWhenQuiet } from "../../src/memory-release.ts";
+import { releaseWhenQuiet } from "../../src/memory-release.ts";
 
 const WINDOW_MS = 200;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -68,25 +68,4 @@ test("a little work that is due no release: malloc is trimmed alone, once, in th
   await sleep(WINDOW_MS * 3);
   assert.equal(releases, 0, "no GC for so little work");
   assert.equal(trims, 1, "one trim, not one per window");
-});
-
-test("the quiet mode is left the first time zoo gets busy, and only then", async (t) => {
-  let left = 0;
-  t.after(leaveQuietModeOnceBusy(() => left++, { every: WINDOW_MS, busyShare: 0.2, quiet: true }));
-  await sleep(WINDOW_MS * 3);
-  assert.equal(left, 0, "not while quiet");
-  await work(WINDOW_MS * 2);
-  await sleep(WINDOW_MS);
-  assert.equal(left, 1, "left once busy");
-  await work(WINDOW_MS * 2);
-  await sleep(WINDOW_MS);
-  assert.equal(left, 1, "left once, not again");
-});
-
-test("without a quiet mode to leave, nothing is watched", async (t) => {
-  let left = 0;
-  t.after(leaveQuietModeOnceBusy(() => left++, { every: WINDOW_MS, quiet: false }));
-  await work(WINDOW_MS * 2);
-  await sleep(WINDOW_MS);
-  assert.equal(left, 0);
 });
