@@ -20,7 +20,7 @@ export interface SoakRun {
   name: string;
   minutes: number;
   boot: SoakSample;
-  /** zoo only: after the boot sample, once it has answered 10 `zoo status` requests (as a health check asks). */
+  /** zoo only: after the boot sample, once it has answered STATUS_ANSWERS `zoo status` requests (as a health check asks). */
   bootAfterStatus?: SoakSample;
   /** zoo only: after 2,000 small GETs and 60 s idle. */
   afterTraffic?: SoakSample;
@@ -45,6 +45,9 @@ export interface SoakFigures {
  * 46 MB): 2^20 bytes. Until the third round of issue 22 this report divided by 10^6, which reads 4.9% higher.
  */
 const MB = 1024 * 1024;
+
+/** How many `zoo status` answers the bench asks of a just-booted zoo (100 ms apart) for the figure a health check sees. */
+export const STATUS_ANSWERS = 10;
 const mb = (bytes: number | undefined) => (bytes === undefined ? "–" : (bytes / MB).toFixed(1));
 
 export function figuresOf(run: SoakRun): SoakFigures {
@@ -169,7 +172,7 @@ export async function renderSoak(runs: SoakRun[], options: { minutes: number; id
     lines.push(
       "",
       "Idle after boot is measured before zoo answers anything (the bench knows it is ready from its log). The same zoo after " +
-        "10 `zoo status` answers, 100 ms apart, and 2 s idle, as a container's HEALTHCHECK would find it: " +
+        `${STATUS_ANSWERS} \`zoo status\` answers, 100 ms apart, and 2 s idle, as a container's HEALTHCHECK would find it: ` +
         polled.map((run) => `${run.name} ${mb(run.bootAfterStatus!.rss)} MB`).join(", ") + ".",
     );
   }

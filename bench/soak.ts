@@ -12,7 +12,7 @@ import { BENCH_DIR, REPO_DIR, spawnZoo, startNginx, startUpstream, type Contende
 import { failedRequests, startWrk, type WrkResult } from "./load.ts";
 import { startCaddy, startHaproxy, startNodeFloor } from "./peers.ts";
 import { cpuMicros, descendantsOf, freePort, memoryOf, pollUntil, type Running } from "./proc.ts";
-import { renderSoak, type SettingsAB, type SoakRun, type SoakSample } from "./soak-report.ts";
+import { renderSoak, STATUS_ANSWERS, type SettingsAB, type SoakRun, type SoakSample } from "./soak-report.ts";
 import { alternatingRounds } from "./alternating.ts";
 import type { Log } from "./workloads.ts";
 
@@ -159,9 +159,6 @@ async function dropFromPageCache(file: string): Promise<void> {
   await execa("dd", [`if=${file}`, "iflag=nocache", "count=0", "status=none"], { reject: false });
 }
 
-/** How many `zoo status` answers the bench asks of a just-booted zoo for the figure a health check sees. */
-export const STATUS_ANSWERS = 10;
-
 async function soakOne(contender: SoakContender, options: SoakOptions): Promise<SoakRun> {
   const sampleMs = (options.sampleSeconds ?? 10) * 1000;
   const idleMs = (options.idleSeconds ?? 90) * 1000;
@@ -175,7 +172,7 @@ async function soakOne(contender: SoakContender, options: SoakOptions): Promise<
     let afterTraffic: SoakSample | undefined;
     let bootAfterStatus: SoakSample | undefined;
     if (contender.zoo) {
-      // As a container's HEALTHCHECK would ask right after boot: 10 status answers in all (the boot sample asked one).
+      // As a container's HEALTHCHECK would ask right after boot: STATUS_ANSWERS in all (the boot sample asked one).
       for (let i = 1; i < STATUS_ANSWERS; i++) {
         await sleep(100);
         await zooStatus(contender.zoo.controlSocket);

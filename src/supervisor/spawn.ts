@@ -57,7 +57,7 @@ export interface Spawner {
  */
 const TAG_PREFIX = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
 let tagsMade = 0;
-export function runTag(): string {
+function runTag(): string {
   tagsMade += 1;
   return `${TAG_PREFIX}-${tagsMade.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 }
